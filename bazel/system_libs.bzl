@@ -1,0 +1,56 @@
+"""A repository rule exposing Debian's -dev packages as cc_library targets.
+
+Each library's link line comes from pkg-config at fetch time, so the long abseil link line
+that gRPC needs is never written by hand. Headers live in /usr/include, which the default
+toolchain already searches.
+"""
+
+# target name -> (pkg-config modules, extra linkopts when there is no .pc file)
+_LIBS = {
+    "grpc": (["grpc++", "protobuf"], []),
+    "grpc_reflection": ([], ["-lgrpc++_reflection"]),
+    "protobuf": (["protobuf"], []),
+    "leveldb": ([], ["-lleveldb"]),
+    "gtest": (["gtest", "gmock"], []),
+    "gtest_main": (["gtest_main", "gmock"], []),
+    "benchmark": (["benchmark"], []),
+    "benchmark_main": (["benchmark"], ["-lbenchmark_main"]),
+    "gflags": (["gflags"], []),
+    "spdlog": (["spdlog", "fmt"], []),
+    "json": ([], []),
+    "absl": (["absl_statusor", "absl_status", "absl_strings", "absl_str_format",
+              "absl_synchronization", "absl_time", "absl_flat_hash_map", "absl_random_random"], []),
+}
+
+def _pkg_config(ctx, modules, flag):
+    if not modules:
+        return []
+    result = ctx.execute(["pkg-config", flag] + modules)
+    if result.return_code != 0:
+        fail("pkg-config %s %s failed (run tools/install-deps.sh): %s" %
+             (flag, " ".join(modules), result.stderr))
+    return [f for f in result.stdout.strip().split(" ") if f]
+
+def _system_libs_impl(ctx):
+    lines = ['package(default_visibility = ["//visibility:public"])', ""]
+    for name, (modules, extra) in _LIBS.items():
+        linkopts = _pkg_config(ctx, modules, "--libs") + extra
+        copts = [f for f in _pkg_config(ctx, modules, "--cflags") if not f.startswith("-I/usr/include")]
+        deps = []
+        if name == "grpc_reflection":
+            deps = [":grpc"]
+        lines.append("cc_library(")
+        lines.append('    name = "%s",' % name)
+        lines.append("    linkopts = %s," % repr(linkopts + ["-lpthread"]))
+        lines.append("    copts = %s," % repr(copts))
+        lines.append("    deps = %s," % repr(deps))
+        lines.append(")")
+        lines.append("")
+    ctx.file("BUILD.bazel", "\n".join(lines))
+    ctx.file("WORKSPACE", 'workspace(name = "%s")\n' % ctx.name)
+
+system_libs = repository_rule(
+    implementation = _system_libs_impl,
+    local = True,
+    environ = ["PKG_CONFIG_PATH"],
+)
