@@ -18,6 +18,7 @@ _LIBS = {
     "gflags": (["gflags"], []),
     "spdlog": (["spdlog", "fmt"], []),
     "json": ([], []),
+    "cli11": ([], []),
     "absl": (["absl_statusor", "absl_status", "absl_strings", "absl_str_format",
               "absl_synchronization", "absl_time", "absl_flat_hash_map", "absl_random_random"], []),
 }

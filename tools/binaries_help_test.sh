@@ -18,14 +18,33 @@ for flag in broker_id listen controllers data_dirs rack; do
   grep -q -- "-$flag" <<<"$out" || fail "keel-broker --help lacks --$flag"
 done
 
-"$ctl" --help | grep -q "Commands:" || fail "keelctl --help has no command list"
+help=$("$ctl" --help)
+for cmd in quorum topics brokers version; do
+  grep -q "$cmd" <<<"$help" || fail "keelctl --help lacks $cmd"
+done
 [ "$("$ctl" version)" = "keelctl 0.1.0" ] || fail "keelctl version"
+
+# Invalid input: non-zero exit and a one-line error, no cluster needed.
+set +e
+"$ctl" topics create --partitions 1 2>/tmp/keelctl_err_$$; rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "keelctl topics create without a name exited $rc, want 2"
+[ "$(wc -l </tmp/keelctl_err_$$)" -eq 1 ] || fail "keelctl usage error is not one line"
+set +e
+env -u KEEL_CONTROLLERS "$ctl" topics list 2>/tmp/keelctl_err_$$; rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "keelctl with no controllers exited $rc, want 1"
+grep -q "no controllers given" /tmp/keelctl_err_$$ || fail "keelctl no-controllers message"
+set +e
+"$ctl" --controllers=127.0.0.1:1 --timeout-ms=500 topics list 2>/tmp/keelctl_err_$$; rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "keelctl against an unreachable cluster exited $rc, want 1"
 
 set +e
 "$ctl" no-such-command 2>/tmp/keelctl_err_$$; rc=$?
 set -e
 [ "$rc" -eq 2 ] || fail "keelctl unknown command exited $rc, want 2"
-grep -q "unknown command 'no-such-command'" /tmp/keelctl_err_$$ || fail "keelctl error message"
+grep -q "no-such-command" /tmp/keelctl_err_$$ || fail "keelctl error message"
 rm -f /tmp/keelctl_err_$$
 
 set +e

@@ -8,7 +8,7 @@ PACKAGES=(
   g++ pkg-config python3     # toolchain; python3 runs Bazel's helper scripts
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libleveldb-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libgflags-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libgflags-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libssl-dev zlib1g-dev libc-ares-dev libre2-dev libabsl-dev libsystemd-dev
   ca-certificates procps
 )

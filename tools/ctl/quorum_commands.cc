@@ -1,0 +1,116 @@
+// keelctl quorum status | replication: kafka-metadata-quorum describe --status/--replication.
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "proto/controller.grpc.pb.h"
+#include "tools/ctl/cluster_client.h"
+#include "tools/ctl/commands.h"
+#include "tools/ctl/output.h"
+
+namespace keel::keelctl {
+namespace {
+
+grpc::Status Describe(const GlobalOptions& g, controller::DescribeQuorumResponse* response) {
+  ClusterClient client(SplitAddresses(g.controllers), std::chrono::milliseconds(g.timeout_ms));
+  // Ask the leader: only it knows the followers' progress.
+  grpc::Status status = client.CallAny([&](const auto& channel, grpc::ClientContext* context) {
+    response->Clear();
+    return controller::QuorumService::NewStub(channel)->DescribeQuorum(
+        context, controller::DescribeQuorumRequest(), response);
+  });
+  if (!status.ok() || response->leader().address().empty()) return status;
+  ClusterClient leader({response->leader().address()}, std::chrono::milliseconds(g.timeout_ms));
+  controller::DescribeQuorumResponse from_leader;
+  grpc::Status leader_status = leader.CallAny([&](const auto& channel, auto* context) {
+    return controller::QuorumService::NewStub(channel)->DescribeQuorum(
+        context, controller::DescribeQuorumRequest(), &from_leader);
+  });
+  if (leader_status.ok()) *response = from_leader;
+  return grpc::Status::OK;
+}
+
+nlohmann::json ReplicaJson(const controller::ReplicaState& r) {
+  return {{"NodeId", r.node_id()},
+          {"LogEndOffset", r.log_end_offset()},
+          {"Lag", r.lag()},
+          {"LastFetchTimestamp", r.last_fetch_timestamp_ms()},
+          {"LastCaughtUpTimestamp", r.last_caught_up_timestamp_ms()},
+          {"Status", r.status()}};
+}
+
+}  // namespace
+
+int QuorumStatus(const GlobalOptions& g) {
+  controller::DescribeQuorumResponse q;
+  grpc::Status status = Describe(g, &q);
+  if (!status.ok()) return ReportError("quorum status", status);
+  int64_t max_lag = 0, max_lag_time_ms = 0;
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::vector<int> voters, observers;
+  for (const auto& v : q.voters()) {
+    voters.push_back(v.node_id());
+    max_lag = std::max(max_lag, v.lag());
+    if (v.last_caught_up_timestamp_ms() > 0) {
+      max_lag_time_ms = std::max(max_lag_time_ms, now_ms - v.last_caught_up_timestamp_ms());
+    }
+  }
+  for (const auto& o : q.observers()) observers.push_back(o.node_id());
+  if (g.json()) {
+    nlohmann::json j = {{"ClusterId", q.cluster_id()},
+                        {"LeaderId", q.leader_id()},
+                        {"LeaderEpoch", q.leader_epoch()},
+                        {"HighWatermark", q.high_watermark()},
+                        {"MaxFollowerLag", max_lag},
+                        {"MaxFollowerLagTimeMs", max_lag_time_ms},
+                        {"CurrentVoters", voters},
+                        {"CurrentObservers", observers}};
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("ClusterId:              %s\n", q.cluster_id().c_str());
+  std::printf("LeaderId:               %d\n", q.leader_id());
+  std::printf("LeaderEpoch:            %ld\n", static_cast<long>(q.leader_epoch()));
+  std::printf("HighWatermark:          %ld\n", static_cast<long>(q.high_watermark()));
+  std::printf("MaxFollowerLag:         %ld\n", static_cast<long>(max_lag));
+  std::printf("MaxFollowerLagTimeMs:   %ld\n", static_cast<long>(max_lag_time_ms));
+  std::printf("CurrentVoters:          %s\n", FormatIdList(voters).c_str());
+  std::printf("CurrentObservers:       %s\n", FormatIdList(observers).c_str());
+  return 0;
+}
+
+int QuorumReplication(const GlobalOptions& g) {
+  controller::DescribeQuorumResponse q;
+  grpc::Status status = Describe(g, &q);
+  if (!status.ok()) return ReportError("quorum replication", status);
+  if (g.json()) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : q.voters()) rows.push_back(ReplicaJson(r));
+    for (const auto& r : q.observers()) rows.push_back(ReplicaJson(r));
+    std::cout << nlohmann::json{{"Replicas", rows}}.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  auto add = [&](const controller::ReplicaState& r) {
+    rows.push_back({std::to_string(r.node_id()), std::to_string(r.log_end_offset()),
+                    std::to_string(r.lag()), std::to_string(r.last_fetch_timestamp_ms()),
+                    std::to_string(r.last_caught_up_timestamp_ms()), r.status()});
+  };
+  for (const auto& r : q.voters()) add(r);
+  for (const auto& r : q.observers()) add(r);
+  std::cout << FormatTable({"NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp",
+                            "LastCaughtUpTimestamp", "Status"},
+                           rows);
+  return 0;
+}
+
+int ReportError(const std::string& what, const grpc::Status& status) {
+  std::fprintf(stderr, "keelctl: %s: %s\n", what.c_str(),
+               status.error_message().empty() ? "failed" : status.error_message().c_str());
+  return 1;
+}
+
+}  // namespace keel::keelctl
