@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"keelctl: inspect and change a Keel cluster"};
   app.set_version_flag("--version", "keelctl 0.1.0");
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   app.add_option("--controllers", g.controllers,
                  "Controller addresses host:port,... (default $KEEL_CONTROLLERS)");
   app.add_option("--brokers", g.brokers, "Broker addresses host:port,... (default $KEEL_BROKERS)");
@@ -89,8 +89,16 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    std::fprintf(stderr, "keelctl: unknown command or argument: %s (see keelctl --help)\n",
+                 e.what());
+    return 2;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "keelctl: %s (see keelctl --help)\n", e.what());
+    return 2;
+  }
+  if (app.get_subcommands().empty()) {
+    std::fprintf(stderr, "keelctl: a command is required (see keelctl --help)\n");
     return 2;
   }
   return code;
