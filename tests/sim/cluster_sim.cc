@@ -1,0 +1,436 @@
+#include "tests/sim/cluster_sim.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "controller/raft/memory_storage.h"
+#include "controller/raft/raw_node.h"
+
+namespace keel::sim {
+namespace {
+
+using raft::Entry;
+using raft::Message;
+
+// The application: a hash chain over applied entries, so two nodes with equal state at an
+// index have applied identical histories. Snapshot data is "<index> <hash>".
+struct App {
+  uint64_t applied_index = 0;
+  uint64_t hash = 0;
+};
+
+uint64_t Chain(uint64_t hash, const Entry& e) {
+  return std::hash<std::string>()(absl::StrCat(hash, "/", e.term(), "/", e.data()));
+}
+
+struct Node {
+  uint64_t id = 0;
+  std::unique_ptr<raft::MemoryStorage> storage;  // durable
+  std::unique_ptr<raft::RawNode> raft;           // null while crashed
+  App app;
+};
+
+struct InFlight {
+  uint64_t deliver_at;
+  uint64_t sequence;  // ties broken by a seeded shuffle, not by memory order
+  Message message;
+};
+
+class Simulation {
+ public:
+  Simulation(uint64_t seed, const SimOptions& options)
+      : seed_(seed), options_(options), rng_(seed) {}
+
+  SimResult Run();
+
+ private:
+  bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+  uint64_t Pick(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
+
+  void Fail(const std::string& what) {
+    if (result_.ok) {
+      result_.ok = false;
+      result_.failure = absl::StrCat("step ", step_, ": ", what);
+    }
+  }
+
+  void Start(Node& node);
+  void Crash(Node& node);
+  void HandleReadies(Node& node, bool allow_crash);
+  void Deliver();
+  void RandomEvent();
+  void CheckLeaders();
+  void CheckNewLeader(const Node& node);
+  void CheckApplied(const Node& node, const Entry& e);
+  void CheckEntriesMatch(const std::vector<Entry>& entries);
+  void CheckLogsPairwise();
+  bool LinkUp(uint64_t from, uint64_t to) const { return !blocked_.count({from, to}); }
+  Node* Leader();
+  void Heal(bool quiet);
+
+  const uint64_t seed_;
+  const SimOptions options_;
+  std::mt19937_64 rng_;
+  std::vector<Node> nodes_;
+  raft::ConfState conf_;
+  std::vector<InFlight> network_;
+  std::set<std::pair<uint64_t, uint64_t>> blocked_;  // directed links that drop everything
+  uint64_t step_ = 0;
+  uint64_t sequence_ = 0;
+  uint64_t proposals_ = 0;
+  bool faults_ = true;
+
+  std::map<uint64_t, uint64_t> leader_of_term_;
+  std::map<std::pair<uint64_t, uint64_t>, std::string> entry_at_;  // (index, term) -> data
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> committed_;    // index -> (term, hash)
+  uint64_t max_committed_ = 0;
+  SimResult result_;
+};
+
+void Simulation::Start(Node& node) {
+  raft::Config config;
+  config.id = node.id;
+  config.election_ticks = options_.election_ticks;
+  config.heartbeat_ticks = 1;
+  config.max_inflight_appends = 4;
+  config.max_append_bytes = 256;
+  config.snapshot_chunk_bytes = options_.snapshot_chunk_bytes;
+  config.random_seed = rng_();
+  // The application restarts from the durable snapshot (if any) and replays the rest.
+  node.app = App{};
+  auto snapshot = node.storage->GetSnapshot();
+  if (snapshot.ok()) {
+    std::vector<std::string> parts = absl::StrSplit(snapshot->data, ' ');
+    absl::SimpleAtoi(parts[0], &node.app.applied_index);
+    absl::SimpleAtoi(parts[1], &node.app.hash);
+  }
+  config.applied = node.app.applied_index;
+  auto raw = raft::RawNode::Create(config, node.storage.get());
+  if (!raw.ok()) {
+    Fail(absl::StrCat("node ", node.id, " cannot start: ", raw.status().ToString()));
+    return;
+  }
+  node.raft = std::move(*raw);
+}
+
+void Simulation::Crash(Node& node) {
+  node.raft.reset();
+  ++result_.crashes;
+}
+
+Node* Simulation::Leader() {
+  Node* leader = nullptr;
+  uint64_t best_term = 0;
+  for (Node& n : nodes_) {
+    if (n.raft && n.raft->role() == raft::Role::kLeader && n.raft->term() >= best_term) {
+      leader = &n;
+      best_term = n.raft->term();
+    }
+  }
+  return leader;
+}
+
+void Simulation::CheckEntriesMatch(const std::vector<Entry>& entries) {
+  for (const Entry& e : entries) {
+    auto [it, inserted] = entry_at_.emplace(std::make_pair(e.index(), e.term()), e.data());
+    if (!inserted && it->second != e.data()) {
+      Fail(absl::StrCat("log matching: two different entries at index ", e.index(), " term ",
+                        e.term()));
+    }
+  }
+}
+
+void Simulation::CheckApplied(const Node& node, const Entry& e) {
+  auto it = committed_.find(e.index());
+  if (it == committed_.end()) {
+    committed_[e.index()] = {e.term(), node.app.hash};
+    max_committed_ = std::max(max_committed_, e.index());
+    return;
+  }
+  if (it->second.first != e.term() || it->second.second != node.app.hash) {
+    Fail(absl::StrCat("state machine safety: node ", node.id, " applied a different entry at ",
+                      e.index()));
+  }
+}
+
+void Simulation::CheckNewLeader(const Node& node) {
+  auto [it, inserted] = leader_of_term_.emplace(node.raft->term(), node.id);
+  if (!inserted && it->second != node.id) {
+    Fail(absl::StrCat("election safety: nodes ", it->second, " and ", node.id,
+                      " both lead term ", node.raft->term()));
+  }
+  if (inserted) ++result_.elections;
+  // Leader completeness: every committed entry is in the new leader's log.
+  const raft::MemoryStorage& s = *node.storage;
+  for (uint64_t i = s.FirstIndex(); i <= max_committed_; ++i) {
+    auto c = committed_.find(i);
+    if (c == committed_.end()) continue;
+    auto term = s.Term(i);
+    if (!term.ok() || *term != c->second.first) {
+      Fail(absl::StrCat("leader completeness: leader ", node.id, " of term ",
+                        node.raft->term(), " lacks committed entry ", i));
+      return;
+    }
+  }
+  auto snapshot_term = s.Term(s.FirstIndex() - 1);
+  if (s.FirstIndex() - 1 > max_committed_ + 1000 || !snapshot_term.ok()) {
+    Fail("leader's snapshot is inconsistent");
+  }
+}
+
+void Simulation::HandleReadies(Node& node, bool allow_crash) {
+  for (int rounds = 0; node.raft && node.raft->HasReady() && rounds < 100; ++rounds) {
+    raft::Ready rd = node.raft->GetReady();
+    if (allow_crash && faults_ && Chance(options_.crash_mid_ready_probability)) {
+      // Crash before persisting: the Ready's entries, votes and messages are lost.
+      Crash(node);
+      return;
+    }
+    if (rd.snapshot.has_value()) {
+      if (auto s = node.storage->ApplySnapshot(*rd.snapshot); !s.ok()) {
+        Fail(absl::StrCat("node ", node.id, " cannot persist snapshot: ", s.ToString()));
+        return;
+      }
+      std::vector<std::string> parts = absl::StrSplit(rd.snapshot->data, ' ');
+      App restored;
+      absl::SimpleAtoi(parts[0], &restored.applied_index);
+      absl::SimpleAtoi(parts[1], &restored.hash);
+      auto c = committed_.find(restored.applied_index);
+      if (c != committed_.end() && c->second.second != restored.hash) {
+        Fail(absl::StrCat("node ", node.id, " installed a snapshot that disagrees at ",
+                          restored.applied_index));
+      }
+      node.app = restored;
+      ++result_.snapshots_installed;
+    }
+    CheckEntriesMatch(rd.entries);
+    if (auto s = node.storage->Append(rd.entries); !s.ok()) {
+      Fail(absl::StrCat("node ", node.id, " cannot append: ", s.ToString()));
+      return;
+    }
+    if (rd.hard_state.has_value()) node.storage->SetHardState(*rd.hard_state);
+    for (Message& m : rd.messages) {
+      if (!LinkUp(m.from(), m.to())) continue;
+      if (faults_ && Chance(options_.drop_probability)) continue;
+      int copies = faults_ && Chance(options_.duplicate_probability) ? 2 : 1;
+      for (int c = 0; c < copies; ++c) {
+        uint64_t delay = faults_ ? Pick(options_.max_delay_steps + 1) : 0;
+        network_.push_back(InFlight{step_ + delay, sequence_++, m});
+      }
+    }
+    if (rd.soft_state.has_value() && rd.soft_state->role == raft::Role::kLeader) {
+      CheckNewLeader(node);
+    }
+    for (const Entry& e : rd.committed_entries) {
+      if (e.index() <= node.app.applied_index) continue;
+      if (e.index() != node.app.applied_index + 1) {
+        Fail(absl::StrCat("node ", node.id, " applied ", e.index(), " after ",
+                          node.app.applied_index));
+        return;
+      }
+      node.app.hash = Chain(node.app.hash, e);
+      node.app.applied_index = e.index();
+      CheckApplied(node, e);
+    }
+    node.raft->Advance(rd);
+  }
+}
+
+void Simulation::Deliver() {
+  std::vector<InFlight> due, later;
+  for (InFlight& f : network_) (f.deliver_at <= step_ ? due : later).push_back(std::move(f));
+  network_ = std::move(later);
+  std::shuffle(due.begin(), due.end(), rng_);  // reordering
+  for (InFlight& f : due) {
+    Node& to = nodes_[f.message.to() - 1];
+    if (!to.raft || !LinkUp(f.message.from(), f.message.to())) continue;
+    ++result_.messages_delivered;
+    if (auto s = to.raft->Step(f.message); !s.ok()) {
+      Fail(absl::StrCat("node ", to.id, " rejected a message: ", s.ToString()));
+    }
+  }
+}
+
+void Simulation::RandomEvent() {
+  if (Chance(options_.propose_probability)) {
+    if (Node* leader = Leader()) {
+      (void)leader->raft->Propose(absl::StrCat("v", seed_, "-", proposals_++));
+    }
+  }
+  if (!faults_) return;
+  if (Chance(options_.crash_probability)) {
+    Node& n = nodes_[Pick(nodes_.size())];
+    if (n.raft) Crash(n);
+  }
+  for (Node& n : nodes_) {
+    if (!n.raft && Chance(options_.restart_probability)) Start(n);
+  }
+  if (Chance(options_.partition_probability)) {
+    // Cut one node off; half the time only one direction (asymmetric partition).
+    uint64_t victim = 1 + Pick(nodes_.size());
+    bool asymmetric = Chance(0.5);
+    bool inbound = Chance(0.5);
+    for (const Node& other : nodes_) {
+      if (other.id == victim) continue;
+      if (!asymmetric || inbound) blocked_.insert({other.id, victim});
+      if (!asymmetric || !inbound) blocked_.insert({victim, other.id});
+    }
+  }
+  if (Chance(options_.heal_probability)) blocked_.clear();
+  if (Chance(options_.snapshot_probability)) {
+    Node& n = nodes_[Pick(nodes_.size())];
+    if (n.raft && n.app.applied_index > n.storage->FirstIndex()) {
+      uint64_t index = n.app.applied_index;
+      if (n.storage->CreateSnapshot(index, absl::StrCat(index, " ", n.app.hash)).ok()) {
+        // Keep a few entries so slightly lagging followers need no snapshot.
+        uint64_t keep = Pick(4);
+        (void)n.storage->Compact(index > keep ? index - keep : index);
+      }
+    }
+  }
+  if (Chance(options_.transfer_probability)) {
+    if (Node* leader = Leader()) {
+      (void)leader->raft->TransferLeadership(1 + Pick(options_.voters));
+    }
+  }
+}
+
+void Simulation::CheckLeaders() {
+  for (Node& n : nodes_) {
+    if (n.raft && n.raft->role() == raft::Role::kLeader) {
+      auto it = leader_of_term_.find(n.raft->term());
+      if (it != leader_of_term_.end() && it->second != n.id) {
+        Fail(absl::StrCat("election safety: two leaders in term ", n.raft->term()));
+      }
+    }
+  }
+}
+
+void Simulation::CheckLogsPairwise() {
+  for (size_t a = 0; a < nodes_.size(); ++a) {
+    for (size_t b = a + 1; b < nodes_.size(); ++b) {
+      const raft::MemoryStorage& x = *nodes_[a].storage;
+      const raft::MemoryStorage& y = *nodes_[b].storage;
+      uint64_t lo = std::max(x.FirstIndex(), y.FirstIndex());
+      uint64_t hi = std::min(x.LastIndex(), y.LastIndex());
+      // Find the last index where both have the same term; everything before must match.
+      uint64_t match = 0;
+      for (uint64_t i = hi; i >= lo && i > 0; --i) {
+        if (*x.Term(i) == *y.Term(i)) {
+          match = i;
+          break;
+        }
+      }
+      for (uint64_t i = lo; i <= match; ++i) {
+        auto ex = x.Entries(i, i + 1, UINT64_MAX);
+        auto ey = y.Entries(i, i + 1, UINT64_MAX);
+        if (!ex.ok() || !ey.ok() || (*ex)[0].term() != (*ey)[0].term() ||
+            (*ex)[0].data() != (*ey)[0].data()) {
+          Fail(absl::StrCat("log matching: nodes ", nodes_[a].id, " and ", nodes_[b].id,
+                            " differ at ", i, " below their match at ", match));
+          return;
+        }
+      }
+    }
+  }
+}
+
+void Simulation::Heal(bool quiet) {
+  faults_ = !quiet;
+  blocked_.clear();
+  for (Node& n : nodes_) {
+    if (!n.raft) Start(n);
+  }
+}
+
+SimResult Simulation::Run() {
+  const int members = options_.voters + options_.observers;
+  for (int i = 1; i <= options_.voters; ++i) conf_.add_voters(i);
+  for (int i = options_.voters + 1; i <= members; ++i) conf_.add_observers(i);
+  for (int i = 1; i <= members; ++i) {
+    Node n;
+    n.id = i;
+    n.storage = std::make_unique<raft::MemoryStorage>(conf_);
+    nodes_.push_back(std::move(n));
+  }
+  for (Node& n : nodes_) Start(n);
+
+  for (step_ = 0; step_ < static_cast<uint64_t>(options_.steps) && result_.ok; ++step_) {
+    for (Node& n : nodes_) {
+      if (n.raft) n.raft->Tick();
+    }
+    Deliver();
+    RandomEvent();
+    for (Node& n : nodes_) HandleReadies(n, true);
+    CheckLeaders();
+  }
+  if (!result_.ok) return result_;
+
+  // Heal everything; the cluster must converge and commit a new entry everywhere.
+  Heal(true);
+  uint64_t final_index = 0;
+  const std::string final_value = absl::StrCat("final-", seed_);
+  for (int quiet = 0; quiet < 400 && result_.ok; ++quiet, ++step_) {
+    for (Node& n : nodes_) n.raft->Tick();
+    Deliver();
+    for (Node& n : nodes_) HandleReadies(n, false);
+    Node* leader = Leader();
+    // Like a client, re-propose if the entry was lost to a leader change.
+    if (leader != nullptr && quiet > 20 && (final_index == 0 || quiet % 100 == 0)) {
+      bool applied_somewhere = false;
+      for (const Node& n : nodes_) applied_somewhere |= final_index && n.app.applied_index >= final_index;
+      if (!applied_somewhere && leader->raft->Propose(final_value).ok()) {
+        final_index = leader->raft->GetStatus().last_index;
+      }
+    }
+    bool all_applied = final_index != 0;
+    for (const Node& n : nodes_) all_applied = all_applied && n.app.applied_index >= final_index;
+    if (all_applied && network_.empty()) break;
+  }
+  if (result_.ok) {
+    for (const Node& n : nodes_) {
+      if (final_index == 0 || n.app.applied_index < final_index) {
+        std::string detail;
+        if (Node* leader = Leader()) {
+          raft::Status st = leader->raft->GetStatus();
+          for (const auto& [id, p] : st.progress) {
+            absl::StrAppend(&detail, " [", id, " match=", p.match, " next=", p.next,
+                            " state=", static_cast<int>(p.state), "]");
+          }
+          absl::StrAppend(&detail, " leader=", leader->id, " commit=", st.commit,
+                          " last=", st.last_index);
+        }
+        raft::Status ns = n.raft->GetStatus();
+        absl::StrAppend(&detail, " node: role=", raft::RoleName(ns.role), " term=", ns.term,
+                        " lead=", ns.lead, " commit=", ns.commit, " storage=[",
+                        n.storage->FirstIndex(), ",", n.storage->LastIndex(), "]");
+        Fail(absl::StrCat("no convergence after healing: node ", n.id, " applied ",
+                          n.app.applied_index, ", final entry at ", final_index, detail));
+        break;
+      }
+      if (n.app.applied_index < max_committed_) {
+        Fail(absl::StrCat("durability: node ", n.id, " lost committed entries"));
+      }
+    }
+  }
+  if (result_.ok) CheckLogsPairwise();
+  result_.committed = max_committed_;
+  return result_;
+}
+
+}  // namespace
+
+SimResult RunSeed(uint64_t seed, const SimOptions& options) {
+  return Simulation(seed, options).Run();
+}
+
+}  // namespace keel::sim
