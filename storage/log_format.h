@@ -1,0 +1,44 @@
+// Constants of the segment and index file formats (docs/formats/segment.md).
+#ifndef KEEL_STORAGE_LOG_FORMAT_H_
+#define KEEL_STORAGE_LOG_FORMAT_H_
+
+#include <cstdint>
+
+namespace keel::storage::format {
+
+// Record batch header, little-endian:
+//   0  u64 base_offset
+//   8  u32 batch_length_bytes   (whole batch, header included)
+//  12  u32 crc32c               (of bytes [16, batch_length_bytes))
+//  16  u32 magic
+//  20  i32 leader_epoch
+//  24  u32 record_count
+//  28  u32 attributes           (0; reserved for compression)
+//  32  i64 max_timestamp_ms
+//  40  records...
+constexpr uint32_t kBatchMagic = 0x3154424B;  // "KBT1"
+constexpr int kBatchHeaderBytes = 40;
+constexpr int kOffsetBaseOffset = 0;
+constexpr int kOffsetLength = 8;
+constexpr int kOffsetCrc = 12;
+constexpr int kOffsetMagic = 16;
+constexpr int kOffsetLeaderEpoch = 20;
+constexpr int kOffsetRecordCount = 24;
+constexpr int kOffsetAttributes = 28;
+constexpr int kOffsetMaxTimestamp = 32;
+constexpr int kCrcStart = 16;
+// A batch larger than this is treated as corruption (a torn length field), not allocated.
+constexpr uint32_t kMaxBatchBytes = 64u << 20;
+
+// Index entry, little-endian: u32 offset relative to the segment's base, u32 byte position.
+constexpr int kIndexEntryBytes = 8;
+
+constexpr char kLogSuffix[] = ".log";
+constexpr char kIndexSuffix[] = ".index";
+constexpr int kBaseOffsetDigits = 20;
+constexpr char kCleanShutdownFile[] = ".clean_shutdown";
+constexpr char kLogStartOffsetFile[] = "log-start-offset";
+
+}  // namespace keel::storage::format
+
+#endif  // KEEL_STORAGE_LOG_FORMAT_H_

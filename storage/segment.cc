@@ -1,0 +1,288 @@
+#include "storage/segment.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "storage/log_format.h"
+
+namespace keel::storage {
+namespace {
+
+std::string BaseName(int64_t base_offset) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%020" PRId64, base_offset);
+  return name;
+}
+
+std::string EncodeIndexEntry(const IndexEntry& e) {
+  std::string out(format::kIndexEntryBytes, '\0');
+  for (int i = 0; i < 4; ++i) {
+    out[i] = static_cast<char>(e.relative_offset >> (8 * i));
+    out[4 + i] = static_cast<char>(e.position >> (8 * i));
+  }
+  return out;
+}
+
+uint32_t GetU32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+std::string Segment::LogPath(const std::string& dir, int64_t base_offset) {
+  return dir + "/" + BaseName(base_offset) + format::kLogSuffix;
+}
+
+std::string Segment::IndexPath(const std::string& dir, int64_t base_offset) {
+  return dir + "/" + BaseName(base_offset) + format::kIndexSuffix;
+}
+
+Segment::Segment(Env* env, std::string dir, int64_t base_offset, int64_t index_interval_bytes)
+    : env_(env),
+      dir_(std::move(dir)),
+      base_offset_(base_offset),
+      index_interval_bytes_(index_interval_bytes),
+      next_offset_(base_offset) {}
+
+absl::StatusOr<std::unique_ptr<Segment>> Segment::Create(Env* env, const std::string& dir,
+                                                         int64_t base_offset,
+                                                         int64_t index_interval_bytes,
+                                                         int64_t created_ms) {
+  std::unique_ptr<Segment> s(new Segment(env, dir, base_offset, index_interval_bytes));
+  s->created_ms_ = created_ms;
+  if (auto st = s->OpenFiles(); !st.ok()) return st;
+  return s;
+}
+
+absl::Status Segment::OpenFiles() {
+  auto log = env_->NewAppendableFile(LogPath(dir_, base_offset_));
+  if (!log.ok()) return log.status();
+  log_writer_ = std::move(*log);
+  auto index = env_->NewAppendableFile(IndexPath(dir_, base_offset_));
+  if (!index.ok()) return index.status();
+  index_writer_ = std::move(*index);
+  auto reader = env_->NewRandomAccessFile(LogPath(dir_, base_offset_));
+  if (!reader.ok()) return reader.status();
+  reader_ = std::move(*reader);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Segment>> Segment::Open(Env* env, const std::string& dir,
+                                                       int64_t base_offset,
+                                                       int64_t index_interval_bytes,
+                                                       bool validate) {
+  std::unique_ptr<Segment> s(new Segment(env, dir, base_offset, index_interval_bytes));
+  if (auto st = s->OpenFiles(); !st.ok()) return st;
+  auto size = env->FileSize(LogPath(dir, base_offset));
+  if (!size.ok()) return size.status();
+  s->size_bytes_ = *size;
+  bool index_usable = false;
+  if (!validate) {
+    if (auto st = s->LoadIndex(&index_usable); !st.ok()) return st;
+  }
+  if (validate || !index_usable) {
+    if (auto st = s->Scan(validate); !st.ok()) return st;
+    if (auto st = s->RewriteIndex(); !st.ok()) return st;
+  }
+  return s;
+}
+
+absl::Status Segment::LoadIndex(bool* usable) {
+  *usable = false;
+  std::string path = IndexPath(dir_, base_offset_);
+  auto data = ReadWholeFile(env_, path);
+  if (!data.ok() || data->size() % format::kIndexEntryBytes != 0 || data->empty()) {
+    return absl::OkStatus();  // missing or torn: rebuild
+  }
+  std::vector<IndexEntry> index;
+  for (size_t p = 0; p < data->size(); p += format::kIndexEntryBytes) {
+    IndexEntry e{GetU32(data->data() + p), GetU32(data->data() + p + 4)};
+    if ((!index.empty() && (e.relative_offset <= index.back().relative_offset ||
+                            e.position <= index.back().position)) ||
+        e.position >= size_bytes_) {
+      return absl::OkStatus();  // not monotonic or points past the log: rebuild
+    }
+    index.push_back(e);
+  }
+  // The next offset comes from the last batch's header, found from the last index entry.
+  uint64_t pos = index.back().position;
+  int64_t next = base_offset_ + index.back().relative_offset;
+  while (pos < size_bytes_) {
+    auto h = ReadHeader(pos);
+    if (!h.ok() || h->base_offset != next) return absl::OkStatus();
+    max_timestamp_ms_ = std::max(max_timestamp_ms_, h->max_timestamp_ms);
+    next = h->next_offset();
+    pos += h->length_bytes;
+  }
+  if (pos != size_bytes_) return absl::OkStatus();
+  index_ = std::move(index);
+  next_offset_ = next;
+  bytes_since_index_ = size_bytes_ - index_.back().position;
+  *usable = true;
+  return absl::OkStatus();
+}
+
+absl::Status Segment::Scan(bool validate) {
+  index_.clear();
+  next_offset_ = base_offset_;
+  bytes_since_index_ = 0;
+  uint64_t pos = 0;
+  while (pos < size_bytes_) {
+    std::string header_bytes;
+    if (auto s = reader_->Read(pos, format::kBatchHeaderBytes, &header_bytes); !s.ok()) return s;
+    auto h = DecodeBatchHeader(header_bytes.data(), header_bytes.size());
+    bool ok = h.ok() && h->base_offset == next_offset_ && pos + h->length_bytes <= size_bytes_;
+    if (ok && validate) {
+      std::string batch;
+      if (auto s = reader_->Read(pos, h->length_bytes, &batch); !s.ok()) return s;
+      ok = BatchIsValid(batch.data(), batch.size());
+    }
+    if (!ok) {
+      if (!validate) {
+        return absl::DataLossError(absl::StrCat("corrupt batch at byte ", pos, " of ",
+                                                LogPath(dir_, base_offset_),
+                                                " (after offset ", next_offset_ - 1, ")"));
+      }
+      // A torn or corrupt tail of the active segment: nothing after it was acknowledged
+      // as durable beyond what the flush policy promised, so cut it off.
+      if (auto s = env_->Truncate(LogPath(dir_, base_offset_), pos); !s.ok()) return s;
+      size_bytes_ = pos;
+      break;
+    }
+    if (index_.empty() || bytes_since_index_ >= static_cast<uint64_t>(index_interval_bytes_)) {
+      index_.push_back({static_cast<uint32_t>(next_offset_ - base_offset_),
+                        static_cast<uint32_t>(pos)});
+      bytes_since_index_ = 0;
+    }
+    bytes_since_index_ += h->length_bytes;
+    max_timestamp_ms_ = std::max(max_timestamp_ms_, h->max_timestamp_ms);
+    next_offset_ = h->next_offset();
+    pos += h->length_bytes;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Segment::RewriteIndex() {
+  std::string data;
+  for (const IndexEntry& e : index_) data += EncodeIndexEntry(e);
+  index_writer_.reset();
+  if (auto s = WriteFileAtomically(env_, IndexPath(dir_, base_offset_), data); !s.ok()) return s;
+  auto index = env_->NewAppendableFile(IndexPath(dir_, base_offset_));
+  if (!index.ok()) return index.status();
+  index_writer_ = std::move(*index);
+  return absl::OkStatus();
+}
+
+absl::Status Segment::Append(const std::string& encoded, const BatchHeader& header) {
+  const uint64_t position = size_bytes_;
+  if (absl::Status s = log_writer_->Append(encoded); !s.ok()) {
+    // Never leave half a batch behind (ENOSPC can write part of it).
+    (void)env_->Truncate(LogPath(dir_, base_offset_), position);
+    return s;
+  }
+  if (index_.empty() || bytes_since_index_ >= static_cast<uint64_t>(index_interval_bytes_)) {
+    IndexEntry e{static_cast<uint32_t>(header.base_offset - base_offset_),
+                 static_cast<uint32_t>(position)};
+    // The index is advisory until the segment is sealed: recovery rebuilds it if torn.
+    if (absl::Status s = index_writer_->Append(EncodeIndexEntry(e)); !s.ok()) {
+      (void)env_->Truncate(LogPath(dir_, base_offset_), position);
+      (void)RewriteIndex();
+      return s;
+    }
+    index_.push_back(e);
+    bytes_since_index_ = 0;
+  }
+  bytes_since_index_ += encoded.size();
+  size_bytes_ += encoded.size();
+  next_offset_ = header.next_offset();
+  max_timestamp_ms_ = std::max(max_timestamp_ms_, header.max_timestamp_ms);
+  return absl::OkStatus();
+}
+
+absl::Status Segment::Sync() { return log_writer_->Sync(); }
+
+absl::Status Segment::Seal() {
+  if (auto s = log_writer_->Sync(); !s.ok()) return s;
+  return index_writer_->Sync();
+}
+
+absl::StatusOr<BatchHeader> Segment::ReadHeader(uint64_t position) const {
+  std::string bytes;
+  if (auto s = reader_->Read(position, format::kBatchHeaderBytes, &bytes); !s.ok()) return s;
+  auto h = DecodeBatchHeader(bytes.data(), bytes.size());
+  if (!h.ok()) {
+    return absl::DataLossError(absl::StrCat(h.status().message(), " (byte ", position, " of ",
+                                            LogPath(dir_, base_offset_), ")"));
+  }
+  return h;
+}
+
+absl::StatusOr<uint64_t> Segment::FindPosition(int64_t offset) const {
+  // Binary search for the last index entry at or below the offset...
+  uint32_t relative = static_cast<uint32_t>(offset - base_offset_);
+  auto it = std::upper_bound(index_.begin(), index_.end(), relative,
+                             [](uint32_t r, const IndexEntry& e) { return r < e.relative_offset; });
+  uint64_t pos = it == index_.begin() ? 0 : std::prev(it)->position;
+  // ...then a short scan of batch headers (at most ~index_interval_bytes of batches).
+  while (pos < size_bytes_) {
+    auto h = ReadHeader(pos);
+    if (!h.ok()) return h.status();
+    if (offset < h->next_offset()) return pos;
+    pos += h->length_bytes;
+  }
+  return absl::OutOfRangeError(absl::StrCat("offset ", offset, " is not in segment ",
+                                            base_offset_));
+}
+
+absl::Status Segment::ReadBatches(uint64_t position, int64_t max_bytes,
+                                  std::vector<RecordBatch>* out, int64_t* bytes_read,
+                                  bool* reached_end) const {
+  *reached_end = false;
+  while (position < size_bytes_) {
+    auto h = ReadHeader(position);
+    if (!h.ok()) return h.status();
+    if (!out->empty() && *bytes_read + static_cast<int64_t>(h->length_bytes) > max_bytes) {
+      return absl::OkStatus();
+    }
+    if (!out->empty() && h->base_offset != out->back().next_offset()) {
+      return absl::DataLossError(absl::StrCat("batch at byte ", position, " of ",
+                                              LogPath(dir_, base_offset_), " claims offset ",
+                                              h->base_offset, " but ",
+                                              out->back().next_offset(), " follows"));
+    }
+    std::string data;
+    if (auto s = reader_->Read(position, h->length_bytes, &data); !s.ok()) return s;
+    auto batch = DecodeBatch(data.data(), data.size());
+    if (!batch.ok()) return batch.status();
+    out->push_back(std::move(*batch));
+    *bytes_read += h->length_bytes;
+    position += h->length_bytes;
+  }
+  *reached_end = true;
+  return absl::OkStatus();
+}
+
+absl::Status Segment::TruncateAt(uint64_t position, int64_t new_next_offset) {
+  if (auto s = env_->Truncate(LogPath(dir_, base_offset_), position); !s.ok()) return s;
+  size_bytes_ = position;
+  next_offset_ = new_next_offset;
+  while (!index_.empty() && index_.back().position >= position) index_.pop_back();
+  bytes_since_index_ = index_.empty() ? 0 : position - index_.back().position;
+  if (index_.empty()) bytes_since_index_ = 0;
+  return RewriteIndex();
+}
+
+absl::Status Segment::Delete() {
+  log_writer_.reset();
+  index_writer_.reset();
+  reader_.reset();
+  if (auto s = env_->DeleteFile(LogPath(dir_, base_offset_)); !s.ok()) return s;
+  (void)env_->DeleteFile(IndexPath(dir_, base_offset_));
+  return absl::OkStatus();
+}
+
+}  // namespace keel::storage

@@ -1,0 +1,60 @@
+// StateStore: the small mutable state a node keeps beside its logs, in LevelDB
+// (docs/formats/state-store.md has the key layout):
+//   raft/hard_state               serialized keel.raft.HardState (term, vote, commit)
+//   meta/applied_offset           decimal: last metadata offset applied to the image
+//   image/<entity key>            the controller's materialized metadata image
+//   checkpoint/hw/<topic>-<p>     a partition's high watermark (broker)
+//   epochs/<topic>-<p>            a partition's leader-epoch history (broker)
+//
+// Writes that must survive a crash use sync = true (LevelDB fsyncs its log before
+// returning); related updates go in one Batch, which LevelDB applies atomically.
+//
+// Thread safety: thread-safe (LevelDB's own guarantee).
+#ifndef KEEL_STORAGE_STATE_STORE_H_
+#define KEEL_STORAGE_STATE_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+
+#include "absl/status/statusor.h"
+
+namespace keel::storage {
+
+class StateStore {
+ public:
+  class Batch {
+   public:
+    void Put(const std::string& key, const std::string& value) { batch_.Put(key, value); }
+    void Delete(const std::string& key) { batch_.Delete(key); }
+    size_t ApproximateSize() const { return batch_.ApproximateSize(); }
+
+   private:
+    friend class StateStore;
+    leveldb::WriteBatch batch_;
+  };
+
+  static absl::StatusOr<std::unique_ptr<StateStore>> Open(const std::string& dir);
+
+  // nullopt when the key is absent.
+  absl::StatusOr<std::optional<std::string>> Get(const std::string& key) const;
+  absl::Status Put(const std::string& key, const std::string& value, bool sync);
+  absl::Status Delete(const std::string& key, bool sync);
+  absl::Status Write(Batch* batch, bool sync);
+  // Calls fn(key, value) for every key starting with `prefix`, in key order; stops early
+  // when fn returns false.
+  absl::Status Scan(const std::string& prefix,
+                    const std::function<bool(const std::string&, const std::string&)>& fn) const;
+
+ private:
+  explicit StateStore(std::unique_ptr<leveldb::DB> db) : db_(std::move(db)) {}
+  std::unique_ptr<leveldb::DB> db_;
+};
+
+}  // namespace keel::storage
+
+#endif  // KEEL_STORAGE_STATE_STORE_H_
