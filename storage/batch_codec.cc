@@ -116,8 +116,8 @@ absl::StatusOr<RecordBatch> DecodeBatch(const char* data, size_t size) {
   auto h = DecodeBatchHeader(data, size);
   if (!h.ok()) return h.status();
   if (h->length_bytes > size) {
-    return absl::DataLossError(absl::StrCat("record batch at offset ", h->base_offset,
-                                            " is truncated"));
+    return absl::DataLossError(
+        absl::StrCat("record batch at offset ", h->base_offset, " is truncated"));
   }
   if (!BatchIsValid(data, size)) {
     return absl::DataLossError(absl::StrCat("CRC mismatch in record batch at offset ",

@@ -1,70 +1,49 @@
-// FaultInjectionEnv: an in-memory Env for tests that can fail the way disks do.
+// FaultInjectionEnv: a MemEnv that fails the way disks do, for crash and corruption tests.
 //
-// - SimulateCrash(): every file loses the bytes written since its last Sync (optionally
-//   keeping the first `torn_bytes` of them: a torn write).
-// - FlipBit(): silent corruption of a stored byte.
-// - SetSpaceLimit(): writes beyond a total number of stored bytes fail with
-//   ResourceExhausted (ENOSPC), after writing what still fits.
-// - bytes_read(): every byte read, so tests can prove a lookup does not scan.
-// Directory operations (create, rename, delete) are durable at once; SyncDir calls are
-// counted so tests can check they happen.
+// - SimulateCrash(torn_bytes): the machine loses power. Every file keeps its synced bytes
+//   plus at most `torn_bytes` of what was written after (a torn last write; with
+//   torn_bytes_are_zeros those bytes read back as zeros, as a sector allocated but never
+//   written does). Directory entries created since their directory's last SyncDir vanish;
+//   entries deleted or renamed away since then come back.
+// - FlipBit(): silent corruption of one stored bit. CutFile(): a file cut to a given size.
+// - SetSpaceLimit() / FailWritesAfter(): appends beyond a total number of stored bytes
+//   write what still fits and fail with ResourceExhausted ("No space left on device").
+// - FailSyncs(): every fsync fails with an I/O error (the disk went away).
+// - SetSyncDelay(): every fsync takes this long, so group commit becomes observable.
 //
 // Thread safety: thread-safe.
 #ifndef KEEL_STORAGE_FAULT_INJECTION_ENV_H_
 #define KEEL_STORAGE_FAULT_INJECTION_ENV_H_
 
 #include <atomic>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <set>
+#include <chrono>
 #include <string>
 
-#include "storage/env.h"
+#include "storage/mem_env.h"
 
 namespace keel::storage {
 
-class FaultInjectionEnv : public Env {
+class FaultInjectionEnv : public MemEnv {
  public:
-  absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
-      const std::string& path) override;
-  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
-      const std::string& path) override;
-  absl::StatusOr<uint64_t> FileSize(const std::string& path) override;
-  absl::Status Truncate(const std::string& path, uint64_t size) override;
-  absl::Status RenameFile(const std::string& from, const std::string& to) override;
-  absl::Status DeleteFile(const std::string& path) override;
-  absl::StatusOr<std::vector<std::string>> GetChildren(const std::string& dir) override;
-  absl::Status CreateDirs(const std::string& dir) override;
-  bool FileExists(const std::string& path) override;
-  absl::Status SyncDir(const std::string& dir) override;
-
-  void SimulateCrash(uint64_t torn_bytes = 0);
+  void SimulateCrash(uint64_t torn_bytes = 0, bool torn_bytes_are_zeros = false);
   void FlipBit(const std::string& path, uint64_t byte_offset, int bit);
-  // Cuts a file to exactly `size` bytes (as if only that much reached the disk).
   void CutFile(const std::string& path, uint64_t size);
+
+  // -1 lifts the limit.
   void SetSpaceLimit(int64_t total_bytes) { space_limit_bytes_ = total_bytes; }
-  uint64_t bytes_read() const { return bytes_read_.load(); }
-  uint64_t sync_dir_calls() const { return sync_dir_calls_.load(); }
-  uint64_t file_syncs() const { return file_syncs_.load(); }
-  std::string Contents(const std::string& path);
+  // ENOSPC once `bytes` more bytes have been appended (across all files).
+  void FailWritesAfter(int64_t bytes);
+  void FailSyncs(bool fail) { fail_syncs_ = fail; }
+  void SetSyncDelay(std::chrono::microseconds delay) { sync_delay_us_ = delay.count(); }
+
+ protected:
+  absl::Status BeforeAppendLocked(size_t* n) override;
+  absl::Status BeforeSync() override;
 
  private:
-  friend class MemWritableFile;
-  friend class MemRandomAccessFile;
-  struct File {
-    std::string data;
-    uint64_t synced = 0;
-  };
-  int64_t StoredBytesLocked() const;
-
-  mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<File>> files_;  // guarded by mu_
-  std::set<std::string> dirs_;                          // guarded by mu_
   std::atomic<int64_t> space_limit_bytes_{-1};
-  std::atomic<uint64_t> bytes_read_{0};
-  std::atomic<uint64_t> sync_dir_calls_{0};
-  std::atomic<uint64_t> file_syncs_{0};
+  std::atomic<bool> fail_syncs_{false};
+  std::atomic<int64_t> sync_delay_us_{0};
 };
 
 }  // namespace keel::storage

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -11,8 +12,8 @@
 namespace keel::storage {
 namespace {
 
-bool ParseSegmentName(const std::string& name, int64_t* base) {
-  const std::string suffix = format::kLogSuffix;
+// "<20 digits><suffix>" -> base offset.
+bool ParseSegmentFileName(const std::string& name, const std::string& suffix, int64_t* base) {
   if (name.size() != format::kBaseOffsetDigits + suffix.size() ||
       name.compare(format::kBaseOffsetDigits, suffix.size(), suffix) != 0) {
     return false;
@@ -34,26 +35,25 @@ int64_t Log::NowMs() const {
 }
 
 absl::StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions& options) {
+  // Index positions are u32, so a segment may not outgrow 4 GiB.
   if (options.segment_size_bytes <= format::kBatchHeaderBytes ||
-      options.index_interval_bytes <= 0) {
-    return absl::InvalidArgumentError("segment_size_bytes and index_interval_bytes must be positive");
+      options.segment_size_bytes > std::numeric_limits<uint32_t>::max() ||
+      options.index_interval_bytes <= 0 || options.env == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad log options for ", dir, ": segment_size_bytes must be in (",
+                     format::kBatchHeaderBytes, ", 4 GiB], index_interval_bytes positive"));
   }
   std::unique_ptr<Log> log(new Log(dir, options));
+  WriteLock lock(log->mu_);
   if (auto s = log->Recover(); !s.ok()) return s;
+  log->PublishOffsetsLocked();
+  lock.unlock();
   return log;
 }
 
 absl::Status Log::Recover() {
   Env* env = options_.env;
   if (auto s = env->CreateDirs(dir_); !s.ok()) return s;
-  auto children = env->GetChildren(dir_);
-  if (!children.ok()) return children.status();
-  std::vector<int64_t> bases;
-  for (const std::string& name : *children) {
-    int64_t base;
-    if (ParseSegmentName(name, &base)) bases.push_back(base);
-  }
-  std::sort(bases.begin(), bases.end());
 
   const std::string marker = dir_ + "/" + format::kCleanShutdownFile;
   const bool clean = env->FileExists(marker);
@@ -61,6 +61,17 @@ absl::Status Log::Recover() {
     // From here on a crash is an unclean shutdown again.
     if (auto s = env->DeleteFile(marker); !s.ok()) return s;
     if (auto s = env->SyncDir(dir_); !s.ok()) return s;
+  }
+  last_sync_ms_ = NowMs();
+
+  const std::string reset_path = dir_ + "/" + format::kResetFile;
+  if (env->FileExists(reset_path)) {
+    auto text = ReadWholeFile(env, reset_path);
+    int64_t start;
+    if (!text.ok() || !absl::SimpleAtoi(*text, &start)) {
+      return absl::DataLossError(absl::StrCat(reset_path, " is unreadable"));
+    }
+    return FinishResetLocked(start);  // a crash interrupted Reset(start)
   }
 
   int64_t persisted_start = -1;
@@ -72,11 +83,20 @@ absl::Status Log::Recover() {
     }
   }
 
+  auto children = env->GetChildren(dir_);
+  if (!children.ok()) return children.status();
+  std::vector<int64_t> bases;
+  for (const std::string& name : *children) {
+    int64_t base;
+    if (ParseSegmentFileName(name, format::kLogSuffix, &base)) bases.push_back(base);
+  }
+  std::sort(bases.begin(), bases.end());
+  const int64_t now = NowMs();
   int64_t expected = -1;
   for (size_t i = 0; i < bases.size(); ++i) {
     const bool active = i + 1 == bases.size();
     auto seg = Segment::Open(env, dir_, bases[i], options_.index_interval_bytes,
-                             /*validate=*/active && !clean);
+                             /*validate=*/active && !clean, now);
     if (!seg.ok()) return seg.status();
     if (expected >= 0 && (*seg)->base_offset() != expected) {
       return absl::DataLossError(absl::StrCat("segment ", Segment::LogPath(dir_, bases[i]),
@@ -86,43 +106,90 @@ absl::Status Log::Recover() {
     expected = (*seg)->next_offset();
     segments_[bases[i]] = std::move(*seg);
   }
+
+  // A crash between recording a new log start and deleting the segments below it leaves
+  // those segments behind: finish the job.
+  bool deleted = false;
+  while (segments_.size() > 1 && std::next(segments_.begin())->first <= persisted_start) {
+    if (auto s = DeleteSegmentLocked(segments_.begin()->first); !s.ok()) return s;
+    deleted = true;
+  }
+  if (deleted) {
+    if (auto s = env->SyncDir(dir_); !s.ok()) return s;
+  }
   if (segments_.empty()) {
     int64_t base = std::max(options_.initial_offset, persisted_start);
-    auto seg = Segment::Create(env, dir_, base, options_.index_interval_bytes, NowMs());
+    auto seg = Segment::Create(env, dir_, base, options_.index_interval_bytes, now);
     if (!seg.ok()) return seg.status();
     segments_[base] = std::move(*seg);
     if (auto s = env->SyncDir(dir_); !s.ok()) return s;
   }
+  if (persisted_start > LogEndLocked()) {
+    // The start was made durable but the unsynced tail below it was lost: nothing of the
+    // log is left to keep, so it restarts empty there.
+    segments_.clear();
+    return FinishResetLocked(persisted_start);
+  }
   log_start_offset_ = std::max(segments_.begin()->first, persisted_start);
-  flushed_offset_ = log_end_offset();
-  last_sync_ms_ = NowMs();
+  flushed_offset_ = LogEndLocked();
   return absl::OkStatus();
 }
 
-int64_t Log::log_start_offset() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return log_start_offset_;
+absl::Status Log::FinishResetLocked(int64_t new_start_offset) {
+  Env* env = options_.env;
+  segments_.clear();
+  auto children = env->GetChildren(dir_);
+  if (!children.ok()) return children.status();
+  for (const std::string& name : *children) {
+    int64_t base;
+    if (ParseSegmentFileName(name, format::kLogSuffix, &base) ||
+        ParseSegmentFileName(name, format::kIndexSuffix, &base)) {
+      if (auto s = env->DeleteFile(dir_ + "/" + name); !s.ok()) return s;
+    }
+  }
+  auto seg = Segment::Create(env, dir_, new_start_offset, options_.index_interval_bytes, NowMs());
+  if (!seg.ok()) return seg.status();
+  segments_[new_start_offset] = std::move(*seg);
+  log_start_offset_ = new_start_offset;
+  flushed_offset_ = new_start_offset;
+  corrupt_from_offset_ = -1;
+  if (auto s = PersistLogStartLocked(); !s.ok()) return s;  // syncs the directory too
+  const std::string reset_path = dir_ + "/" + format::kResetFile;
+  if (env->FileExists(reset_path)) {
+    if (auto s = env->DeleteFile(reset_path); !s.ok()) return s;
+    if (auto s = env->SyncDir(dir_); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
-int64_t Log::log_end_offset() const {
-  // Called with or without mu_ held during Recover; segments_ is never empty.
-  return segments_.rbegin()->second->next_offset();
+void Log::PublishOffsetsLocked() {
+  published_start_ = log_start_offset_;
+  published_end_ = LogEndLocked();
+  published_flushed_ = flushed_offset_;
 }
 
-int64_t Log::flushed_offset() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return flushed_offset_;
+absl::Status Log::PoisonLocked(absl::Status s) {
+  if (write_error_.ok()) {
+    write_error_ = absl::Status(
+        s.code(), absl::StrCat(s.message(), " (log ", dir_,
+                               " refuses writes until reopened: its durable state is unknown)"));
+  }
+  return write_error_;
 }
+
+int64_t Log::log_start_offset() const { return published_start_.load(); }
+int64_t Log::log_end_offset() const { return published_end_.load(); }
+int64_t Log::flushed_offset() const { return published_flushed_.load(); }
 
 int64_t Log::size_bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  ReadLock lock(mu_);
   int64_t total = 0;
   for (const auto& [base, seg] : segments_) total += static_cast<int64_t>(seg->size_bytes());
   return total;
 }
 
 size_t Log::segment_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  ReadLock lock(mu_);
   return segments_.size();
 }
 
@@ -137,11 +204,15 @@ absl::StatusOr<AppendInfo> Log::Append(int32_t leader_epoch, std::vector<Record>
   RecordBatch batch;
   batch.leader_epoch = leader_epoch;
   batch.records = std::move(records);
-  std::unique_lock<std::mutex> lock(mu_);
+  WriteLock lock(mu_);
   // Offsets are assigned under the same lock hold that appends, so concurrent appenders
   // never race for one offset.
-  batch.base_offset = log_end_offset();
+  batch.base_offset = LogEndLocked();
   std::string encoded = EncodeBatch(batch);
+  if (encoded.size() > format::kMaxBatchBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch of ", encoded.size(), " bytes is over the limit of ", format::kMaxBatchBytes));
+  }
   auto header = DecodeBatchHeader(encoded.data(), encoded.size());
   if (!header.ok()) return header.status();
   return AppendLocked(lock, encoded, *header);
@@ -150,19 +221,24 @@ absl::StatusOr<AppendInfo> Log::Append(int32_t leader_epoch, std::vector<Record>
 absl::StatusOr<AppendInfo> Log::AppendBatch(const RecordBatch& batch) {
   if (batch.records.empty()) return absl::InvalidArgumentError("cannot append an empty batch");
   std::string encoded = EncodeBatch(batch);
+  if (encoded.size() > format::kMaxBatchBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch of ", encoded.size(), " bytes is over the limit of ", format::kMaxBatchBytes));
+  }
   auto header = DecodeBatchHeader(encoded.data(), encoded.size());
   if (!header.ok()) return header.status();
-  std::unique_lock<std::mutex> lock(mu_);
+  WriteLock lock(mu_);
   return AppendLocked(lock, encoded, *header);
 }
 
-absl::StatusOr<AppendInfo> Log::AppendLocked(std::unique_lock<std::mutex>& lock,
-                                             const std::string& encoded, const BatchHeader& h) {
-  if (closed_) return absl::FailedPreconditionError("log is closed");
-  if (h.base_offset != log_end_offset()) {
+absl::StatusOr<AppendInfo> Log::AppendLocked(WriteLock& lock, const std::string& encoded,
+                                             const BatchHeader& h) {
+  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  if (!write_error_.ok()) return write_error_;
+  if (h.base_offset != LogEndLocked()) {
     return absl::InvalidArgumentError(absl::StrCat("batch base offset ", h.base_offset,
                                                    " does not equal the log end offset ",
-                                                   log_end_offset()));
+                                                   LogEndLocked(), " of ", dir_));
   }
   const int64_t now = NowMs();
   Segment* active = segments_.rbegin()->second.get();
@@ -172,7 +248,11 @@ absl::StatusOr<AppendInfo> Log::AppendLocked(std::unique_lock<std::mutex>& lock,
     if (auto s = RollLocked(now); !s.ok()) return s;
     active = segments_.rbegin()->second.get();
   }
-  if (auto s = active->Append(encoded, h); !s.ok()) return s;
+  if (auto s = active->Append(encoded, h); !s.ok()) {
+    // ENOSPC was undone by the segment: the log is as before and the caller may retry.
+    return absl::IsResourceExhausted(s) ? s : PoisonLocked(s);
+  }
+  PublishOffsetsLocked();
   AppendInfo info{h.base_offset, h.next_offset() - 1, static_cast<int64_t>(encoded.size())};
   ++batches_since_sync_;
   const FlushPolicy& flush = options_.flush;
@@ -184,24 +264,31 @@ absl::StatusOr<AppendInfo> Log::AppendLocked(std::unique_lock<std::mutex>& lock,
   return info;
 }
 
-absl::Status Log::SyncUpTo(std::unique_lock<std::mutex>& lock, int64_t offset) {
-  while (flushed_offset_ < offset) {
+absl::Status Log::SyncUpTo(WriteLock& lock, int64_t offset) {
+  // A concurrent truncation may lower the log end below `offset`: wait for what is left.
+  while (flushed_offset_ < std::min(offset, LogEndLocked())) {
+    if (!write_error_.ok()) return write_error_;
     if (sync_in_progress_) {
-      // Someone is already syncing: their fsync may cover us (group commit).
+      // Someone is already syncing; their fsync may cover us (group commit).
       sync_cv_.wait(lock);
       continue;
     }
     sync_in_progress_ = true;
-    const int64_t target = log_end_offset();
+    // Everything appended so far is in the active segment or in sealed (synced) ones, so
+    // one fsync of the active segment makes the whole log durable up to here.
+    const int64_t target = LogEndLocked();
     Segment* active = segments_.rbegin()->second.get();
     lock.unlock();
     absl::Status s = active->Sync();
     lock.lock();
     sync_in_progress_ = false;
     if (s.ok()) {
-      flushed_offset_ = std::max(flushed_offset_, target);
+      flushed_offset_ = std::max(flushed_offset_, std::min(target, LogEndLocked()));
       batches_since_sync_ = 0;
       last_sync_ms_ = NowMs();
+      PublishOffsetsLocked();
+    } else {
+      s = PoisonLocked(s);
     }
     sync_cv_.notify_all();
     if (!s.ok()) return s;
@@ -209,32 +296,36 @@ absl::Status Log::SyncUpTo(std::unique_lock<std::mutex>& lock, int64_t offset) {
   return absl::OkStatus();
 }
 
-void Log::WaitForSyncLocked(std::unique_lock<std::mutex>& lock) {
+void Log::WaitForSyncLocked(WriteLock& lock) {
+  // Truncation, deletion and Reset may destroy the segment a sync is running on.
   sync_cv_.wait(lock, [this] { return !sync_in_progress_; });
 }
 
 absl::Status Log::RollLocked(int64_t now_ms) {
-  // An fsync of this segment may be running outside the lock; that is fine, the segment
-  // object stays alive (only truncation and deletion wait for it), and sealing syncs again.
+  // A concurrent fsync of this segment may be running outside the lock; that is fine, the
+  // segment object stays alive (only truncation and deletion wait for it) and Seal syncs.
   Segment* active = segments_.rbegin()->second.get();
-  if (auto s = active->Seal(); !s.ok()) return s;
+  if (auto s = active->Seal(); !s.ok()) return PoisonLocked(s);
   flushed_offset_ = std::max(flushed_offset_, active->next_offset());
   const int64_t base = active->next_offset();
   auto seg = Segment::Create(options_.env, dir_, base, options_.index_interval_bytes, now_ms);
-  if (!seg.ok()) return seg.status();
+  if (!seg.ok()) return seg.status();  // nothing changed; an empty file left behind is harmless
   segments_[base] = std::move(*seg);
-  return options_.env->SyncDir(dir_);
+  if (auto s = options_.env->SyncDir(dir_); !s.ok()) return PoisonLocked(s);
+  PublishOffsetsLocked();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<RecordBatch>> Log::Read(int64_t offset, int64_t max_bytes) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (corrupt_from_offset_ >= 0 && offset >= corrupt_from_offset_) {
-    return absl::DataLossError(absl::StrCat("offset ", offset, " is at or past corrupt data at ",
-                                            corrupt_from_offset_, " in ", dir_));
+  ReadLock lock(mu_);
+  const int64_t corrupt = corrupt_from_offset_.load();
+  if (corrupt >= 0 && offset >= corrupt) {
+    return absl::DataLossError(
+        absl::StrCat("offset ", offset, " is at or past corrupt data at ", corrupt, " in ", dir_));
   }
-  const int64_t end = log_end_offset();
+  const int64_t end = LogEndLocked();
   if (offset < log_start_offset_ || offset > end) {
-    return absl::OutOfRangeError(absl::StrCat("offset ", offset, " is outside the log [",
+    return absl::OutOfRangeError(absl::StrCat("offset ", offset, " is outside the log ", dir_, " [",
                                               log_start_offset_, ", ", end, ")"));
   }
   std::vector<RecordBatch> out;
@@ -250,7 +341,7 @@ absl::StatusOr<std::vector<RecordBatch>> Log::Read(int64_t offset, int64_t max_b
   for (++it; s.ok() && reached_end && it != segments_.end() && bytes < max_bytes; ++it) {
     if (!out.empty() && it->first != out.back().next_offset()) {
       s = absl::DataLossError(absl::StrCat("segment ", it->first, " does not follow offset ",
-                                           out.back().next_offset() - 1));
+                                           out.back().next_offset() - 1, " in ", dir_));
       break;
     }
     s = it->second->ReadBatches(0, max_bytes, &out, &bytes, &reached_end);
@@ -258,8 +349,10 @@ absl::StatusOr<std::vector<RecordBatch>> Log::Read(int64_t offset, int64_t max_b
   if (!s.ok()) {
     if (absl::IsDataLoss(s)) {
       // Never serve past corruption: remember where it starts.
-      int64_t bad = out.empty() ? offset : out.back().next_offset();
-      corrupt_from_offset_ = corrupt_from_offset_ < 0 ? bad : std::min(corrupt_from_offset_, bad);
+      const int64_t bad = out.empty() ? offset : out.back().next_offset();
+      int64_t seen = corrupt_from_offset_.load();
+      while ((seen < 0 || bad < seen) && !corrupt_from_offset_.compare_exchange_weak(seen, bad)) {
+      }
     }
     return s;
   }
@@ -267,16 +360,25 @@ absl::StatusOr<std::vector<RecordBatch>> Log::Read(int64_t offset, int64_t max_b
 }
 
 absl::Status Log::TruncateFrom(int64_t offset) {
-  std::unique_lock<std::mutex> lock(mu_);
+  WriteLock lock(mu_);
   WaitForSyncLocked(lock);
-  const int64_t end = log_end_offset();
-  if (offset >= end) return absl::OkStatus();
+  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  if (!write_error_.ok()) return write_error_;
+  if (offset >= LogEndLocked()) return absl::OkStatus();
   if (offset <= log_start_offset_) {
-    lock.unlock();
-    return Reset(offset);
+    // Nothing at or above the log start survives: same as restarting empty at `offset`.
+    if (auto s = WriteFileAtomically(options_.env, dir_ + "/" + format::kResetFile,
+                                     std::to_string(offset));
+        !s.ok()) {
+      return s;
+    }
+    absl::Status s = FinishResetLocked(offset);
+    if (!s.ok()) return PoisonLocked(s);
+    PublishOffsetsLocked();
+    return absl::OkStatus();
   }
   while (segments_.size() > 1 && segments_.rbegin()->first >= offset) {
-    if (auto s = DeleteSegmentLocked(segments_.rbegin()->first); !s.ok()) return s;
+    if (auto s = DeleteSegmentLocked(segments_.rbegin()->first); !s.ok()) return PoisonLocked(s);
   }
   Segment* seg = segments_.rbegin()->second.get();
   if (offset < seg->next_offset()) {
@@ -284,11 +386,15 @@ absl::Status Log::TruncateFrom(int64_t offset) {
     if (!position.ok()) return position.status();
     auto header = seg->ReadHeader(*position);
     if (!header.ok()) return header.status();
-    if (auto s = seg->TruncateAt(*position, header->base_offset); !s.ok()) return s;
+    if (auto s = seg->TruncateAt(*position, header->base_offset); !s.ok()) {
+      return PoisonLocked(s);
+    }
   }
-  flushed_offset_ = std::min(flushed_offset_, log_end_offset());
-  if (corrupt_from_offset_ >= log_end_offset()) corrupt_from_offset_ = -1;
-  return options_.env->SyncDir(dir_);
+  flushed_offset_ = std::min(flushed_offset_, LogEndLocked());
+  if (corrupt_from_offset_.load() >= LogEndLocked()) corrupt_from_offset_ = -1;
+  PublishOffsetsLocked();
+  if (auto s = options_.env->SyncDir(dir_); !s.ok()) return PoisonLocked(s);
+  return absl::OkStatus();
 }
 
 absl::Status Log::DeleteSegmentLocked(int64_t base_offset) {
@@ -305,85 +411,115 @@ absl::Status Log::PersistLogStartLocked() {
 }
 
 absl::Status Log::DeletePrefixBefore(int64_t offset) {
-  std::unique_lock<std::mutex> lock(mu_);
+  WriteLock lock(mu_);
   WaitForSyncLocked(lock);
+  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  if (!write_error_.ok()) return write_error_;
   if (offset <= log_start_offset_) return absl::OkStatus();
-  if (offset > log_end_offset()) {
-    return absl::OutOfRangeError(absl::StrCat("cannot delete below ", offset,
-                                              ": beyond the log end ", log_end_offset()));
+  if (offset > LogEndLocked()) {
+    return absl::OutOfRangeError(absl::StrCat("cannot delete below ", offset, " in ", dir_,
+                                              ": beyond the log end ", LogEndLocked()));
   }
+  // The new start is durable before any segment goes; recovery deletes leftovers.
+  const int64_t old_start = log_start_offset_;
   log_start_offset_ = offset;
-  if (auto s = PersistLogStartLocked(); !s.ok()) return s;
+  if (auto s = PersistLogStartLocked(); !s.ok()) {
+    log_start_offset_ = old_start;
+    return s;
+  }
+  PublishOffsetsLocked();
   bool deleted = false;
   while (segments_.size() > 1 && std::next(segments_.begin())->first <= offset) {
-    if (auto s = DeleteSegmentLocked(segments_.begin()->first); !s.ok()) return s;
+    if (auto s = DeleteSegmentLocked(segments_.begin()->first); !s.ok()) return PoisonLocked(s);
     deleted = true;
   }
-  return deleted ? options_.env->SyncDir(dir_) : absl::OkStatus();
+  if (deleted) {
+    if (auto s = options_.env->SyncDir(dir_); !s.ok()) return PoisonLocked(s);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Log::Reset(int64_t new_start_offset) {
-  std::unique_lock<std::mutex> lock(mu_);
+  WriteLock lock(mu_);
   WaitForSyncLocked(lock);
-  while (!segments_.empty()) {
-    if (auto s = DeleteSegmentLocked(segments_.begin()->first); !s.ok()) return s;
+  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  if (auto s = WriteFileAtomically(options_.env, dir_ + "/" + format::kResetFile,
+                                   std::to_string(new_start_offset));
+      !s.ok()) {
+    return s;
   }
-  auto seg = Segment::Create(options_.env, dir_, new_start_offset, options_.index_interval_bytes,
-                             NowMs());
-  if (!seg.ok()) return seg.status();
-  segments_[new_start_offset] = std::move(*seg);
-  log_start_offset_ = new_start_offset;
-  flushed_offset_ = new_start_offset;
-  corrupt_from_offset_ = -1;
-  if (auto s = PersistLogStartLocked(); !s.ok()) return s;
-  return options_.env->SyncDir(dir_);
+  if (absl::Status s = FinishResetLocked(new_start_offset); !s.ok()) return PoisonLocked(s);
+  // Every file was replaced and synced: the durable state is known again.
+  write_error_ = absl::OkStatus();
+  batches_since_sync_ = 0;
+  PublishOffsetsLocked();
+  return absl::OkStatus();
 }
 
 absl::Status Log::ApplyRetention(int64_t now_ms) {
-  std::unique_lock<std::mutex> lock(mu_);
+  WriteLock lock(mu_);
   WaitForSyncLocked(lock);
+  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  if (!write_error_.ok()) return write_error_;
   int64_t total = 0;
   for (const auto& [base, seg] : segments_) total += static_cast<int64_t>(seg->size_bytes());
-  bool deleted = false;
-  while (segments_.size() > 1) {
-    Segment* oldest = segments_.begin()->second.get();
-    bool over_size = options_.retention_bytes >= 0 &&
-                     total - static_cast<int64_t>(oldest->size_bytes()) >= options_.retention_bytes;
-    bool too_old = options_.retention_ms >= 0 && oldest->max_timestamp_ms() >= 0 &&
-                   oldest->max_timestamp_ms() < now_ms - options_.retention_ms;
+  std::vector<int64_t> doomed;
+  for (auto it = segments_.begin(); std::next(it) != segments_.end(); ++it) {
+    const Segment& oldest = *it->second;
+    const bool over_size =
+        options_.retention_bytes >= 0 &&
+        total - static_cast<int64_t>(oldest.size_bytes()) >= options_.retention_bytes;
+    const bool too_old = options_.retention_ms >= 0 && oldest.max_timestamp_ms() >= 0 &&
+                         oldest.max_timestamp_ms() < now_ms - options_.retention_ms;
     if (!over_size && !too_old) break;
-    total -= static_cast<int64_t>(oldest->size_bytes());
-    if (auto s = DeleteSegmentLocked(oldest->base_offset()); !s.ok()) return s;
-    deleted = true;
+    total -= static_cast<int64_t>(oldest.size_bytes());
+    doomed.push_back(it->first);
   }
-  if (!deleted) return absl::OkStatus();
-  log_start_offset_ = std::max(log_start_offset_, segments_.begin()->first);
-  if (auto s = PersistLogStartLocked(); !s.ok()) return s;
-  return options_.env->SyncDir(dir_);
+  if (doomed.empty()) return absl::OkStatus();
+  // Same order as DeletePrefixBefore: the new start is durable first.
+  const int64_t new_start = segments_.find(doomed.back())->second->next_offset();
+  if (new_start > log_start_offset_) {
+    const int64_t old_start = log_start_offset_;
+    log_start_offset_ = new_start;
+    if (auto s = PersistLogStartLocked(); !s.ok()) {
+      log_start_offset_ = old_start;
+      return s;
+    }
+  }
+  for (int64_t base : doomed) {
+    if (auto s = DeleteSegmentLocked(base); !s.ok()) return PoisonLocked(s);
+  }
+  PublishOffsetsLocked();
+  if (auto s = options_.env->SyncDir(dir_); !s.ok()) return PoisonLocked(s);
+  return absl::OkStatus();
 }
 
 absl::Status Log::Flush() {
-  std::unique_lock<std::mutex> lock(mu_);
-  return SyncUpTo(lock, log_end_offset());
+  WriteLock lock(mu_);
+  if (!write_error_.ok()) return write_error_;
+  return SyncUpTo(lock, LogEndLocked());
 }
 
 absl::Status Log::Close() {
-  std::unique_lock<std::mutex> lock(mu_);
+  WriteLock lock(mu_);
   if (closed_) return absl::OkStatus();
-  if (auto s = SyncUpTo(lock, log_end_offset()); !s.ok()) return s;
+  absl::Status s = write_error_;
+  if (s.ok()) s = SyncUpTo(lock, LogEndLocked());
   WaitForSyncLocked(lock);
-  if (auto s = segments_.rbegin()->second->Seal(); !s.ok()) return s;
+  if (s.ok()) s = segments_.rbegin()->second->Seal();
   closed_ = true;
+  // Without the marker the next Open validates the active segment, as after a crash.
+  if (!s.ok()) return s;
   return WriteFileAtomically(options_.env, dir_ + "/" + format::kCleanShutdownFile, "");
 }
 
 absl::StatusOr<int64_t> Log::OffsetForTimestamp(int64_t timestamp_ms) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  ReadLock lock(mu_);
+  const Segment* active = segments_.rbegin()->second.get();
   for (const auto& [base, seg] : segments_) {
-    if (seg->max_timestamp_ms() >= 0 && seg->max_timestamp_ms() < timestamp_ms &&
-        seg.get() != segments_.rbegin()->second.get()) {
-      continue;
-    }
+    // max_timestamp_ms() of a cleanly reopened segment covers its newest batches only,
+    // which for the usual increasing timestamps is its maximum; the active one is scanned.
+    if (seg.get() != active && seg->max_timestamp_ms() < timestamp_ms) continue;
     uint64_t pos = 0;
     while (pos < seg->size_bytes()) {
       auto h = seg->ReadHeader(pos);
@@ -394,13 +530,14 @@ absl::StatusOr<int64_t> Log::OffsetForTimestamp(int64_t timestamp_ms) const {
       pos += h->length_bytes;
     }
   }
-  return log_end_offset();
+  return LogEndLocked();
 }
 
 absl::StatusOr<int32_t> Log::EpochAt(int64_t offset) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (offset < log_start_offset_ || offset >= log_end_offset()) {
-    return absl::OutOfRangeError(absl::StrCat("offset ", offset, " is outside the log"));
+  ReadLock lock(mu_);
+  if (offset < log_start_offset_ || offset >= LogEndLocked()) {
+    return absl::OutOfRangeError(absl::StrCat("offset ", offset, " is outside the log ", dir_, " [",
+                                              log_start_offset_, ", ", LogEndLocked(), ")"));
   }
   Segment* seg = SegmentForLocked(offset);
   auto position = seg->FindPosition(offset);

@@ -13,16 +13,28 @@
 // or corrupt tail, and rebuilds missing or damaged indexes. A corrupt batch met inside a
 // closed segment is a DataLoss error, and no offset at or beyond it is served again.
 //
-// Thread safety: all methods are thread-safe; mu_ guards the segment set and the active
-// segment's writers; fsyncs run outside mu_.
+// Thread safety: every method is thread-safe. mu_ (a reader/writer lock) guards the segment
+// set and the segments' in-memory state: appends, truncation, prefix deletion, retention
+// and Reset take it exclusively; Read, EpochAt and OffsetForTimestamp take it shared, so
+// reads run concurrently with each other (pread on immutable bytes) but not with a write.
+// fsyncs run outside mu_, so reads and further appends proceed during a group commit.
+// log_start_offset(), log_end_offset() and flushed_offset() are lock-free snapshots.
+//
+// Errors: ResourceExhausted (ENOSPC) from an append leaves the log exactly as before it
+// and the append may be retried. Any other write or fsync failure leaves the log's
+// durable state unknown (after a failed fsync the kernel may have dropped dirty pages), so
+// the log refuses every later write with that error until it is reopened, which recovers
+// from what is really on disk.
 #ifndef KEEL_STORAGE_LOG_H_
 #define KEEL_STORAGE_LOG_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -33,10 +45,20 @@
 
 namespace keel::storage {
 
+// When appends are fsynced. every_batch is what the metadata log needs (Raft persists
+// before it acknowledges). Otherwise an append that brings the unsynced batches to
+// every_n_batches, or comes every_ms after the last fsync, syncs; with both 0 only Flush()
+// and segment rolls sync. The time rule is checked on append: a caller that wants a bound
+// on how long an idle log stays unsynced calls Flush() from its own timer.
 struct FlushPolicy {
-  bool every_batch = true;       // fsync before Append returns (the metadata log)
-  int64_t every_n_batches = 0;   // otherwise: fsync after this many batches (0 = off)
-  int64_t every_ms = 0;          // ...or when this long has passed since the last fsync
+  bool every_batch = true;
+  int64_t every_n_batches = 0;  // 0 = off
+  int64_t every_ms = 0;         // 0 = off
+  static FlushPolicy EveryBatch() { return FlushPolicy{}; }
+  static FlushPolicy Every(int64_t n_batches, int64_t ms) {
+    return FlushPolicy{false, n_batches, ms};
+  }
+  static FlushPolicy Never() { return FlushPolicy{false, 0, 0}; }
 };
 
 struct LogOptions {
@@ -64,7 +86,8 @@ class Log {
                                                    const LogOptions& options);
   ~Log();
 
-  // Appends `records` as one batch at the log end. InvalidArgument for an empty batch.
+  // Appends `records` as one batch at the log end and returns once the flush policy is
+  // satisfied. InvalidArgument for an empty batch or one over 64 MiB encoded.
   absl::StatusOr<AppendInfo> Append(int32_t leader_epoch, std::vector<Record> records);
   // Appends a batch that already has offsets (a follower, or Raft): its base offset must
   // equal log_end_offset().
@@ -74,13 +97,16 @@ class Log {
   // Empty at the log end; OutOfRange below the log start or beyond the end.
   absl::StatusOr<std::vector<RecordBatch>> Read(int64_t offset, int64_t max_bytes) const;
 
-  // Removes every batch at or after the one containing `offset` (truncation is at batch
+  // Removes every batch at or after the one containing `offset`. Truncation is at batch
   // granularity: the log end becomes that batch's base offset, which is `offset` whenever
-  // offset is a batch boundary, as it is for Raft entries and leader-epoch end offsets).
+  // offset is a batch boundary, as it is for Raft entries and leader-epoch end offsets. A
+  // broker truncating inside a batch loses the batch's earlier records too and re-fetches
+  // them from the leader (check log_end_offset() afterwards). Durable when it returns.
   absl::Status TruncateFrom(int64_t offset);
   // Raises the log start offset to `offset` and deletes every segment wholly below it.
   absl::Status DeletePrefixBefore(int64_t offset);
   // Deletes everything and restarts the log empty at `new_start_offset` (snapshot install).
+  // Crash-safe: an intent file is written first and recovery finishes an interrupted reset.
   absl::Status Reset(int64_t new_start_offset);
   // Size and time retention: deletes oldest closed segments beyond the limits.
   absl::Status ApplyRetention(int64_t now_ms);
@@ -89,10 +115,11 @@ class Log {
   // Flushes and writes the clean-shutdown marker. The log is unusable afterwards.
   absl::Status Close();
 
-  // First offset whose batch has max timestamp >= timestamp_ms (a scan of batch headers);
-  // log_end_offset() if none.
+  // First offset of the first batch whose max timestamp is >= timestamp_ms, not below the
+  // log start; log_end_offset() if none. Segments whose newest timestamp is older are
+  // skipped; the rest is a scan of 40-byte batch headers (there is no time index).
   absl::StatusOr<int64_t> OffsetForTimestamp(int64_t timestamp_ms) const;
-  // Leader epoch of the batch holding `offset`.
+  // Leader epoch (Raft term) of the batch holding `offset`; OutOfRange outside the log.
   absl::StatusOr<int32_t> EpochAt(int64_t offset) const;
 
   int64_t log_start_offset() const;
@@ -102,30 +129,45 @@ class Log {
   size_t segment_count() const;
 
  private:
+  using WriteLock = std::unique_lock<std::shared_mutex>;
+  using ReadLock = std::shared_lock<std::shared_mutex>;
+
   Log(std::string dir, LogOptions options);
   absl::Status Recover();
-  absl::StatusOr<AppendInfo> AppendLocked(std::unique_lock<std::mutex>& lock,
-                                          const std::string& encoded, const BatchHeader& h);
+  absl::Status FinishResetLocked(int64_t new_start_offset);
+  absl::StatusOr<AppendInfo> AppendLocked(WriteLock& lock, const std::string& encoded,
+                                          const BatchHeader& h);
   absl::Status RollLocked(int64_t now_ms);
-  absl::Status SyncUpTo(std::unique_lock<std::mutex>& lock, int64_t offset);
+  absl::Status SyncUpTo(WriteLock& lock, int64_t offset);
   absl::Status DeleteSegmentLocked(int64_t base_offset);
   absl::Status PersistLogStartLocked();
-  void WaitForSyncLocked(std::unique_lock<std::mutex>& lock);
+  void WaitForSyncLocked(WriteLock& lock);
+  // Records a failure that leaves the durable state unknown (see "Errors" above).
+  absl::Status PoisonLocked(absl::Status s);
+  void PublishOffsetsLocked();
+  int64_t LogEndLocked() const { return segments_.rbegin()->second->next_offset(); }
   Segment* SegmentForLocked(int64_t offset) const;
   int64_t NowMs() const;
 
   const std::string dir_;
   const LogOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable sync_cv_;
-  std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; guarded by mu_
-  int64_t log_start_offset_ = 0;                           // guarded by mu_
-  int64_t flushed_offset_ = 0;   // every offset below this is durable; guarded by mu_
-  bool sync_in_progress_ = false;  // guarded by mu_
+  mutable std::shared_mutex mu_;
+  std::condition_variable_any sync_cv_;                   // signalled when a sync ends
+  std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; never empty
+  int64_t log_start_offset_ = 0;                          // guarded by mu_
+  int64_t flushed_offset_ = 0;      // every offset below this is durable; guarded by mu_
+  bool sync_in_progress_ = false;   // guarded by mu_
   int64_t batches_since_sync_ = 0;  // guarded by mu_
   int64_t last_sync_ms_ = 0;        // guarded by mu_
-  mutable int64_t corrupt_from_offset_ = -1;  // guarded by mu_; -1 when none seen
-  bool closed_ = false;
+  absl::Status write_error_;        // guarded by mu_; refuses writes once set
+  bool closed_ = false;             // guarded by mu_
+  // Lowest offset known to sit at or after corrupt data, -1 when none: written under the
+  // shared lock by readers that discover corruption, hence atomic.
+  mutable std::atomic<int64_t> corrupt_from_offset_{-1};
+  // Lock-free copies of the offsets, published under mu_ after every change.
+  std::atomic<int64_t> published_start_{0};
+  std::atomic<int64_t> published_end_{0};
+  std::atomic<int64_t> published_flushed_{0};
 };
 
 }  // namespace keel::storage

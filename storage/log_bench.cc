@@ -4,6 +4,7 @@
 // Prints: raw sequential write bandwidth (fdatasync at the end), raw 4 KiB write+fdatasync
 // rate, log append with fsync per batch and without, and random-offset read latency.
 #include <fcntl.h>
+#include <gflags/gflags.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,8 +14,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gflags/gflags.h>
 
 #include "storage/log.h"
 
@@ -99,9 +98,10 @@ int main(int argc, char** argv) {
       ++n;
     }
     double s = Seconds(start);
-    std::printf("log append, fsync per batch:         %8.1f batches/s  %7.1f MB/s  "
-                "(%.2fx the raw fsync rate)\n",
-                n / s, bytes / s / 1e6, n / s / raw_fsyncs);
+    std::printf(
+        "log append, fsync per batch:         %8.1f batches/s  %7.1f MB/s  "
+        "(%.2fx the raw fsync rate)\n",
+        n / s, bytes / s / 1e6, n / s / raw_fsyncs);
   }
   {
     keel::storage::LogOptions o;
@@ -116,9 +116,10 @@ int main(int argc, char** argv) {
     }
     (void)log.value()->Flush();
     double s = Seconds(start);
-    std::printf("log append, one fsync at the end:    %8.1f batches/s  %7.1f MB/s  "
-                "(%.2fx raw sequential)\n",
-                n / s, bytes / s / 1e6, bytes / s / 1e6 / raw_mbps);
+    std::printf(
+        "log append, one fsync at the end:    %8.1f batches/s  %7.1f MB/s  "
+        "(%.2fx raw sequential)\n",
+        n / s, bytes / s / 1e6, bytes / s / 1e6 / raw_mbps);
   }
   std::filesystem::remove_all(FLAGS_dir + "/synced");
   std::filesystem::remove_all(FLAGS_dir + "/unsynced");
@@ -144,10 +145,11 @@ int main(int argc, char** argv) {
       }
     }
     std::sort(micros.begin(), micros.end());
-    std::printf("random-offset read (%.1f GB log, %zu segments, one batch each): "
-                "p50 %.1f us  p99 %.1f us\n",
-                bytes / 1e9, log.value()->segment_count(), micros[micros.size() / 2],
-                micros[micros.size() * 99 / 100]);
+    std::printf(
+        "random-offset read (%.1f GB log, %zu segments, one batch each): "
+        "p50 %.1f us  p99 %.1f us\n",
+        bytes / 1e9, log.value()->segment_count(), micros[micros.size() / 2],
+        micros[micros.size() * 99 / 100]);
   }
   std::filesystem::remove_all(FLAGS_dir);
   return 0;

@@ -38,6 +38,8 @@ constexpr char kIndexSuffix[] = ".index";
 constexpr int kBaseOffsetDigits = 20;
 constexpr char kCleanShutdownFile[] = ".clean_shutdown";
 constexpr char kLogStartOffsetFile[] = "log-start-offset";
+// Intent of an unfinished Reset(): the decimal new start offset. Recovery finishes it.
+constexpr char kResetFile[] = ".reset";
 
 }  // namespace keel::storage::format
 

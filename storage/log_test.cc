@@ -1,12 +1,12 @@
 #include "storage/log.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <map>
 #include <random>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "storage/batch_codec.h"
 #include "storage/crc32c.h"
@@ -39,7 +39,7 @@ LogOptions Options(FaultInjectionEnv* env) {
   return o;
 }
 
-std::unique_ptr<Log> OpenLog(FaultInjectionEnv* env, LogOptions o) {
+std::unique_ptr<Log> OpenLog(FaultInjectionEnv* /*env*/, LogOptions o) {
   auto log = Log::Open(kDir, o);
   EXPECT_TRUE(log.ok()) << log.status();
   return log.ok() ? std::move(*log) : nullptr;
@@ -232,7 +232,7 @@ TEST(Log, MatchesTrivialModelUnderRandomOperations) {
     o.index_interval_bytes = 64 + rng() % 1024;
     auto log = OpenLog(&env, o);
     std::map<int64_t, std::pair<int32_t, Record>> model;  // offset -> (epoch, record)
-    std::set<int64_t> boundaries;                          // batch base offsets
+    std::set<int64_t> boundaries;                         // batch base offsets
     int64_t start = 0, end = 0;
     for (int op = 0; op < 300; ++op) {
       int kind = static_cast<int>(rng() % 100);
@@ -281,7 +281,9 @@ TEST(Log, MatchesTrivialModelUnderRandomOperations) {
         start = std::max(start, cut);
       } else if (kind < 97) {
         // Reopen after a clean close or a crash (every batch was fsynced, so nothing is lost).
-        if (rng() % 2) ASSERT_TRUE(log->Close().ok());
+        if (rng() % 2) {
+          ASSERT_TRUE(log->Close().ok());
+        }
         log.reset();
         if (rng() % 2) env.SimulateCrash();
         log = OpenLog(&env, o);
@@ -350,8 +352,7 @@ TEST(Log, BitFlipInClosedSegmentIsDataLossAndNothingPastItIsServed) {
   auto read = log->Read(0, 1 << 20);
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss) << read.status();
   // Offsets past the corruption are refused too, even those in later, healthy segments.
-  EXPECT_EQ(log->Read(log->log_end_offset() - 1, 100).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(log->Read(log->log_end_offset() - 1, 100).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_TRUE(log->Read(0, 1).ok());  // before the corruption is still served
 }
 

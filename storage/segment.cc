@@ -73,8 +73,8 @@ absl::Status Segment::OpenFiles() {
 
 absl::StatusOr<std::unique_ptr<Segment>> Segment::Open(Env* env, const std::string& dir,
                                                        int64_t base_offset,
-                                                       int64_t index_interval_bytes,
-                                                       bool validate) {
+                                                       int64_t index_interval_bytes, bool validate,
+                                                       int64_t now_ms) {
   std::unique_ptr<Segment> s(new Segment(env, dir, base_offset, index_interval_bytes));
   if (auto st = s->OpenFiles(); !st.ok()) return st;
   auto size = env->FileSize(LogPath(dir, base_offset));
@@ -87,6 +87,15 @@ absl::StatusOr<std::unique_ptr<Segment>> Segment::Open(Env* env, const std::stri
   if (validate || !index_usable) {
     if (auto st = s->Scan(validate); !st.ok()) return st;
     if (auto st = s->RewriteIndex(); !st.ok()) return st;
+  }
+  // A reopened segment ages from its first batch's timestamp, so a node that restarts more
+  // often than segment_ms still rolls (and so can expire) its active segment.
+  s->created_ms_ = now_ms;
+  if (s->size_bytes_ > 0) {
+    auto first = s->ReadHeader(0);
+    if (first.ok() && first->max_timestamp_ms > 0 && first->max_timestamp_ms < now_ms) {
+      s->created_ms_ = first->max_timestamp_ms;
+    }
   }
   return s;
 }
@@ -144,8 +153,8 @@ absl::Status Segment::Scan(bool validate) {
     if (!ok) {
       if (!validate) {
         return absl::DataLossError(absl::StrCat("corrupt batch at byte ", pos, " of ",
-                                                LogPath(dir_, base_offset_),
-                                                " (after offset ", next_offset_ - 1, ")"));
+                                                LogPath(dir_, base_offset_), " (after offset ",
+                                                next_offset_ - 1, ")"));
       }
       // A torn or corrupt tail of the active segment: nothing after it was acknowledged
       // as durable beyond what the flush policy promised, so cut it off.
@@ -154,8 +163,8 @@ absl::Status Segment::Scan(bool validate) {
       break;
     }
     if (index_.empty() || bytes_since_index_ >= static_cast<uint64_t>(index_interval_bytes_)) {
-      index_.push_back({static_cast<uint32_t>(next_offset_ - base_offset_),
-                        static_cast<uint32_t>(pos)});
+      index_.push_back(
+          {static_cast<uint32_t>(next_offset_ - base_offset_), static_cast<uint32_t>(pos)});
       bytes_since_index_ = 0;
     }
     bytes_since_index_ += h->length_bytes;
@@ -179,19 +188,19 @@ absl::Status Segment::RewriteIndex() {
 
 absl::Status Segment::Append(const std::string& encoded, const BatchHeader& header) {
   const uint64_t position = size_bytes_;
-  if (absl::Status s = log_writer_->Append(encoded); !s.ok()) {
-    // Never leave half a batch behind (ENOSPC can write part of it).
-    (void)env_->Truncate(LogPath(dir_, base_offset_), position);
-    return s;
-  }
+  if (absl::Status s = log_writer_->Append(encoded); !s.ok()) return UndoAppend(position, s);
   if (index_.empty() || bytes_since_index_ >= static_cast<uint64_t>(index_interval_bytes_)) {
     IndexEntry e{static_cast<uint32_t>(header.base_offset - base_offset_),
                  static_cast<uint32_t>(position)};
-    // The index is advisory until the segment is sealed: recovery rebuilds it if torn.
     if (absl::Status s = index_writer_->Append(EncodeIndexEntry(e)); !s.ok()) {
-      (void)env_->Truncate(LogPath(dir_, base_offset_), position);
-      (void)RewriteIndex();
-      return s;
+      // A partial entry would shift every later one: cut the index back to whole entries.
+      absl::Status cut =
+          env_->Truncate(IndexPath(dir_, base_offset_), index_.size() * format::kIndexEntryBytes);
+      if (!cut.ok()) {
+        return absl::InternalError(
+            absl::StrCat(s.message(), "; then cutting the index back failed: ", cut.message()));
+      }
+      return UndoAppend(position, s);
     }
     index_.push_back(e);
     bytes_since_index_ = 0;
@@ -201,6 +210,15 @@ absl::Status Segment::Append(const std::string& encoded, const BatchHeader& head
   next_offset_ = header.next_offset();
   max_timestamp_ms_ = std::max(max_timestamp_ms_, header.max_timestamp_ms);
   return absl::OkStatus();
+}
+
+absl::Status Segment::UndoAppend(uint64_t position, const absl::Status& cause) {
+  // A failed write (ENOSPC) may have written part of the batch: never leave half a batch
+  // behind, or the next append would land after garbage.
+  absl::Status cut = env_->Truncate(LogPath(dir_, base_offset_), position);
+  if (cut.ok()) return cause;
+  return absl::InternalError(
+      absl::StrCat(cause.message(), "; then removing the partial batch failed: ", cut.message()));
 }
 
 absl::Status Segment::Sync() { return log_writer_->Sync(); }
@@ -234,8 +252,8 @@ absl::StatusOr<uint64_t> Segment::FindPosition(int64_t offset) const {
     if (offset < h->next_offset()) return pos;
     pos += h->length_bytes;
   }
-  return absl::OutOfRangeError(absl::StrCat("offset ", offset, " is not in segment ",
-                                            base_offset_));
+  return absl::OutOfRangeError(
+      absl::StrCat("offset ", offset, " is not in segment ", base_offset_));
 }
 
 absl::Status Segment::ReadBatches(uint64_t position, int64_t max_bytes,
@@ -249,10 +267,9 @@ absl::Status Segment::ReadBatches(uint64_t position, int64_t max_bytes,
       return absl::OkStatus();
     }
     if (!out->empty() && h->base_offset != out->back().next_offset()) {
-      return absl::DataLossError(absl::StrCat("batch at byte ", position, " of ",
-                                              LogPath(dir_, base_offset_), " claims offset ",
-                                              h->base_offset, " but ",
-                                              out->back().next_offset(), " follows"));
+      return absl::DataLossError(absl::StrCat(
+          "batch at byte ", position, " of ", LogPath(dir_, base_offset_), " claims offset ",
+          h->base_offset, " but ", out->back().next_offset(), " follows"));
     }
     std::string data;
     if (auto s = reader_->Read(position, h->length_bytes, &data); !s.ok()) return s;

@@ -38,14 +38,18 @@ class Segment {
                                                          int64_t created_ms);
   // Opens an existing segment. With `validate`, every batch is CRC-checked and a torn or
   // corrupt tail is truncated away (the active segment after an unclean shutdown); the
-  // index is rebuilt whenever it is missing or does not fit the log file.
+  // index is rebuilt whenever it is missing or does not fit the log file. Its age (for
+  // rolling by time) counts from its first batch's max timestamp when that is in the past,
+  // else from now_ms.
   static absl::StatusOr<std::unique_ptr<Segment>> Open(Env* env, const std::string& dir,
                                                        int64_t base_offset,
-                                                       int64_t index_interval_bytes,
-                                                       bool validate);
+                                                       int64_t index_interval_bytes, bool validate,
+                                                       int64_t now_ms);
 
-  // Appends an encoded batch whose base offset is next_offset(). On a write error the file
-  // is cut back to its previous size, so the segment never holds half a batch.
+  // Appends an encoded batch whose base offset is next_offset(). On a write error (e.g.
+  // ResourceExhausted for ENOSPC) the log and index files are cut back to their previous
+  // sizes and that error is returned, so the segment never holds half a batch; Internal if
+  // even cutting back failed (the caller must stop writing).
   absl::Status Append(const std::string& encoded, const BatchHeader& header);
   absl::Status Sync();
   // Makes the segment read-only (the active segment rolled): syncs log and index.
@@ -69,6 +73,9 @@ class Segment {
   int64_t next_offset() const { return next_offset_; }
   uint64_t size_bytes() const { return size_bytes_; }
   int64_t created_ms() const { return created_ms_; }
+  // Largest batch timestamp seen: over every batch when the segment was written or scanned
+  // in this process, else over the batches after its last index entry (the newest ones;
+  // a clean open does not read the whole segment). -1 when empty.
   int64_t max_timestamp_ms() const { return max_timestamp_ms_; }
   const std::vector<IndexEntry>& index() const { return index_; }
 
@@ -78,6 +85,7 @@ class Segment {
   absl::Status Scan(bool validate);
   absl::Status LoadIndex(bool* usable);
   absl::Status RewriteIndex();
+  absl::Status UndoAppend(uint64_t position, const absl::Status& cause);
 
   Env* env_;
   std::string dir_;

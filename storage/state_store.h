@@ -13,13 +13,13 @@
 #ifndef KEEL_STORAGE_STATE_STORE_H_
 #define KEEL_STORAGE_STATE_STORE_H_
 
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <leveldb/db.h>
-#include <leveldb/write_batch.h>
 
 #include "absl/status/statusor.h"
 

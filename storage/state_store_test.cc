@@ -1,10 +1,10 @@
 #include "storage/state_store.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 namespace keel::storage {
 namespace {
@@ -36,10 +36,11 @@ TEST(StateStore, SyncWritesAndAtomicBatchesSurviveReopen) {
   EXPECT_FALSE((*store)->Get("image/topic/bb")->has_value());
   std::vector<std::string> keys;
   ASSERT_TRUE((*store)
-                  ->Scan("image/", [&](const std::string& k, const std::string&) {
-                    keys.push_back(k);
-                    return true;
-                  })
+                  ->Scan("image/",
+                         [&](const std::string& k, const std::string&) {
+                           keys.push_back(k);
+                           return true;
+                         })
                   .ok());
   EXPECT_EQ(keys, std::vector<std::string>{"image/topic/aa"});
 }
