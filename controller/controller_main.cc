@@ -1,17 +1,37 @@
-// keel-controller: one voter (or observer) of the controller quorum.
+// keel-controller: one voter of the controller quorum.
 //
-// The Raft core (controller/raft) and the metadata state machine are wired into this process
-// by the controller-service issue; until then the binary validates its configuration and
-// says so, rather than pretending to serve.
+// Start-up: flags (optionally from a Kafka-style --config properties file), data-dir identity
+// check (meta.properties), recovery of the metadata log and image, then the gRPC server with
+// the Raft transport, the admin / broker-lifecycle / quorum / metadata services, the standard
+// health service and server reflection. SIGTERM or SIGINT: a leader hands leadership to the
+// most caught-up voter first, then the process exits 0 within about 2 s.
+#include <signal.h>
+
+#include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include <gflags/gflags.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include "controller/controller_node.h"
+#include "controller/controller_service.h"
+#include "controller/meta_properties.h"
+#include "controller/properties_file.h"
+#include "controller/raft_transport.h"
+#include "controller/voters.h"
 
 // gflags defines these in its own module; we handle them to show only our flags.
 DECLARE_bool(help);
 DECLARE_bool(helpshort);
 
+DEFINE_string(config, "", "Optional Kafka-style properties file; keys are these flag names "
+                          "(node.id or node_id). Command-line flags win over the file.");
 DEFINE_int32(node_id, -1, "This controller's node id (unique in the quorum, >= 1).");
 DEFINE_string(listen, "127.0.0.1:19091", "host:port the controller's gRPC server binds.");
 DEFINE_string(voters, "",
@@ -19,27 +39,128 @@ DEFINE_string(voters, "",
               "1@127.0.0.1:19091,2@127.0.0.1:19092,3@127.0.0.1:19093.");
 DEFINE_string(data_dir, "", "Directory for the metadata log and state (formatted on first start).");
 DEFINE_string(cluster_id, "", "Cluster id; the data dir is formatted with it and checked on start.");
+DEFINE_int64(tick_ms, 50, "Raft tick length; timeouts below are rounded to whole ticks.");
+DEFINE_int64(election_timeout_ms, 1000,
+             "Raft election timeout (randomized in [t, 2t)); KRaft's default is 1000.");
+DEFINE_int64(heartbeat_interval_ms, 100, "How often the leader heartbeats followers.");
+DEFINE_int64(snapshot_every_entries, 20000,
+             "Take a metadata snapshot and compact the log after this many applied entries.");
+DEFINE_int64(broker_session_timeout_ms, 9000,
+             "A broker without a heartbeat for this long is fenced (Kafka's 9 s default).");
+DEFINE_int64(segment_size_bytes, 64 << 20, "Segment size of the metadata log.");
+DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
+
+namespace {
+
+int Fail(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "keel-controller: %s\n", message.c_str());
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage(
       "keel-controller --node_id=N --listen=HOST:PORT --voters=ID@HOST:PORT,... "
-      "--data_dir=DIR --cluster_id=ID\n\n"
+      "--data_dir=DIR --cluster_id=ID [--config=FILE]\n\n"
       "A Keel controller: a member of the Raft quorum that replicates the cluster metadata log.");
   gflags::SetVersionString("0.1.0");
   gflags::ParseCommandLineNonHelpFlags(&argc, &argv, true);
   if (FLAGS_help || FLAGS_helpshort) {
-    gflags::ShowUsageWithFlagsRestrict(argv[0], "controller/");
+    gflags::ShowUsageWithFlagsRestrict(argv[0], "controller/controller_main");
     return 0;
   }
   gflags::HandleCommandLineHelpFlags();
-  if (FLAGS_node_id < 1) {
-    std::fprintf(stderr, "keel-controller: --node_id must be >= 1 (see --help)\n");
-    return 2;
+  if (!FLAGS_config.empty()) {
+    if (auto s = keel::controller::ApplyPropertiesFileToFlags(FLAGS_config); !s.ok()) {
+      return Fail(std::string(s.message()), 2);
+    }
   }
-  if (FLAGS_voters.empty() || FLAGS_data_dir.empty() || FLAGS_cluster_id.empty()) {
-    std::fprintf(stderr, "keel-controller: --voters, --data_dir and --cluster_id are required\n");
-    return 2;
+  if (FLAGS_node_id < 1) return Fail("--node_id must be >= 1 (see --help)", 2);
+  if (FLAGS_data_dir.empty()) return Fail("--data_dir is required", 2);
+  if (FLAGS_cluster_id.empty()) return Fail("--cluster_id is required", 2);
+  auto voters = keel::controller::ParseVoters(FLAGS_voters);
+  if (!voters.ok()) return Fail("--voters: " + std::string(voters.status().message()), 2);
+  if (!voters->count(FLAGS_node_id)) {
+    return Fail("--node_id " + std::to_string(FLAGS_node_id) + " is not in --voters", 2);
   }
-  std::fprintf(stderr, "keel-controller: the controller service is not available in this build\n");
-  return 1;
+  if (FLAGS_tick_ms < 1 || FLAGS_election_timeout_ms < 2 * FLAGS_tick_ms ||
+      FLAGS_heartbeat_interval_ms >= FLAGS_election_timeout_ms) {
+    return Fail("need tick_ms >= 1, election_timeout_ms >= 2*tick_ms and "
+                "heartbeat_interval_ms < election_timeout_ms", 2);
+  }
+
+  spdlog::set_level(spdlog::level::from_str(FLAGS_log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [controller " + std::to_string(FLAGS_node_id) +
+                      "] %v");
+
+  if (auto s = keel::controller::FormatOrCheckDataDir(
+          FLAGS_data_dir, {FLAGS_cluster_id, FLAGS_node_id});
+      !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
+
+  // Signals are taken by one thread with sigwait, so no handler runs inside gRPC or Raft.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  keel::controller::RaftTransport transport(FLAGS_node_id, *voters, {});
+  keel::controller::ControllerNodeOptions options;
+  options.node_id = FLAGS_node_id;
+  options.voters = *voters;
+  options.data_dir = FLAGS_data_dir;
+  options.cluster_id = FLAGS_cluster_id;
+  options.tick_ms = FLAGS_tick_ms;
+  options.election_timeout_ms = FLAGS_election_timeout_ms;
+  options.heartbeat_interval_ms = FLAGS_heartbeat_interval_ms;
+  options.snapshot_every_entries = FLAGS_snapshot_every_entries;
+  options.session_timeout_ms = FLAGS_broker_session_timeout_ms;
+  options.segment_size_bytes = FLAGS_segment_size_bytes;
+  auto node = keel::controller::ControllerNode::Open(options, &transport);
+  if (!node.ok()) return Fail("cannot open " + FLAGS_data_dir + ": " + node.status().ToString());
+
+  keel::controller::ControllerServices services(node->get());
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(FLAGS_listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.RegisterService(transport.service());
+  services.RegisterAll(&builder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound_port == 0) {
+    return Fail("cannot listen on " + FLAGS_listen + " (address in use or invalid)");
+  }
+  (*node)->Start();
+  spdlog::info("listening on {} (cluster {}, voters {})", FLAGS_listen, FLAGS_cluster_id,
+               keel::controller::FormatVoters(*voters));
+
+  // Health: SERVING only while this node knows a leader (issue: observability).
+  std::atomic<bool> stopping{false};
+  std::thread health([&] {
+    auto* health_service = server->GetHealthCheckService();
+    while (!stopping) {
+      bool has_leader = (*node)->DescribeQuorum().leader_id > 0;
+      if (health_service != nullptr) health_service->SetServingStatus(has_leader);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("received signal {}; shutting down", signal_number);
+  (*node)->TransferLeadershipAway(std::chrono::milliseconds(1000));
+  stopping = true;
+  health.join();
+  services.Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+  (*node)->Stop();
+  transport.Stop();
+  spdlog::info("stopped");
+  return 0;
 }

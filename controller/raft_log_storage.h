@@ -40,7 +40,7 @@ class RaftLogStorage : public raft::Storage {
                                                               int64_t segment_size_bytes);
 
   // raft::Storage
-  absl::StatusOr<raft::InitialState> InitialState() const override;
+  absl::StatusOr<raft::PersistedState> InitialState() const override;
   absl::StatusOr<std::vector<raft::Entry>> Entries(uint64_t lo, uint64_t hi,
                                                    uint64_t max_bytes) const override;
   absl::StatusOr<uint64_t> Term(uint64_t index) const override;
