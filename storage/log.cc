@@ -36,7 +36,7 @@ int64_t Log::NowMs() const {
 
 absl::StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions& options) {
   // Index positions are u32, so a segment may not outgrow 4 GiB.
-  if (options.segment_size_bytes <= format::kBatchHeaderBytes ||
+  if (options.segment_size_bytes <= format::kBatchHeaderBytes || options.initial_offset < 0 ||
       options.segment_size_bytes > std::numeric_limits<uint32_t>::max() ||
       options.index_interval_bytes <= 0 || options.env == nullptr) {
     return absl::InvalidArgumentError(
@@ -104,6 +104,7 @@ absl::Status Log::Recover() {
                                               expected, ")"));
     }
     expected = (*seg)->next_offset();
+    recovered_truncated_bytes_ += static_cast<int64_t>((*seg)->truncated_bytes());
     segments_[bases[i]] = std::move(*seg);
   }
 
@@ -344,7 +345,7 @@ absl::StatusOr<std::vector<RecordBatch>> Log::Read(int64_t offset, int64_t max_b
                                            out.back().next_offset() - 1, " in ", dir_));
       break;
     }
-    s = it->second->ReadBatches(0, max_bytes, &out, &bytes, &reached_end);
+    s = it->second->ReadBatches({0, it->first}, max_bytes, &out, &bytes, &reached_end);
   }
   if (!s.ok()) {
     if (absl::IsDataLoss(s)) {
@@ -360,19 +361,31 @@ absl::StatusOr<std::vector<RecordBatch>> Log::Read(int64_t offset, int64_t max_b
 }
 
 absl::Status Log::TruncateFrom(int64_t offset) {
+  if (offset < 0) return absl::InvalidArgumentError(absl::StrCat("negative offset ", offset));
   WriteLock lock(mu_);
   WaitForSyncLocked(lock);
   if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
   if (!write_error_.ok()) return write_error_;
   if (offset >= LogEndLocked()) return absl::OkStatus();
+  int64_t restart_at = -1;
   if (offset <= log_start_offset_) {
-    // Nothing at or above the log start survives: same as restarting empty at `offset`.
+    restart_at = offset;
+  } else {
+    // The batch holding `offset` may straddle the log start (DeletePrefixBefore can set
+    // it inside a batch); removing that batch leaves nothing above the start.
+    Segment* seg = SegmentForLocked(offset);
+    auto position = seg->FindPosition(offset);
+    if (!position.ok()) return position.status();
+    if (position->base_offset <= log_start_offset_) restart_at = log_start_offset_;
+  }
+  if (restart_at >= 0) {
+    // Nothing at or above the log start survives: the log restarts empty at restart_at.
     if (auto s = WriteFileAtomically(options_.env, dir_ + "/" + format::kResetFile,
-                                     std::to_string(offset));
+                                     std::to_string(restart_at));
         !s.ok()) {
       return s;
     }
-    absl::Status s = FinishResetLocked(offset);
+    absl::Status s = FinishResetLocked(restart_at);
     if (!s.ok()) return PoisonLocked(s);
     PublishOffsetsLocked();
     return absl::OkStatus();
@@ -384,9 +397,7 @@ absl::Status Log::TruncateFrom(int64_t offset) {
   if (offset < seg->next_offset()) {
     auto position = seg->FindPosition(offset);
     if (!position.ok()) return position.status();
-    auto header = seg->ReadHeader(*position);
-    if (!header.ok()) return header.status();
-    if (auto s = seg->TruncateAt(*position, header->base_offset); !s.ok()) {
+    if (auto s = seg->TruncateAt(position->position, position->base_offset); !s.ok()) {
       return PoisonLocked(s);
     }
   }
@@ -440,6 +451,9 @@ absl::Status Log::DeletePrefixBefore(int64_t offset) {
 }
 
 absl::Status Log::Reset(int64_t new_start_offset) {
+  if (new_start_offset < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("negative offset ", new_start_offset));
+  }
   WriteLock lock(mu_);
   WaitForSyncLocked(lock);
   if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
@@ -542,9 +556,12 @@ absl::StatusOr<int32_t> Log::EpochAt(int64_t offset) const {
   Segment* seg = SegmentForLocked(offset);
   auto position = seg->FindPosition(offset);
   if (!position.ok()) return position.status();
-  auto header = seg->ReadHeader(*position);
-  if (!header.ok()) return header.status();
-  return header->leader_epoch;
+  // The whole batch, CRC-checked: Raft's Term(i) must not come from a flipped header.
+  std::vector<RecordBatch> batch;
+  int64_t bytes = 0;
+  bool reached_end = false;
+  if (auto s = seg->ReadBatches(*position, 0, &batch, &bytes, &reached_end); !s.ok()) return s;
+  return batch.front().leader_epoch;
 }
 
 }  // namespace keel::storage

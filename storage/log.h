@@ -97,7 +97,8 @@ class Log {
   // Empty at the log end; OutOfRange below the log start or beyond the end.
   absl::StatusOr<std::vector<RecordBatch>> Read(int64_t offset, int64_t max_bytes) const;
 
-  // Removes every batch at or after the one containing `offset`. Truncation is at batch
+  // Removes every batch at or after the one containing `offset`; when nothing at or above
+  // the log start remains, the log restarts empty at min(offset, log start). Truncation is at batch
   // granularity: the log end becomes that batch's base offset, which is `offset` whenever
   // offset is a batch boundary, as it is for Raft entries and leader-epoch end offsets. A
   // broker truncating inside a batch loses the batch's earlier records too and re-fetches
@@ -126,6 +127,9 @@ class Log {
   int64_t log_end_offset() const;
   int64_t flushed_offset() const;
   int64_t size_bytes() const;
+  // Bytes the last Open cut off the active segment as a torn or corrupt tail (0 after a
+  // clean shutdown); worth logging, since with a lax flush policy they were acknowledged.
+  int64_t recovered_truncated_bytes() const { return recovered_truncated_bytes_; }
   size_t segment_count() const;
 
  private:
@@ -155,12 +159,13 @@ class Log {
   std::condition_variable_any sync_cv_;                   // signalled when a sync ends
   std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; never empty
   int64_t log_start_offset_ = 0;                          // guarded by mu_
-  int64_t flushed_offset_ = 0;      // every offset below this is durable; guarded by mu_
-  bool sync_in_progress_ = false;   // guarded by mu_
-  int64_t batches_since_sync_ = 0;  // guarded by mu_
-  int64_t last_sync_ms_ = 0;        // guarded by mu_
-  absl::Status write_error_;        // guarded by mu_; refuses writes once set
-  bool closed_ = false;             // guarded by mu_
+  int64_t flushed_offset_ = 0;             // every offset below this is durable; guarded by mu_
+  bool sync_in_progress_ = false;          // guarded by mu_
+  int64_t batches_since_sync_ = 0;         // guarded by mu_
+  int64_t last_sync_ms_ = 0;               // guarded by mu_
+  absl::Status write_error_;               // guarded by mu_; refuses writes once set
+  bool closed_ = false;                    // guarded by mu_
+  int64_t recovered_truncated_bytes_ = 0;  // set by Open, then constant
   // Lowest offset known to sit at or after corrupt data, -1 when none: written under the
   // shared lock by readers that discover corruption, hence atomic.
   mutable std::atomic<int64_t> corrupt_from_offset_{-1};

@@ -88,6 +88,11 @@ absl::StatusOr<std::unique_ptr<Segment>> Segment::Open(Env* env, const std::stri
     if (auto st = s->Scan(validate); !st.ok()) return st;
     if (auto st = s->RewriteIndex(); !st.ok()) return st;
   }
+  if (validate) {
+    // After a process crash the tail may still sit unsynced in the page cache: sync it,
+    // so that the log may count everything it recovered as flushed.
+    if (auto st = s->log_writer_->Sync(); !st.ok()) return st;
+  }
   // A reopened segment ages from its first batch's timestamp, so a node that restarts more
   // often than segment_ms still rolls (and so can expire) its active segment.
   s->created_ms_ = now_ms;
@@ -156,9 +161,12 @@ absl::Status Segment::Scan(bool validate) {
                                                 LogPath(dir_, base_offset_), " (after offset ",
                                                 next_offset_ - 1, ")"));
       }
-      // A torn or corrupt tail of the active segment: nothing after it was acknowledged
-      // as durable beyond what the flush policy promised, so cut it off.
+      // A torn or corrupt tail of the active segment: cut it off (point-in-time recovery,
+      // as Kafka does). A flipped bit cannot be told from a torn unsynced write here: the
+      // kernel may write unsynced pages back in any order, so valid-looking batches after
+      // a bad one prove nothing about what was acknowledged.
       if (auto s = env_->Truncate(LogPath(dir_, base_offset_), pos); !s.ok()) return s;
+      truncated_bytes_ = size_bytes_ - pos;
       size_bytes_ = pos;
       break;
     }
@@ -239,45 +247,65 @@ absl::StatusOr<BatchHeader> Segment::ReadHeader(uint64_t position) const {
   return h;
 }
 
-absl::StatusOr<uint64_t> Segment::FindPosition(int64_t offset) const {
+absl::StatusOr<BatchLocation> Segment::FindPosition(int64_t offset) const {
   // Binary search for the last index entry at or below the offset...
-  uint32_t relative = static_cast<uint32_t>(offset - base_offset_);
+  const uint32_t relative = static_cast<uint32_t>(offset - base_offset_);
   auto it = std::upper_bound(index_.begin(), index_.end(), relative,
                              [](uint32_t r, const IndexEntry& e) { return r < e.relative_offset; });
-  uint64_t pos = it == index_.begin() ? 0 : std::prev(it)->position;
-  // ...then a short scan of batch headers (at most ~index_interval_bytes of batches).
-  while (pos < size_bytes_) {
-    auto h = ReadHeader(pos);
-    if (!h.ok()) return h.status();
-    if (offset < h->next_offset()) return pos;
-    pos += h->length_bytes;
-  }
-  return absl::OutOfRangeError(
-      absl::StrCat("offset ", offset, " is not in segment ", base_offset_));
+  if (it == index_.begin()) return ScanFor(offset, {0, base_offset_});
+  auto found =
+      ScanFor(offset, {std::prev(it)->position, base_offset_ + std::prev(it)->relative_offset});
+  // The index is a hint, never trusted over the log: an entry that does not lead to the
+  // batch it promises (a damaged index that passed the sanity checks at open) costs a scan
+  // from the segment's start, which finds out whether the log itself is damaged.
+  if (absl::IsDataLoss(found.status())) return ScanFor(offset, {0, base_offset_});
+  return found;
 }
 
-absl::Status Segment::ReadBatches(uint64_t position, int64_t max_bytes,
+absl::StatusOr<BatchLocation> Segment::ScanFor(int64_t offset, BatchLocation at) const {
+  // A short scan of batch headers (at most ~index_interval_bytes of batches when `at` came
+  // from the index). The base offset is outside the CRC, so each header must start where
+  // the previous one ended.
+  while (at.position < size_bytes_) {
+    auto h = ReadHeader(at.position);
+    if (!h.ok()) return h.status();
+    if (h->base_offset != at.base_offset) {
+      return absl::DataLossError(absl::StrCat(
+          "batch at byte ", at.position, " of ", LogPath(dir_, base_offset_), " claims offset ",
+          h->base_offset, " where ", at.base_offset, " was expected"));
+    }
+    if (offset < h->next_offset()) return at;
+    at = {at.position + h->length_bytes, h->next_offset()};
+  }
+  return absl::OutOfRangeError(
+      absl::StrCat("offset ", offset, " is not in segment ", LogPath(dir_, base_offset_)));
+}
+
+absl::Status Segment::ReadBatches(BatchLocation at, int64_t max_bytes,
                                   std::vector<RecordBatch>* out, int64_t* bytes_read,
                                   bool* reached_end) const {
   *reached_end = false;
-  while (position < size_bytes_) {
-    auto h = ReadHeader(position);
+  while (at.position < size_bytes_) {
+    auto h = ReadHeader(at.position);
     if (!h.ok()) return h.status();
     if (!out->empty() && *bytes_read + static_cast<int64_t>(h->length_bytes) > max_bytes) {
       return absl::OkStatus();
     }
-    if (!out->empty() && h->base_offset != out->back().next_offset()) {
-      return absl::DataLossError(absl::StrCat(
-          "batch at byte ", position, " of ", LogPath(dir_, base_offset_), " claims offset ",
-          h->base_offset, " but ", out->back().next_offset(), " follows"));
+    if (h->base_offset != at.base_offset) {
+      return absl::DataLossError(absl::StrCat("batch at byte ", at.position, " of ",
+                                              LogPath(dir_, base_offset_), " claims offset ",
+                                              h->base_offset, " but ", at.base_offset, " follows"));
     }
     std::string data;
-    if (auto s = reader_->Read(position, h->length_bytes, &data); !s.ok()) return s;
+    if (auto s = reader_->Read(at.position, h->length_bytes, &data); !s.ok()) return s;
     auto batch = DecodeBatch(data.data(), data.size());
-    if (!batch.ok()) return batch.status();
+    if (!batch.ok()) {
+      return absl::DataLossError(absl::StrCat(batch.status().message(), " (byte ", at.position,
+                                              " of ", LogPath(dir_, base_offset_), ")"));
+    }
     out->push_back(std::move(*batch));
     *bytes_read += h->length_bytes;
-    position += h->length_bytes;
+    at = {at.position + h->length_bytes, h->next_offset()};
   }
   *reached_end = true;
   return absl::OkStatus();

@@ -25,6 +25,11 @@ struct IndexEntry {
   uint32_t position;
 };
 
+struct BatchLocation {
+  uint64_t position;    // byte position in the .log
+  int64_t base_offset;  // the base offset the batch there must carry
+};
+
 class Segment {
  public:
   // File names for a segment of `dir` starting at `base_offset` (20 zero-padded digits).
@@ -55,14 +60,15 @@ class Segment {
   // Makes the segment read-only (the active segment rolled): syncs log and index.
   absl::Status Seal();
 
-  // Byte position of the batch containing `offset` (base_offset() <= offset < next_offset()),
-  // found by index lookup plus a header scan. DataLoss if the scan meets a corrupt header.
-  absl::StatusOr<uint64_t> FindPosition(int64_t offset) const;
-  // Appends whole batches starting at byte `position` to *out while *bytes_read stays within
-  // max_bytes (one batch always, if *out is empty). Sets *reached_end when the segment was
-  // read to its end. Batches must follow each other without a gap in offsets: the base
+  // Where the batch containing `offset` (base_offset() <= offset < next_offset()) starts,
+  // found by index lookup plus a header scan. DataLoss if the scan meets a corrupt header
+  // or a batch that does not start where the previous one ended.
+  absl::StatusOr<BatchLocation> FindPosition(int64_t offset) const;
+  // Appends whole batches starting at `at` to *out while *bytes_read stays within max_bytes
+  // (one batch always, if *out is empty). Sets *reached_end when the segment was read to
+  // its end. Each batch must carry the offset that follows the previous one: the base
   // offset is outside the CRC (as in Kafka), so continuity is what catches a flipped one.
-  absl::Status ReadBatches(uint64_t position, int64_t max_bytes, std::vector<RecordBatch>* out,
+  absl::Status ReadBatches(BatchLocation at, int64_t max_bytes, std::vector<RecordBatch>* out,
                            int64_t* bytes_read, bool* reached_end) const;
   absl::StatusOr<BatchHeader> ReadHeader(uint64_t position) const;
   // Drops every batch from byte `position` on (the batch there included).
@@ -73,6 +79,8 @@ class Segment {
   int64_t next_offset() const { return next_offset_; }
   uint64_t size_bytes() const { return size_bytes_; }
   int64_t created_ms() const { return created_ms_; }
+  // Bytes a validating Open cut off as a torn or corrupt tail.
+  uint64_t truncated_bytes() const { return truncated_bytes_; }
   // Largest batch timestamp seen: over every batch when the segment was written or scanned
   // in this process, else over the batches after its last index entry (the newest ones;
   // a clean open does not read the whole segment). -1 when empty.
@@ -86,6 +94,7 @@ class Segment {
   absl::Status LoadIndex(bool* usable);
   absl::Status RewriteIndex();
   absl::Status UndoAppend(uint64_t position, const absl::Status& cause);
+  absl::StatusOr<BatchLocation> ScanFor(int64_t offset, BatchLocation from) const;
 
   Env* env_;
   std::string dir_;
@@ -94,6 +103,7 @@ class Segment {
   int64_t next_offset_;
   uint64_t size_bytes_ = 0;
   uint64_t bytes_since_index_ = 0;
+  uint64_t truncated_bytes_ = 0;
   int64_t created_ms_ = 0;
   int64_t max_timestamp_ms_ = -1;
   std::vector<IndexEntry> index_;
