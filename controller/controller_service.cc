@@ -41,6 +41,11 @@ grpc::Status ApiErrorStatus(const ApiError& error) {
   return grpc::Status(ToGrpc(ToStatusCode(error.code)), FormatApiError(error));
 }
 
+// For results whose message ControllerLogic already formatted ("CODE: message").
+grpc::Status FormattedErrorStatus(ErrorCode code, const std::string& formatted) {
+  return grpc::Status(ToGrpc(ToStatusCode(code)), formatted);
+}
+
 // Runs a write and turns its outcome into a gRPC status; `fill_leader` sets the response's
 // leader field.
 grpc::Status RunWrite(ControllerNode* node, grpc::ServerContext* context, WriteFn fn,
@@ -59,7 +64,7 @@ grpc::Status TopicResultsStatus(const google::protobuf::RepeatedPtrField<TopicRe
   for (const TopicResult& r : results) {
     if (r.error() == NONE) return grpc::Status::OK;
   }
-  return ApiErrorStatus(ApiError{results[0].error(), results[0].error_message()});
+  return FormattedErrorStatus(results[0].error(), results[0].error_message());
 }
 
 }  // namespace
@@ -121,7 +126,7 @@ class ControllerServices::Admin final : public AdminService::Service {
     result->mutable_leader()->CopyFrom(response->leader());
     *response = *result;
     if (response->result().error() != NONE) {
-      return ApiErrorStatus({response->result().error(), response->result().error_message()});
+      return FormattedErrorStatus(response->result().error(), response->result().error_message());
     }
     return grpc::Status::OK;
   }
@@ -142,7 +147,7 @@ class ControllerServices::Admin final : public AdminService::Service {
     result->mutable_leader()->CopyFrom(response->leader());
     *response = *result;
     if (response->result().error() != NONE) {
-      return ApiErrorStatus({response->result().error(), response->result().error_message()});
+      return FormattedErrorStatus(response->result().error(), response->result().error_message());
     }
     return grpc::Status::OK;
   }
@@ -234,7 +239,7 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
     result->mutable_leader()->CopyFrom(response->leader());
     *response = *result;
     if (response->error() != NONE) {
-      return ApiErrorStatus({response->error(), response->error_message()});
+      return FormattedErrorStatus(response->error(), response->error_message());
     }
     return grpc::Status::OK;
   }

@@ -59,6 +59,8 @@ void RaftTransport::Stop() {
       std::lock_guard<std::mutex> lock(peer->mu);
       peer->stopping = true;
       peer->queue.clear();
+      // Do not wait out the deadline of a call to a peer that may itself be gone.
+      if (peer->in_flight != nullptr) peer->in_flight->TryCancel();
     }
     peer->cv.notify_all();
   }
@@ -88,8 +90,17 @@ void RaftTransport::RunSender(Peer* peer) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::milliseconds(options_.send_timeout_ms));
+    {
+      std::lock_guard<std::mutex> lock(peer->mu);
+      if (peer->stopping) return;
+      peer->in_flight = &context;
+    }
     raft::SendResponse response;
     grpc::Status status = peer->stub->Send(&context, batch, &response);
+    {
+      std::lock_guard<std::mutex> lock(peer->mu);
+      peer->in_flight = nullptr;
+    }
     if (status.ok()) {
       sent_messages_ += batch.messages_size();
     } else {

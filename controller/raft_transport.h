@@ -77,6 +77,7 @@ class RaftTransport {
     std::condition_variable cv;
     std::deque<raft::Message> queue;  // guarded by mu
     bool stopping = false;            // guarded by mu
+    grpc::ClientContext* in_flight = nullptr;  // guarded by mu; cancelled by Stop()
     std::thread thread;
   };
 

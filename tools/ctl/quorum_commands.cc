@@ -1,6 +1,7 @@
 // keelctl quorum status | replication: kafka-metadata-quorum describe --status/--replication.
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -13,22 +14,40 @@ namespace keel::keelctl {
 namespace {
 
 grpc::Status Describe(const GlobalOptions& g, controller::DescribeQuorumResponse* response) {
-  ClusterClient client(SplitAddresses(g.controllers), std::chrono::milliseconds(g.timeout_ms));
-  // Ask the leader: only it knows the followers' progress.
-  grpc::Status status = client.CallAny([&](const auto& channel, grpc::ClientContext* context) {
-    response->Clear();
-    return controller::QuorumService::NewStub(channel)->DescribeQuorum(
-        context, controller::DescribeQuorumRequest(), response);
-  });
-  if (!status.ok() || response->leader().address().empty()) return status;
-  ClusterClient leader({response->leader().address()}, std::chrono::milliseconds(g.timeout_ms));
-  controller::DescribeQuorumResponse from_leader;
-  grpc::Status leader_status = leader.CallAny([&](const auto& channel, auto* context) {
-    return controller::QuorumService::NewStub(channel)->DescribeQuorum(
-        context, controller::DescribeQuorumRequest(), &from_leader);
-  });
-  if (leader_status.ok()) *response = from_leader;
-  return grpc::Status::OK;
+  // Only the leader knows its followers' progress: ask every controller once and prefer the
+  // one that reports itself as leader. A dead controller costs one short deadline, not the
+  // whole command's timeout.
+  grpc::Status last(grpc::StatusCode::UNAVAILABLE, "no controller answered");
+  bool have_any = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(g.timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const std::string& address : SplitAddresses(g.controllers)) {
+      auto stub = controller::QuorumService::NewStub(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(
+                                                                  std::min<int64_t>(g.timeout_ms, 1000)));
+      controller::DescribeQuorumResponse r;
+      grpc::Status s = stub->DescribeQuorum(&context, controller::DescribeQuorumRequest(), &r);
+      if (!s.ok()) {
+        last = s;
+        continue;
+      }
+      if (r.leader().address() == address) {
+        *response = r;
+        return grpc::Status::OK;
+      }
+      if (!have_any) *response = r;
+      have_any = true;
+    }
+    if (have_any) return grpc::Status::OK;
+    if (SplitAddresses(g.controllers).empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "no controllers given (use --controllers or KEEL_CONTROLLERS)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return last;
 }
 
 nlohmann::json ReplicaJson(const controller::ReplicaState& r) {
