@@ -348,14 +348,15 @@ absl::StatusOr<std::vector<RecordBatch>> Log::Read(int64_t offset, int64_t max_b
     s = it->second->ReadBatches({0, it->first}, max_bytes, &out, &bytes, &reached_end);
   }
   if (!s.ok()) {
-    if (absl::IsDataLoss(s)) {
-      // Never serve past corruption: remember where it starts.
-      const int64_t bad = out.empty() ? offset : out.back().next_offset();
-      int64_t seen = corrupt_from_offset_.load();
-      while ((seen < 0 || bad < seen) && !corrupt_from_offset_.compare_exchange_weak(seen, bad)) {
-      }
+    if (!absl::IsDataLoss(s)) return s;
+    // Never serve past corruption: remember where it starts, so that every later read at
+    // or beyond it fails. The intact batches before it are returned; the reader's next
+    // read, from where they end, gets the DataLoss.
+    const int64_t bad = out.empty() ? offset : out.back().next_offset();
+    int64_t seen = corrupt_from_offset_.load();
+    while ((seen < 0 || bad < seen) && !corrupt_from_offset_.compare_exchange_weak(seen, bad)) {
     }
-    return s;
+    if (out.empty()) return s;
   }
   return out;
 }

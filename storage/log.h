@@ -94,7 +94,9 @@ class Log {
   absl::StatusOr<AppendInfo> AppendBatch(const RecordBatch& batch);
 
   // Whole batches from the one containing `offset`, up to max_bytes (at least one batch).
-  // Empty at the log end; OutOfRange below the log start or beyond the end.
+  // Empty at the log end; OutOfRange below the log start or beyond the end. DataLoss when
+  // the batch holding `offset` is corrupt, or lies at or past corruption found earlier; a
+  // read that meets corruption after some intact batches returns those batches.
   absl::StatusOr<std::vector<RecordBatch>> Read(int64_t offset, int64_t max_bytes) const;
 
   // Removes every batch at or after the one containing `offset`; when nothing at or above
