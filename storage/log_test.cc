@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "storage/batch_codec.h"
-#include "storage/crc32c.h"
 #include "storage/fault_injection_env.h"
 #include "storage/log_format.h"
 
@@ -233,6 +232,120 @@ TEST(Log, CleanShutdownMarkerSkipsValidation) {
   uint64_t segment = *env.FileSize("/log/00000000000000000000.log");
   EXPECT_LT(clean_bytes, segment / 4);
   EXPECT_GE(unclean_bytes, segment);  // every batch CRC-checked
+}
+
+TEST(Log, ReopenedSegmentAgesFromItsFirstBatch) {
+  FaultInjectionEnv env;
+  LogOptions o = Options(&env);
+  o.segment_size_bytes = 1 << 20;
+  o.segment_ms = 1000;
+  o.now_ms = &FakeNow;
+  fake_now_ms = 10'000;
+  auto log = OpenLog(&env, o);
+  std::vector<Record> r = Records(1, "a");
+  r[0].timestamp_ms = fake_now_ms;
+  ASSERT_TRUE(log->Append(1, r).ok());
+  ASSERT_TRUE(log->Close().ok());
+  fake_now_ms += 1500;  // restarted after the segment reached segment_ms
+  log = OpenLog(&env, o);
+  r[0].timestamp_ms = fake_now_ms;
+  ASSERT_TRUE(log->Append(1, r).ok());
+  EXPECT_EQ(log->segment_count(), 2u);
+}
+
+TEST(Log, FlushEveryNBatchesAdvancesTheFlushedOffsetInSteps) {
+  FaultInjectionEnv env;
+  LogOptions o = Options(&env);
+  o.flush = FlushPolicy::Every(3, 0);
+  auto log = OpenLog(&env, o);
+  std::vector<int64_t> flushed;
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(log->Append(1, Records(1, "f")).ok());
+    flushed.push_back(log->flushed_offset());
+  }
+  EXPECT_EQ(flushed, (std::vector<int64_t>{0, 0, 3, 3, 3, 6, 6}));
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(log->flushed_offset(), 7);
+}
+
+TEST(Log, BadArgumentsAreInvalidArgument) {
+  FaultInjectionEnv env;
+  LogOptions o = Options(&env);
+  auto log = OpenLog(&env, o);
+  ASSERT_TRUE(log->Append(1, Records(2, "a")).ok());
+  EXPECT_EQ(log->TruncateFrom(-1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->Reset(-5).code(), absl::StatusCode::kInvalidArgument);
+  std::vector<Record> huge(1);
+  huge[0].value.assign(format::kMaxBatchBytes, 'x');
+  auto big = log->Append(1, std::move(huge));
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kInvalidArgument) << big.status();
+  EXPECT_EQ(log->log_end_offset(), 2);
+  LogOptions bad = o;
+  bad.segment_size_bytes = int64_t{8} << 30;  // index positions are u32
+  EXPECT_EQ(Log::Open("/other", bad).status().code(), absl::StatusCode::kInvalidArgument);
+  bad = o;
+  bad.index_interval_bytes = 0;
+  EXPECT_EQ(Log::Open("/other", bad).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// DeletePrefixBefore may put the start inside a batch; truncating inside that batch
+// leaves nothing above the start, so the log restarts empty there.
+TEST(Log, TruncatingTheBatchThatStraddlesTheStartRestartsTheLogAtTheStart) {
+  FaultInjectionEnv env;
+  auto log = OpenLog(&env, Options(&env));
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(log->Append(1, Records(5, "s")).ok());
+  ASSERT_TRUE(log->DeletePrefixBefore(12).ok());      // inside batch [10, 14]
+  EXPECT_EQ((*log->Read(12, 1))[0].base_offset, 10);  // whole batches, as always
+  ASSERT_TRUE(log->TruncateFrom(13).ok());
+  EXPECT_EQ(log->log_start_offset(), 12);
+  EXPECT_EQ(log->log_end_offset(), 12);
+  EXPECT_EQ(log->Append(2, Records(1, "n"))->base_offset, 12);
+}
+
+// Readers run beside appenders (and rolls): every read sees whole, contiguous, intact
+// batches holding the offset asked for.
+TEST(Log, ConcurrentReadersSeeWholeBatchesWhileAppendsRoll) {
+  FaultInjectionEnv env;
+  LogOptions o = Options(&env);
+  o.segment_size_bytes = 2048;
+  o.flush = FlushPolicy::Never();
+  auto log = OpenLog(&env, o);
+  ASSERT_TRUE(log->Append(0, Records(1, "seed")).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < 300; ++i) {
+        if (!log->Append(w, Records(1 + i % 3, "w" + std::to_string(w))).ok()) ++bad;
+      }
+    });
+  }
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&, r] {
+      std::mt19937_64 rng(r);
+      while (!done) {
+        const int64_t end = log->log_end_offset();
+        const int64_t offset = static_cast<int64_t>(rng() % static_cast<uint64_t>(end));
+        auto read = log->Read(offset, 1 + static_cast<int64_t>(rng() % 4000));
+        if (!read.ok() || read->empty() || (*read)[0].base_offset > offset ||
+            (*read)[0].next_offset() <= offset) {
+          ++bad;
+          continue;
+        }
+        for (size_t i = 1; i < read->size(); ++i) {
+          if ((*read)[i].base_offset != (*read)[i - 1].next_offset()) ++bad;
+        }
+      }
+    });
+  }
+  threads[0].join();
+  threads[1].join();
+  done = true;
+  threads[2].join();
+  threads[3].join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(log->segment_count(), 10u);
 }
 
 }  // namespace

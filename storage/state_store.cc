@@ -62,4 +62,52 @@ absl::Status StateStore::Scan(
   return FromLevelDb(it->status(), "scan " + prefix);
 }
 
+absl::StatusOr<std::optional<int64_t>> StateStore::GetInt64(const std::string& key) const {
+  auto text = Get(key);
+  if (!text.ok()) return text.status();
+  if (!text->has_value()) return std::optional<int64_t>();
+  auto value = state_keys::DecodeInt64(key, **text);
+  if (!value.ok()) return value.status();
+  return std::optional<int64_t>(*value);
+}
+
+absl::Status StateStore::PutInt64(const std::string& key, int64_t value, bool sync) {
+  return Put(key, state_keys::EncodeInt64(value), sync);
+}
+
+absl::Status StateStore::PutHighWatermarks(
+    const std::vector<std::pair<std::string, int32_t>>& partitions,
+    const std::vector<int64_t>& high_watermarks, bool sync) {
+  if (partitions.size() != high_watermarks.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(partitions.size(), " partitions but ",
+                                                   high_watermarks.size(), " high watermarks"));
+  }
+  Batch batch;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    batch.PutInt64(state_keys::HighWatermark(partitions[i].first, partitions[i].second),
+                   high_watermarks[i]);
+  }
+  return Write(&batch, sync);
+}
+
+absl::StatusOr<std::optional<int64_t>> StateStore::GetHighWatermark(const std::string& topic,
+                                                                    int32_t partition) const {
+  return GetInt64(state_keys::HighWatermark(topic, partition));
+}
+
+absl::StatusOr<std::vector<state_keys::EpochEntry>> StateStore::GetLeaderEpochs(
+    const std::string& topic, int32_t partition) const {
+  auto text = Get(state_keys::LeaderEpochs(topic, partition));
+  if (!text.ok()) return text.status();
+  if (!text->has_value()) return std::vector<state_keys::EpochEntry>();
+  return state_keys::DecodeLeaderEpochs(**text);
+}
+
+absl::Status StateStore::PutLeaderEpochs(const std::string& topic, int32_t partition,
+                                         const std::vector<state_keys::EpochEntry>& entries,
+                                         bool sync) {
+  return Put(state_keys::LeaderEpochs(topic, partition), state_keys::EncodeLeaderEpochs(entries),
+             sync);
+}
+
 }  // namespace keel::storage
