@@ -59,7 +59,7 @@ class Simulation {
   void Fail(const std::string& what) {
     if (result_.ok) {
       result_.ok = false;
-      result_.failure = absl::StrCat("step ", step_, ": ", what);
+      result_.failure = absl::StrCat("step ", step_, ": ", what, " (", result_.config, ")");
     }
   }
 
@@ -68,8 +68,12 @@ class Simulation {
   void HandleReadies(Node& node, bool allow_crash);
   void Deliver();
   void RandomEvent();
+  bool Persist(Node& node, const raft::Ready& rd, int parts);
+  void NoteCommit(const Node& node, uint64_t commit);
   void CheckLeaders();
   void CheckNewLeader(const Node& node);
+  bool LogHolds(const raft::MemoryStorage& s, uint64_t index, uint64_t term) const;
+  void CheckCommittedDurableOnQuorum();
   void CheckApplied(const Node& node, const Entry& e);
   void CheckEntriesMatch(const std::vector<Entry>& entries);
   void CheckLogsPairwise();
@@ -88,22 +92,25 @@ class Simulation {
   uint64_t sequence_ = 0;
   uint64_t proposals_ = 0;
   bool faults_ = true;
+  raft::Config base_config_;
 
   std::map<uint64_t, uint64_t> leader_of_term_;
   std::map<std::pair<uint64_t, uint64_t>, std::string> entry_at_;  // (index, term) -> data
-  std::map<uint64_t, std::pair<uint64_t, uint64_t>> committed_;    // index -> (term, hash)
+  // What some node has reported committed (its HardState.commit), index -> the entry's term
+  // and the term of the node that reported it first (the term it was committed in).
+  struct Committed {
+    uint64_t entry_term = 0;
+    uint64_t commit_term = 0;
+  };
+  std::map<uint64_t, Committed> committed_;
+  std::map<uint64_t, uint64_t> applied_hash_;  // index -> state-machine hash after applying it
   uint64_t max_committed_ = 0;
   SimResult result_;
 };
 
 void Simulation::Start(Node& node) {
-  raft::Config config;
+  raft::Config config = base_config_;
   config.id = node.id;
-  config.election_ticks = options_.election_ticks;
-  config.heartbeat_ticks = 1;
-  config.max_inflight_appends = 4;
-  config.max_append_bytes = 256;
-  config.snapshot_chunk_bytes = options_.snapshot_chunk_bytes;
   config.random_seed = rng_();
   // The application restarts from the durable snapshot (if any) and replays the rest.
   node.app = App{};
@@ -150,74 +157,122 @@ void Simulation::CheckEntriesMatch(const std::vector<Entry>& entries) {
 }
 
 void Simulation::CheckApplied(const Node& node, const Entry& e) {
-  auto it = committed_.find(e.index());
-  if (it == committed_.end()) {
-    committed_[e.index()] = {e.term(), node.app.hash};
-    max_committed_ = std::max(max_committed_, e.index());
+  // Entries below a snapshot that its reporter installed have no recorded term.
+  auto c = committed_.find(e.index());
+  if (c != committed_.end() && c->second.entry_term != e.term()) {
+    Fail(absl::StrCat("state machine safety: node ", node.id, " applied index ", e.index(),
+                      " of term ", e.term(), " but term ", c->second.entry_term,
+                      " was committed there"));
     return;
   }
-  if (it->second.first != e.term() || it->second.second != node.app.hash) {
+  if (e.index() > max_committed_) {
+    Fail(absl::StrCat("node ", node.id, " applied ", e.index(), " beyond every commit index"));
+    return;
+  }
+  auto [it, inserted] = applied_hash_.emplace(e.index(), node.app.hash);
+  if (!inserted && it->second != node.app.hash) {
     Fail(absl::StrCat("state machine safety: node ", node.id, " applied a different entry at ",
                       e.index()));
   }
 }
 
+bool Simulation::LogHolds(const raft::MemoryStorage& s, uint64_t index, uint64_t term) const {
+  if (index + 1 < s.FirstIndex()) return true;  // inside its snapshot (checked on install)
+  auto t = s.Term(index);
+  return t.ok() && *t == term;
+}
+
+void Simulation::NoteCommit(const Node& node, uint64_t commit) {
+  // Called once the node's Ready is persisted, so every entry up to `commit` is in storage
+  // (or in its snapshot, whose entries' terms are no longer known here).
+  for (uint64_t i = max_committed_ + 1; i <= commit; ++i) {
+    auto t = node.storage->Term(i);
+    if (!t.ok()) continue;
+    committed_[i] = Committed{*t, node.raft->term()};
+  }
+  max_committed_ = std::max(max_committed_, commit);
+}
+
+// No committed entry is ever lost: the newest one is durable on a majority of voters at every
+// step, whatever crashed (then, by log matching, so is everything before it).
+void Simulation::CheckCommittedDurableOnQuorum() {
+  auto c = committed_.find(max_committed_);
+  if (c == committed_.end()) return;
+  int holders = 0;
+  for (int v = 0; v < options_.voters; ++v) {
+    if (LogHolds(*nodes_[v].storage, c->first, c->second.entry_term)) ++holders;
+  }
+  if (holders < options_.voters / 2 + 1) {
+    Fail(absl::StrCat("durability: committed entry ", c->first, " is durable on only ", holders,
+                      " of ", options_.voters, " voters"));
+  }
+}
+
 void Simulation::CheckNewLeader(const Node& node) {
-  auto [it, inserted] = leader_of_term_.emplace(node.raft->term(), node.id);
+  const uint64_t term = node.raft->term();
+  auto [it, inserted] = leader_of_term_.emplace(term, node.id);
   if (!inserted && it->second != node.id) {
-    Fail(absl::StrCat("election safety: nodes ", it->second, " and ", node.id,
-                      " both lead term ", node.raft->term()));
+    Fail(absl::StrCat("election safety: nodes ", it->second, " and ", node.id, " both lead term ",
+                      term));
   }
   if (inserted) ++result_.elections;
-  // Leader completeness: every committed entry is in the new leader's log.
-  const raft::MemoryStorage& s = *node.storage;
-  for (uint64_t i = s.FirstIndex(); i <= max_committed_; ++i) {
-    auto c = committed_.find(i);
-    if (c == committed_.end()) continue;
-    auto term = s.Term(i);
-    if (!term.ok() || *term != c->second.first) {
-      Fail(absl::StrCat("leader completeness: leader ", node.id, " of term ",
-                        node.raft->term(), " lacks committed entry ", i));
+  // Leader completeness: every entry committed in an earlier term is in the new leader's log.
+  for (const auto& [index, c] : committed_) {
+    if (c.commit_term < term && !LogHolds(*node.storage, index, c.entry_term)) {
+      Fail(absl::StrCat("leader completeness: leader ", node.id, " of term ", term, " lacks entry ",
+                        index, " committed in term ", c.commit_term));
       return;
     }
   }
-  auto snapshot_term = s.Term(s.FirstIndex() - 1);
-  if (s.FirstIndex() - 1 > max_committed_ + 1000 || !snapshot_term.ok()) {
-    Fail("leader's snapshot is inconsistent");
+}
+
+// Persists the first `parts` of (snapshot, entries, hard state), in the order ready.h
+// prescribes. Returns false on failure.
+bool Simulation::Persist(Node& node, const raft::Ready& rd, int parts) {
+  if (parts >= 1 && rd.snapshot.has_value()) {
+    if (auto s = node.storage->ApplySnapshot(*rd.snapshot); !s.ok()) {
+      Fail(absl::StrCat("node ", node.id, " cannot persist snapshot: ", s.ToString()));
+      return false;
+    }
   }
+  if (parts >= 2) {
+    CheckEntriesMatch(rd.entries);
+    if (auto s = node.storage->Append(rd.entries); !s.ok()) {
+      Fail(absl::StrCat("node ", node.id, " cannot append: ", s.ToString()));
+      return false;
+    }
+  }
+  if (parts >= 3 && rd.hard_state.has_value()) {
+    node.storage->SetHardState(*rd.hard_state);
+    NoteCommit(node, rd.hard_state->commit());
+  }
+  return true;
 }
 
 void Simulation::HandleReadies(Node& node, bool allow_crash) {
   for (int rounds = 0; node.raft && node.raft->HasReady() && rounds < 100; ++rounds) {
     raft::Ready rd = node.raft->GetReady();
     if (allow_crash && faults_ && Chance(options_.crash_mid_ready_probability)) {
-      // Crash before persisting: the Ready's entries, votes and messages are lost.
+      // Crash while persisting: a prefix of the Ready reaches the disk (possibly none of it,
+      // possibly all of it), nothing is sent or applied.
+      Persist(node, rd, static_cast<int>(Pick(4)));
       Crash(node);
       return;
     }
+    if (!Persist(node, rd, 3)) return;
     if (rd.snapshot.has_value()) {
-      if (auto s = node.storage->ApplySnapshot(*rd.snapshot); !s.ok()) {
-        Fail(absl::StrCat("node ", node.id, " cannot persist snapshot: ", s.ToString()));
-        return;
-      }
       std::vector<std::string> parts = absl::StrSplit(rd.snapshot->data, ' ');
       App restored;
       absl::SimpleAtoi(parts[0], &restored.applied_index);
       absl::SimpleAtoi(parts[1], &restored.hash);
-      auto c = committed_.find(restored.applied_index);
-      if (c != committed_.end() && c->second.second != restored.hash) {
+      auto h = applied_hash_.find(restored.applied_index);
+      if (h != applied_hash_.end() && h->second != restored.hash) {
         Fail(absl::StrCat("node ", node.id, " installed a snapshot that disagrees at ",
                           restored.applied_index));
       }
       node.app = restored;
       ++result_.snapshots_installed;
     }
-    CheckEntriesMatch(rd.entries);
-    if (auto s = node.storage->Append(rd.entries); !s.ok()) {
-      Fail(absl::StrCat("node ", node.id, " cannot append: ", s.ToString()));
-      return;
-    }
-    if (rd.hard_state.has_value()) node.storage->SetHardState(*rd.hard_state);
     for (Message& m : rd.messages) {
       if (!LinkUp(m.from(), m.to())) continue;
       if (faults_ && Chance(options_.drop_probability)) continue;
@@ -305,14 +360,21 @@ void Simulation::RandomEvent() {
 }
 
 void Simulation::CheckLeaders() {
+  auto newest = committed_.find(max_committed_);
   for (Node& n : nodes_) {
-    if (n.raft && n.raft->role() == raft::Role::kLeader) {
-      auto it = leader_of_term_.find(n.raft->term());
-      if (it != leader_of_term_.end() && it->second != n.id) {
-        Fail(absl::StrCat("election safety: two leaders in term ", n.raft->term()));
-      }
+    if (!n.raft || n.raft->role() != raft::Role::kLeader) continue;
+    const uint64_t term = n.raft->term();
+    auto it = leader_of_term_.find(term);
+    if (it != leader_of_term_.end() && it->second != n.id) {
+      Fail(absl::StrCat("election safety: two leaders in term ", term));
+    }
+    if (newest != committed_.end() && newest->second.commit_term < term &&
+        !LogHolds(*n.storage, newest->first, newest->second.entry_term)) {
+      Fail(absl::StrCat("leader completeness: leader ", n.id, " of term ", term, " lacks entry ",
+                        newest->first, " committed in term ", newest->second.commit_term));
     }
   }
+  CheckCommittedDurableOnQuorum();
 }
 
 void Simulation::CheckLogsPairwise() {
@@ -353,6 +415,23 @@ void Simulation::Heal(bool quiet) {
 }
 
 SimResult Simulation::Run() {
+  base_config_.election_ticks = options_.election_ticks;
+  base_config_.heartbeat_ticks = 1;
+  base_config_.max_inflight_appends = 4;
+  base_config_.max_append_bytes = 256;
+  base_config_.snapshot_chunk_bytes = options_.snapshot_chunk_bytes;
+  if (options_.vary_config) {
+    const uint64_t append_bytes[] = {1, 256, 1 << 16};
+    const int inflight[] = {1, 4, 64};
+    base_config_.max_append_bytes = append_bytes[Pick(3)];
+    base_config_.max_inflight_appends = inflight[Pick(3)];
+    base_config_.pre_vote = !Chance(0.25);
+    base_config_.check_quorum = !Chance(0.25);
+  }
+  result_.config = absl::StrCat("max_append_bytes=", base_config_.max_append_bytes,
+                                " max_inflight_appends=", base_config_.max_inflight_appends,
+                                " pre_vote=", base_config_.pre_vote,
+                                " check_quorum=", base_config_.check_quorum);
   const int members = options_.voters + options_.observers;
   for (int i = 1; i <= options_.voters; ++i) conf_.add_voters(i);
   for (int i = options_.voters + 1; i <= members; ++i) conf_.add_observers(i);
@@ -373,6 +452,7 @@ SimResult Simulation::Run() {
     for (Node& n : nodes_) HandleReadies(n, true);
     CheckLeaders();
   }
+  result_.committed = max_committed_;
   if (!result_.ok) return result_;
 
   // Heal everything; the cluster must converge and commit a new entry everywhere.
@@ -385,9 +465,11 @@ SimResult Simulation::Run() {
     for (Node& n : nodes_) HandleReadies(n, false);
     Node* leader = Leader();
     // Like a client, re-propose if the entry was lost to a leader change.
+    CheckLeaders();
     if (leader != nullptr && quiet > 20 && (final_index == 0 || quiet % 100 == 0)) {
       bool applied_somewhere = false;
-      for (const Node& n : nodes_) applied_somewhere |= final_index && n.app.applied_index >= final_index;
+      for (const Node& n : nodes_)
+        applied_somewhere |= final_index && n.app.applied_index >= final_index;
       if (!applied_somewhere && leader->raft->Propose(final_value).ok()) {
         final_index = leader->raft->GetStatus().last_index;
       }
@@ -431,6 +513,17 @@ SimResult Simulation::Run() {
 
 SimResult RunSeed(uint64_t seed, const SimOptions& options) {
   return Simulation(seed, options).Run();
+}
+
+std::string ReplayCommand(uint64_t seed, const SimOptions& options) {
+  return absl::StrCat(
+      "bazel run //tests/sim:raft_sim -- --seeds=1 --first_seed=", seed,
+      " --voters=", options.voters, " --observers=", options.observers, " --steps=", options.steps,
+      " --drop=", options.drop_probability, " --duplicate=", options.duplicate_probability,
+      " --crash=", options.crash_probability,
+      " --crash_mid_ready=", options.crash_mid_ready_probability,
+      " --partition=", options.partition_probability, " --snapshot=", options.snapshot_probability,
+      " --vary_config=", options.vary_config);
 }
 
 }  // namespace keel::sim

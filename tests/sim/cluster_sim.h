@@ -12,8 +12,12 @@
 //                       whole logs are compared pairwise at the end;
 //   leader completeness every committed entry is in the log of every later leader;
 //   state machine safety no two nodes apply different entries at one index;
-//   durability          no committed entry is lost: after healing, every node applies the
-//                       whole committed history and a new proposal commits.
+//   durability          no committed entry is lost: the newest committed entry is durable
+//                       on a majority of voters at every step (crashes included), and after
+//                       healing every node applies the whole committed history and a new
+//                       proposal commits.
+// A crash may also strike while a Ready is being persisted: a prefix of (snapshot, entries,
+// hard state) reaches storage, in the order ready.h prescribes, and nothing is sent.
 #ifndef KEEL_TESTS_SIM_CLUSTER_SIM_H_
 #define KEEL_TESTS_SIM_CLUSTER_SIM_H_
 
@@ -39,6 +43,11 @@ struct SimOptions {
   double transfer_probability = 0.002;
   int election_ticks = 10;
   uint64_t snapshot_chunk_bytes = 64;  // tiny, so transfers take several chunks
+  // Per-seed variation of the Raft configuration, drawn from the seed: append size (down to
+  // one entry per message, which splits a new leader's catch-up at every entry), in-flight
+  // window, and PreVote / CheckQuorum each off in a quarter of the runs (safety must not
+  // depend on them, and without them terms churn far more).
+  bool vary_config = true;
 };
 
 struct SimResult {
@@ -49,9 +58,13 @@ struct SimResult {
   uint64_t snapshots_installed = 0;
   uint64_t crashes = 0;
   uint64_t messages_delivered = 0;
+  std::string config;  // the Raft configuration this seed drew
 };
 
 SimResult RunSeed(uint64_t seed, const SimOptions& options);
+
+// The raft_sim command line that replays `seed` with `options` exactly.
+std::string ReplayCommand(uint64_t seed, const SimOptions& options);
 
 }  // namespace keel::sim
 

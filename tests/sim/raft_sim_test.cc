@@ -12,8 +12,8 @@ void RunSeeds(uint64_t first, uint64_t count, const SimOptions& options) {
   uint64_t committed = 0, snapshots = 0;
   for (uint64_t seed = first; seed < first + count; ++seed) {
     SimResult r = RunSeed(seed, options);
-    ASSERT_TRUE(r.ok) << "seed=" << seed << " voters=" << options.voters
-                      << " observers=" << options.observers << ": " << r.failure;
+    ASSERT_TRUE(r.ok) << "FAILED seed=" << seed << ": " << r.failure
+                      << "\n  replay: " << ReplayCommand(seed, options);
     committed += r.committed;
     snapshots += r.snapshots_installed;
   }
@@ -41,6 +41,7 @@ TEST(RaftSim, HeavyFaults500Seeds) {
   options.crash_probability = 0.02;
   options.drop_probability = 0.2;
   options.partition_probability = 0.02;
+  options.crash_mid_ready_probability = 0.02;
   RunSeeds(300001, 500, options);
 }
 
