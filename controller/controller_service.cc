@@ -302,6 +302,7 @@ class ControllerServices::Metadata final : public MetadataService::Service {
   grpc::Status WatchMetadata(grpc::ServerContext* context, const WatchMetadataRequest* request,
                              grpc::ServerWriter<WatchMetadataResponse>* writer) override {
     int64_t cursor = request->from_offset();
+    int64_t last_sent = cursor;  // offsets go out strictly increasing
     bool need_snapshot = cursor < 0;
     while (!context->IsCancelled() && !shutting_down_->load()) {
       if (need_snapshot) {
@@ -312,6 +313,7 @@ class ControllerServices::Metadata final : public MetadataService::Service {
           for (auto& r : image.ToRecords()) *s->add_records() = std::move(r);
         });
         cursor = s->offset();
+        last_sent = cursor;
         if (!writer->Write(snapshot)) break;
         need_snapshot = false;
       }
@@ -322,13 +324,16 @@ class ControllerServices::Metadata final : public MetadataService::Service {
         continue;
       }
       for (MetadataLogEntry& e : entries) {
+        if (e.offset() <= last_sent) continue;  // each offset at most once, in order
+        last_sent = e.offset();
         WatchMetadataResponse event;
         *event.mutable_entry() = std::move(e);
         if (!writer->Write(event)) return grpc::Status::OK;
       }
-      if (cursor > before && (entries.empty() || entries.back().offset() < cursor)) {
+      if (cursor > before && cursor > last_sent) {
         // Committed entries without metadata (the Raft core's own no-ops): an empty entry
         // tells the watcher how far it is, so "caught up to offset N" is decidable.
+        last_sent = cursor;
         WatchMetadataResponse progress;
         progress.mutable_entry()->set_offset(cursor);
         if (!writer->Write(progress)) return grpc::Status::OK;
