@@ -100,6 +100,11 @@ class PosixEnv : public Env {
     if (fd < 0) return PosixError("open " + path, errno);
     return std::make_unique<PosixWritableFile>(path, fd);
   }
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError("open " + path, errno);
+    return std::make_unique<PosixWritableFile>(path, fd);
+  }
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -167,8 +172,7 @@ Env* Env::Default() {
 
 absl::Status WriteFileAtomically(Env* env, const std::string& path, absl::string_view data) {
   std::string tmp = path + ".tmp";
-  if (env->FileExists(tmp)) (void)env->DeleteFile(tmp);
-  auto file = env->NewAppendableFile(tmp);
+  auto file = env->NewWritableFile(tmp);
   if (!file.ok()) return file.status();
   if (auto s = (*file)->Append(data); !s.ok()) return s;
   if (auto s = (*file)->Sync(); !s.ok()) return s;

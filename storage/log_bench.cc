@@ -78,6 +78,12 @@ class CountingEnv : public Env {
     if (!f.ok()) return f.status();
     return std::unique_ptr<keel::storage::WritableFile>(new File(std::move(*f), &syncs));
   }
+  absl::StatusOr<std::unique_ptr<keel::storage::WritableFile>> NewWritableFile(
+      const std::string& path) override {
+    auto f = base_->NewWritableFile(path);
+    if (!f.ok()) return f.status();
+    return std::unique_ptr<keel::storage::WritableFile>(new File(std::move(*f), &syncs));
+  }
   absl::StatusOr<std::unique_ptr<keel::storage::RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override {
     return base_->NewRandomAccessFile(path);

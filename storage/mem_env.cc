@@ -82,6 +82,16 @@ absl::StatusOr<std::unique_ptr<WritableFile>> MemEnv::NewAppendableFile(const st
   return std::unique_ptr<WritableFile>(new MemWritableFile(this, path));
 }
 
+absl::StatusOr<std::unique_ptr<WritableFile>> MemEnv::NewWritableFile(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& f = files_[path];
+  if (f == nullptr) f = std::make_shared<File>();
+  // Same inode, emptied: like O_TRUNC, which a crash may or may not undo; we say it sticks.
+  f->data.clear();
+  f->synced_bytes = 0;
+  return std::unique_ptr<WritableFile>(new MemWritableFile(this, path));
+}
+
 absl::StatusOr<std::unique_ptr<RandomAccessFile>> MemEnv::NewRandomAccessFile(
     const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);

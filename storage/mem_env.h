@@ -31,6 +31,7 @@ class MemEnv : public Env {
   ~MemEnv() override = default;
 
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override;
   absl::StatusOr<uint64_t> FileSize(const std::string& path) override;

@@ -33,6 +33,10 @@ TEST(MemEnv, ReadsWhatWasWrittenAndCountsBytesRead) {
   EXPECT_FALSE(env.FileExists("/d/a"));
   EXPECT_EQ(*env.GetChildren("/d"), std::vector<std::string>{"b"});
   EXPECT_EQ(env.NewRandomAccessFile("/d/a").status().code(), absl::StatusCode::kNotFound);
+  auto w = env.NewWritableFile("/d/b");  // truncates
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Append("new").ok());
+  EXPECT_EQ(env.Contents("/d/b"), "new");
 }
 
 TEST(FaultInjectionEnv, CrashKeepsSyncedBytesAndTearsTheRest) {
