@@ -6,13 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define KEEL_RAFT_CHECK(cond)                                                          \
-  do {                                                                                 \
-    if (!(cond)) {                                                                     \
-      std::fprintf(stderr, "%s:%d: raft invariant violated: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                             \
-      std::abort();                                                                    \
-    }                                                                                  \
+#define KEEL_RAFT_CHECK(cond)                                                                  \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
+      std::fprintf(stderr, "%s:%d: raft invariant violated: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                            \
+    }                                                                                          \
   } while (0)
 
 #endif  // KEEL_CONTROLLER_RAFT_CHECK_H_

@@ -56,8 +56,8 @@ absl::Status MemoryStorage::Append(const std::vector<Entry>& entries) {
   uint64_t start = entries[skip].index();
   uint64_t offset = entries_[0].index();
   if (start > LastIndex() + 1) {
-    return absl::InternalError(absl::StrCat("append at ", start, " leaves a gap after ",
-                                            LastIndex()));
+    return absl::InternalError(
+        absl::StrCat("append at ", start, " leaves a gap after ", LastIndex()));
   }
   entries_.resize(start - offset);  // drop the conflicting suffix
   entries_.insert(entries_.end(), entries.begin() + static_cast<long>(skip), entries.end());
@@ -75,14 +75,14 @@ absl::Status MemoryStorage::ApplySnapshot(const Snapshot& snapshot) {
   return absl::OkStatus();
 }
 
-absl::Status MemoryStorage::CreateSnapshot(uint64_t index, std::string data) {
+absl::Status MemoryStorage::CreateSnapshot(uint64_t index, ConfState conf_state, std::string data) {
   if (index <= snapshot_.metadata.index()) {
     return absl::FailedPreconditionError("snapshot is older than the current one");
   }
   if (index > LastIndex()) return UnavailableError(index);
   snapshot_.metadata.set_index(index);
   snapshot_.metadata.set_term(entries_[index - entries_[0].index()].term());
-  *snapshot_.metadata.mutable_conf_state() = conf_state_;
+  *snapshot_.metadata.mutable_conf_state() = std::move(conf_state);
   snapshot_.data = std::move(data);
   return absl::OkStatus();
 }

@@ -7,6 +7,8 @@
 #ifndef KEEL_CONTROLLER_RAFT_MEMORY_STORAGE_H_
 #define KEEL_CONTROLLER_RAFT_MEMORY_STORAGE_H_
 
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "controller/raft/storage.h"
@@ -31,9 +33,15 @@ class MemoryStorage : public Storage {
   void SetHardState(const HardState& hs) { hard_state_ = hs; }
   // Replaces the whole log with `snapshot` (a follower installing the leader's snapshot).
   absl::Status ApplySnapshot(const Snapshot& snapshot);
-  // Records a snapshot of the application at `index` (<= LastIndex()).
-  absl::Status CreateSnapshot(uint64_t index, std::string data);
-  // Drops entries up to and including `index` (which must be <= the snapshot index).
+  // Records a snapshot of the application at `index` (<= LastIndex()), with the membership
+  // in force there (the storage's own ConfState when omitted). Errors: FailedPrecondition if
+  // `index` is not newer than the current snapshot; IsUnavailable() beyond LastIndex().
+  absl::Status CreateSnapshot(uint64_t index, ConfState conf_state, std::string data);
+  absl::Status CreateSnapshot(uint64_t index, std::string data) {
+    return CreateSnapshot(index, conf_state_, std::move(data));
+  }
+  // Drops entries up to and including `index` (which must be <= the snapshot index);
+  // afterwards FirstIndex() == index + 1 and Term(index) still answers.
   absl::Status Compact(uint64_t index);
 
   const HardState& hard_state() const { return hard_state_; }

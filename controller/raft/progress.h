@@ -6,6 +6,7 @@
 #ifndef KEEL_CONTROLLER_RAFT_PROGRESS_H_
 #define KEEL_CONTROLLER_RAFT_PROGRESS_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 
@@ -17,8 +18,8 @@ struct Progress {
   uint64_t match = 0;
   uint64_t next = 1;
   State state = State::kProbe;
-  bool probe_sent = false;      // kProbe: an append is outstanding
-  bool recent_active = false;   // heard from it since the last CheckQuorum round
+  bool probe_sent = false;     // kProbe: an append is outstanding
+  bool recent_active = false;  // heard from it since the last CheckQuorum round
   int ticks_since_response = 0;
   std::deque<uint64_t> inflight;  // kReplicate: last index of each unacknowledged append
   // kSnapshot: the snapshot being sent and the next byte to send.

@@ -83,8 +83,7 @@ uint64_t RaftLog::FindConflict(const std::vector<Entry>& entries) const {
   return 0;
 }
 
-std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
-                                             uint64_t committed,
+std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term, uint64_t committed,
                                              const std::vector<Entry>& entries) {
   if (!MatchTerm(index, log_term)) return std::nullopt;
   uint64_t last_new = index + entries.size();
@@ -157,9 +156,7 @@ void RaftLog::Restore(const Snapshot& snapshot) {
   unstable_offset_ = snapshot.metadata.index() + 1;
 }
 
-bool RaftLog::HasNextCommitted() const {
-  return committed_ > std::max(applied_, FirstIndex() - 1);
-}
+bool RaftLog::HasNextCommitted() const { return committed_ > std::max(applied_, FirstIndex() - 1); }
 
 std::vector<Entry> RaftLog::NextCommitted(uint64_t max_bytes) const {
   uint64_t lo = std::max(applied_ + 1, FirstIndex());
@@ -174,8 +171,9 @@ void RaftLog::StableTo(uint64_t index, uint64_t term) {
   if (index >= unstable_offset_ + unstable_entries_.size()) return;
   // Only if the entry is still the one persisted (it may have been replaced since).
   if (unstable_entries_[index - unstable_offset_].term() != term) return;
-  unstable_entries_.erase(unstable_entries_.begin(),
-                          unstable_entries_.begin() + static_cast<long>(index + 1 - unstable_offset_));
+  unstable_entries_.erase(
+      unstable_entries_.begin(),
+      unstable_entries_.begin() + static_cast<long>(index + 1 - unstable_offset_));
   unstable_offset_ = index + 1;
 }
 

@@ -48,8 +48,7 @@ absl::Status RawNode::Init() {
   auto initial = storage_->InitialState();
   if (!initial.ok()) return initial.status();
   voters_.insert(initial->conf_state.voters().begin(), initial->conf_state.voters().end());
-  observers_.insert(initial->conf_state.observers().begin(),
-                    initial->conf_state.observers().end());
+  observers_.insert(initial->conf_state.observers().begin(), initial->conf_state.observers().end());
   if (voters_.empty()) return absl::InvalidArgumentError("raft: the voter set is empty");
   if (!IsMember(config_.id)) {
     return absl::InvalidArgumentError(
@@ -248,12 +247,11 @@ void RawNode::Send(Message m) {
 
 absl::Status RawNode::Propose(std::string data) {
   if (role_ != Role::kLeader) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("raft: not leader (leader is ", lead_, ")"));
+    return absl::FailedPreconditionError(absl::StrCat("raft: not leader (leader is ", lead_, ")"));
   }
   if (lead_transferee_ != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "raft: leadership transfer to ", lead_transferee_, " in progress"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("raft: leadership transfer to ", lead_transferee_, " in progress"));
   }
   Entry e;
   e.set_type(ENTRY_NORMAL);
@@ -387,8 +385,8 @@ absl::Status RawNode::Step(const Message& m) {
   if (m.term() > term_) {
     if (m.type() == MSG_PRE_VOTE || m.type() == MSG_VOTE) {
       bool force = m.context() == kTransferContext;
-      bool in_lease = config_.check_quorum && lead_ != 0 &&
-                      election_elapsed_ < config_.election_ticks;
+      bool in_lease =
+          config_.check_quorum && lead_ != 0 && election_elapsed_ < config_.election_ticks;
       if (!force && in_lease) {
         // We heard from a live leader within the election timeout: a vote request now
         // comes from a node that was cut off, and must not depose the leader.
@@ -400,8 +398,8 @@ absl::Status RawNode::Step(const Message& m) {
     } else if (m.type() == MSG_PRE_VOTE_RESPONSE && !m.reject()) {
       // The term in a granted pre-vote response is the one we will campaign in.
     } else {
-      bool from_leader = m.type() == MSG_APPEND || m.type() == MSG_HEARTBEAT ||
-                         m.type() == MSG_SNAPSHOT;
+      bool from_leader =
+          m.type() == MSG_APPEND || m.type() == MSG_HEARTBEAT || m.type() == MSG_SNAPSHOT;
       BecomeFollower(m.term(), from_leader ? m.from() : 0);
     }
   } else if (m.term() < term_) {
@@ -766,8 +764,12 @@ Status RawNode::GetStatus() const {
   s.lead_transferee = lead_transferee_;
   if (role_ == Role::kLeader) {
     for (const auto& [id, pr] : progress_) {
-      s.progress[id] = PeerStatus{pr.match, pr.next, pr.state, pr.recent_active,
-                                  pr.ticks_since_response, observers_.count(id) > 0};
+      s.progress[id] = PeerStatus{pr.match,
+                                  pr.next,
+                                  pr.state,
+                                  pr.recent_active,
+                                  pr.ticks_since_response,
+                                  observers_.count(id) > 0};
     }
   }
   return s;

@@ -1,9 +1,14 @@
 // Unit tests of the Raft core, named after the rules of the Raft paper (Ongaro & Ousterhout,
 // "In Search of an Understandable Consensus Algorithm", Figure 3) and the extensions.
+#include "controller/raft/raw_node.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "controller/raft/memory_storage.h"
-#include "controller/raft/raw_node.h"
 #include "controller/raft/test_cluster.h"
 
 namespace keel::raft {
@@ -304,6 +309,260 @@ TEST(Config, RejectsInvalidSettings) {
   MemoryStorage empty;  // no voters
   config.election_ticks = 10;
   EXPECT_FALSE(RawNode::Create(config, &empty).ok());
+}
+
+// ---------------------------------------------------------------- more rules
+
+TEST(ElectionSafety, SevenVotersCommitWithFourButNotWithThree) {
+  TestCluster c(7);
+  ASSERT_EQ(c.Elect(1), 1u);
+  c.Crash(5);
+  c.Crash(6);
+  c.Crash(7);
+  Propose(c, 1, "four-of-seven");
+  EXPECT_EQ(c.applied(1), std::vector<std::string>{"four-of-seven"});
+  c.Crash(4);
+  Propose(c, 1, "three-of-seven");
+  EXPECT_EQ(c.applied(1), std::vector<std::string>{"four-of-seven"});
+}
+
+TEST(LeaderChange, NewLeaderCommitsALeaderChangeEntryTheApplicationSees) {
+  ConfState conf;
+  conf.add_voters(1);
+  MemoryStorage s(conf);
+  Config config;
+  config.id = 1;
+  auto node = RawNode::Create(config, &s);
+  ASSERT_TRUE(node.ok());
+  ASSERT_TRUE((*node)->Campaign().ok());
+  ASSERT_EQ((*node)->role(), Role::kLeader);  // a single voter is its own majority
+  Ready rd = (*node)->GetReady();
+  ASSERT_EQ(rd.entries.size(), 1u);
+  ASSERT_EQ(rd.committed_entries.size(), 1u);
+  EXPECT_EQ(rd.committed_entries[0].type(), ENTRY_LEADER_CHANGE);
+  EXPECT_EQ(rd.committed_entries[0].term(), (*node)->term());
+  ASSERT_TRUE(rd.soft_state.has_value());
+  EXPECT_EQ(rd.soft_state->leader, 1u);
+  (*node)->Advance(rd);
+  EXPECT_FALSE((*node)->HasReady());
+}
+
+TEST(Propose, FollowerRefusesWithNotLeader) {
+  TestCluster c(3);
+  ASSERT_EQ(c.Elect(1), 1u);
+  absl::Status s = c.node(2).Propose("x");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("not leader"), std::string::npos);
+  EXPECT_EQ(c.node(2).leader(), 1u);
+}
+
+TEST(Persistence, RestartedVoterRemembersTermAndVote) {
+  ConfState conf;
+  for (uint64_t id : {1, 2, 3}) conf.add_voters(id);
+  MemoryStorage s(conf);
+  Config config;
+  config.id = 2;
+  Message vote;
+  vote.set_type(MSG_VOTE);
+  vote.set_from(1);
+  vote.set_to(2);
+  vote.set_term(5);
+  {
+    auto node = RawNode::Create(config, &s);
+    ASSERT_TRUE(node.ok());
+    ASSERT_TRUE((*node)->Step(vote).ok());
+    Ready rd = (*node)->GetReady();
+    ASSERT_TRUE(rd.hard_state.has_value());
+    s.SetHardState(*rd.hard_state);
+  }  // crash
+  auto node = RawNode::Create(config, &s);
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ((*node)->term(), 5u);
+  vote.set_from(3);  // another candidate, same term: one vote per term survives restart
+  ASSERT_TRUE((*node)->Step(vote).ok());
+  Ready rd = (*node)->GetReady();
+  ASSERT_EQ(rd.messages.size(), 1u);
+  EXPECT_TRUE(rd.messages[0].reject());
+}
+
+TEST(CheckQuorum, FollowerWithALiveLeaderIgnoresVoteRequests) {
+  TestCluster c(3);
+  ASSERT_EQ(c.Elect(1), 1u);
+  uint64_t term = c.node(1).term();
+  Message vote;
+  vote.set_type(MSG_VOTE);
+  vote.set_from(3);
+  vote.set_to(2);
+  vote.set_term(term + 5);
+  vote.set_index(100);
+  vote.set_log_term(term);
+  ASSERT_TRUE(c.node(2).Step(vote).ok());
+  EXPECT_EQ(c.node(2).term(), term) << "a vote request inside the lease moved the term";
+  EXPECT_EQ(c.node(2).leader(), 1u);
+  // Once the leader has been silent for an election timeout, the same request is granted.
+  c.Isolate(1);
+  c.Tick(2, 10);
+  ASSERT_TRUE(c.node(2).Step(vote).ok());
+  EXPECT_EQ(c.node(2).term(), term + 5);
+  EXPECT_EQ(c.node(2).GetStatus().vote, 3u);
+}
+
+TEST(CheckQuorum, LeaderHearingFromAMajorityStaysLeader) {
+  TestCluster c(3);
+  ASSERT_EQ(c.Elect(1), 1u);
+  uint64_t term = c.node(1).term();
+  c.Crash(3);  // 1 and 2 are still a majority
+  c.TickAll(100);
+  EXPECT_EQ(c.node(1).role(), Role::kLeader);
+  EXPECT_EQ(c.node(1).term(), term);
+  Status st = c.node(1).GetStatus();
+  EXPECT_TRUE(st.progress.at(2).recent_active || st.progress.at(2).ticks_since_response <= 1);
+  EXPECT_GE(st.progress.at(3).ticks_since_response, 90);
+}
+
+TEST(Replication, PipelineIsBoundedByMaxInflightAppends) {
+  Config config;
+  config.max_inflight_appends = 3;
+  config.max_append_bytes = 1;  // one entry per append
+  TestCluster c(3, 0, config);
+  ASSERT_EQ(c.Elect(1), 1u);
+  Propose(c, 1, "warm-up");  // both followers in the replicate state
+  int appends_to_2 = 0, appends_to_3 = 0;
+  c.drop = [&](const Message& m) {
+    if (m.type() == MSG_APPEND && m.entries_size() > 0)
+      ++(m.to() == 2 ? appends_to_2 : appends_to_3);
+    return m.type() == MSG_APPEND_RESPONSE && m.from() == 2;  // node 2 never acknowledges
+  };
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(c.node(1).Propose("e" + std::to_string(i)).ok());
+  c.Deliver();
+  EXPECT_EQ(appends_to_2, 3) << "more appends in flight than the window allows";
+  EXPECT_GE(appends_to_3, 10);
+  EXPECT_EQ(c.applied(1).size(), 11u) << "1 and 3 are a majority";
+  c.drop = [](const Message&) { return false; };
+  c.TickAll(15);
+  EXPECT_EQ(c.applied(2).size(), 11u) << "node 2 catches up once it acknowledges again";
+}
+
+TEST(Replication, CatchUpIsBatchedUpToMaxAppendBytes) {
+  Config config;
+  config.max_append_bytes = 1000;
+  TestCluster c(3, 0, config);
+  ASSERT_EQ(c.Elect(1), 1u);
+  c.Isolate(3);
+  for (int i = 0; i < 50; ++i) Propose(c, 1, std::string(100, 'a' + i % 26));
+  size_t most_entries = 0, most_bytes = 0;
+  c.drop = [&](const Message& m) {
+    if (m.type() == MSG_APPEND && m.to() == 3) {
+      size_t bytes = 0;
+      for (const Entry& e : m.entries()) bytes += e.ByteSizeLong();
+      most_entries = std::max<size_t>(most_entries, m.entries_size());
+      most_bytes = std::max(most_bytes, bytes);
+    }
+    return false;
+  };
+  c.Isolate(3, false);
+  c.TickAll(5);
+  EXPECT_EQ(c.applied(3).size(), 50u);
+  EXPECT_GT(most_entries, 5u) << "catch-up was not batched";
+  EXPECT_LE(most_bytes, 1000u);
+}
+
+TEST(LeadershipTransfer, LaggingTransfereeCatchesUpFirst) {
+  TestCluster c(3);
+  ASSERT_EQ(c.Elect(1), 1u);
+  c.Isolate(3);
+  for (int i = 0; i < 5; ++i) Propose(c, 1, "e" + std::to_string(i));
+  c.Isolate(3, false);
+  ASSERT_TRUE(c.node(1).TransferLeadership(3).ok());
+  c.Deliver();
+  c.TickAll(2);
+  ASSERT_EQ(c.Leader(), 3u);
+  EXPECT_EQ(c.applied(3).size(), 5u);
+  Propose(c, 3, "after");
+  EXPECT_EQ(c.applied(1).size(), 6u);
+}
+
+TEST(LeadershipTransfer, RejectsNonVotersAndIsAbandonedAfterAnElectionTimeout) {
+  TestCluster c(3, 1);
+  ASSERT_EQ(c.Elect(1), 1u);
+  EXPECT_FALSE(c.node(1).TransferLeadership(4).ok()) << "4 is an observer";
+  EXPECT_FALSE(c.node(1).TransferLeadership(9).ok()) << "9 is not a member";
+  EXPECT_FALSE(c.node(2).TransferLeadership(3).ok()) << "only the leader transfers";
+  c.drop = [](const Message& m) { return m.type() == MSG_TIMEOUT_NOW; };
+  ASSERT_TRUE(c.node(1).TransferLeadership(2).ok());
+  c.Deliver();
+  EXPECT_FALSE(c.node(1).Propose("x").ok());
+  c.TickAll(10);  // one election timeout
+  EXPECT_EQ(c.node(1).role(), Role::kLeader);
+  EXPECT_TRUE(c.node(1).Propose("x").ok()) << "the abandoned transfer still blocks proposals";
+}
+
+TEST(SnapshotInstall, LostChunkIsResentAfterAnElectionTimeout) {
+  Config config;
+  config.snapshot_chunk_bytes = 8;
+  TestCluster c(3, 0, config);
+  ASSERT_EQ(c.Elect(1), 1u);
+  c.Crash(3);
+  for (int i = 0; i < 5; ++i) Propose(c, 1, "e" + std::to_string(i));
+  uint64_t applied = c.node(1).GetStatus().applied;
+  const std::string data = "a snapshot of thirty-two bytes!!";
+  ASSERT_TRUE(c.storage(1).CreateSnapshot(applied, data).ok());
+  ASSERT_TRUE(c.storage(1).Compact(applied).ok());
+  int dropped = 0;
+  c.drop = [&](const Message& m) {
+    // Lose the second chunk, once.
+    if (m.type() == MSG_SNAPSHOT && m.snapshot().offset_bytes() == 8 && dropped == 0) {
+      ++dropped;
+      return true;
+    }
+    return false;
+  };
+  c.Restart(3);
+  c.TickAll(3);
+  EXPECT_EQ(dropped, 1);
+  EXPECT_EQ(c.storage(3).FirstIndex(), 1u) << "installed without the lost chunk";
+  c.TickAll(12);
+  auto snapshot = c.storage(3).GetSnapshot();
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot->data, data);
+  EXPECT_EQ(c.storage(3).FirstIndex(), applied + 1);
+}
+
+TEST(Observers, AreNeverAskedToVote) {
+  TestCluster c(3, 2);
+  int vote_requests_to_observers = 0;
+  c.drop = [&](const Message& m) {
+    if ((m.type() == MSG_VOTE || m.type() == MSG_PRE_VOTE) && m.to() > 3) {
+      ++vote_requests_to_observers;
+    }
+    return false;
+  };
+  c.TickAll(60);
+  ASSERT_NE(c.Leader(), 0u);
+  EXPECT_LE(c.Leader(), 3u);
+  EXPECT_EQ(vote_requests_to_observers, 0);
+  Status st = c.node(c.Leader()).GetStatus();
+  EXPECT_TRUE(st.progress.at(4).observer);
+  EXPECT_FALSE(st.progress.at(2).observer);
+}
+
+TEST(Status, LeaderReportsPerPeerProgress) {
+  TestCluster c(3);
+  ASSERT_EQ(c.Elect(1), 1u);
+  Propose(c, 1, "a");
+  Status st = c.node(1).GetStatus();
+  EXPECT_EQ(st.role, Role::kLeader);
+  EXPECT_EQ(st.lead, 1u);
+  EXPECT_EQ(st.commit, st.last_index);
+  ASSERT_EQ(st.progress.size(), 3u);
+  for (uint64_t id : {2, 3}) {
+    EXPECT_EQ(st.progress.at(id).match, st.last_index);
+    EXPECT_EQ(st.progress.at(id).next, st.last_index + 1);
+    EXPECT_EQ(st.progress.at(id).state, Progress::State::kReplicate);
+  }
+  c.node(1).ReportUnreachable(2);
+  EXPECT_EQ(c.node(1).GetStatus().progress.at(2).state, Progress::State::kProbe);
+  EXPECT_TRUE(c.node(2).GetStatus().progress.empty()) << "followers track no progress";
 }
 
 }  // namespace

@@ -1,10 +1,16 @@
 // Ready: everything a RawNode asks its caller to do, in this order:
-//   1. persist `snapshot` (if any), then `entries` (append, replacing any conflicting
-//      suffix) and `hard_state` (if any) durably;
-//   2. only then send `messages` (votes and acknowledgements in them promise what step 1
-//      made durable);
-//   3. apply `committed_entries` to the state machine (after `snapshot`);
-//   4. call RawNode::Advance(ready).
+//   1. persist durably, in this order: `snapshot` (if any), then `entries` (append,
+//      replacing any conflicting suffix from entries[0].index()), then `hard_state` (if any).
+//      The order matters because hard_state.commit may point into `entries`: a crash may
+//      stop after any of the three, but must never keep the hard state without the entries
+//      before it. Several may share one fsync (the write is done when all three are).
+//   2. only then send `messages`: a vote grant or an append acknowledgement promises that
+//      the term, vote and entries of step 1 are durable (the persistence contract).
+//   3. restore the state machine from `snapshot` (if any), then apply `committed_entries`
+//      in order; `soft_state` is informational (leader and role changed).
+//   4. call RawNode::Advance(ready) before the next GetReady().
+// Calling Step/Tick/Propose between GetReady() and Advance() is allowed; their effects
+// appear in the next Ready.
 #ifndef KEEL_CONTROLLER_RAFT_READY_H_
 #define KEEL_CONTROLLER_RAFT_READY_H_
 

@@ -46,6 +46,8 @@ class Storage {
   virtual absl::StatusOr<Snapshot> GetSnapshot() const = 0;
 };
 
+// Call these qualified (raft::IsUnavailable): absl has an IsUnavailable of its own (status
+// code UNAVAILABLE) that argument-dependent lookup would also find.
 absl::Status CompactedError(uint64_t index);
 absl::Status UnavailableError(uint64_t index);
 bool IsCompacted(const absl::Status& status);
