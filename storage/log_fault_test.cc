@@ -364,5 +364,39 @@ TEST(LogFault, DurableStartBeyondTheRecoveredEndRestartsTheLogThere) {
   EXPECT_EQ(log->Append(1, Records(1, "n"))->base_offset, 10);
 }
 
+// A stale index left where a new segment is created (its deletion failed when a truncation
+// removed the segment) does not leak into the new segment.
+TEST(LogFault, NewSegmentIgnoresAStaleIndexOfTheSameName) {
+  FaultInjectionEnv env;
+  LogOptions o = Options(&env, 1024);
+  auto log = MustOpen(o);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(log->Append(1, Records(2, "a")).ok());
+  const size_t segments = log->segment_count();
+  ASSERT_GT(segments, 2u);
+  log.reset();
+  auto children = env.GetChildren("/log");
+  std::string last_index;
+  for (const std::string& name : *children) {
+    if (name.size() > 6 && name.substr(name.size() - 6) == ".index") last_index = name;
+  }
+  const std::string stale = env.Contents("/log/" + last_index);
+  ASSERT_FALSE(stale.empty());
+  log = MustOpen(o);
+  const int64_t base = std::stoll(last_index.substr(0, 20));
+  ASSERT_TRUE(log->TruncateFrom(base).ok());
+  EXPECT_EQ(log->segment_count(), segments - 1);
+  auto w = env.NewAppendableFile("/log/" + last_index);  // as if its deletion had failed
+  ASSERT_TRUE((*w)->Append(stale + stale).ok());
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(log->Append(2, Records(2, "b")).ok());
+  const std::vector<RecordBatch> expected = ReadAll(*log);
+  ASSERT_TRUE(log->Close().ok());
+  // The index written while appending equals one rebuilt from the log.
+  const std::string written = env.Contents("/log/" + last_index);
+  ASSERT_TRUE(env.DeleteFile("/log/" + last_index).ok());
+  log = MustOpen(o);
+  EXPECT_EQ(env.Contents("/log/" + last_index), written);
+  EXPECT_EQ(ReadAll(*log), expected);
+}
+
 }  // namespace
 }  // namespace keel::storage

@@ -54,15 +54,19 @@ absl::StatusOr<std::unique_ptr<Segment>> Segment::Create(Env* env, const std::st
                                                          int64_t created_ms) {
   std::unique_ptr<Segment> s(new Segment(env, dir, base_offset, index_interval_bytes));
   s->created_ms_ = created_ms;
-  if (auto st = s->OpenFiles(); !st.ok()) return st;
+  if (auto st = s->OpenFiles(/*create=*/true); !st.ok()) return st;
   return s;
 }
 
-absl::Status Segment::OpenFiles() {
-  auto log = env_->NewAppendableFile(LogPath(dir_, base_offset_));
+absl::Status Segment::OpenFiles(bool create) {
+  // A new segment starts empty even if a stale file of its name survived (an index whose
+  // deletion failed when its segment was truncated away).
+  const std::string log_path = LogPath(dir_, base_offset_);
+  const std::string index_path = IndexPath(dir_, base_offset_);
+  auto log = create ? env_->NewWritableFile(log_path) : env_->NewAppendableFile(log_path);
   if (!log.ok()) return log.status();
   log_writer_ = std::move(*log);
-  auto index = env_->NewAppendableFile(IndexPath(dir_, base_offset_));
+  auto index = create ? env_->NewWritableFile(index_path) : env_->NewAppendableFile(index_path);
   if (!index.ok()) return index.status();
   index_writer_ = std::move(*index);
   auto reader = env_->NewRandomAccessFile(LogPath(dir_, base_offset_));
@@ -76,7 +80,7 @@ absl::StatusOr<std::unique_ptr<Segment>> Segment::Open(Env* env, const std::stri
                                                        int64_t index_interval_bytes, bool validate,
                                                        int64_t now_ms) {
   std::unique_ptr<Segment> s(new Segment(env, dir, base_offset, index_interval_bytes));
-  if (auto st = s->OpenFiles(); !st.ok()) return st;
+  if (auto st = s->OpenFiles(/*create=*/false); !st.ok()) return st;
   auto size = env->FileSize(LogPath(dir, base_offset));
   if (!size.ok()) return size.status();
   s->size_bytes_ = *size;

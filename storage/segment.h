@@ -89,7 +89,7 @@ class Segment {
 
  private:
   Segment(Env* env, std::string dir, int64_t base_offset, int64_t index_interval_bytes);
-  absl::Status OpenFiles();
+  absl::Status OpenFiles(bool create);
   absl::Status Scan(bool validate);
   absl::Status LoadIndex(bool* usable);
   absl::Status RewriteIndex();
