@@ -58,32 +58,39 @@ std::vector<RecordBatch> ReadAll(Log& log) {
 TEST(LogFault, TornLastBatchAtEveryByteIsCutOnRecovery) {
   const int64_t batch_bytes =
       static_cast<int64_t>(EncodeBatch(RecordBatch{10, 1, 0, Records(3, "last")}).size());
-  for (bool zeros : {false, true}) {
-    for (int64_t cut = 0; cut <= batch_bytes; ++cut) {
-      FaultInjectionEnv env;
-      LogOptions o = Options(&env);
-      o.flush = FlushPolicy::Never();
-      auto log = MustOpen(o);
-      for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->Append(1, Records(2, "ok")).ok());
-      ASSERT_TRUE(log->Flush().ok());
-      const std::vector<RecordBatch> durable = ReadAll(*log);
-      ASSERT_TRUE(log->Append(1, Records(3, "last")).ok());  // not fsynced
-      log.reset();
-      env.SimulateCrash(static_cast<uint64_t>(cut), zeros);
-      log = MustOpen(o);
-      const std::string where = "cut " + std::to_string(cut) + (zeros ? " zeros" : "");
-      if (cut == batch_bytes && !zeros) {
-        ASSERT_EQ(log->log_end_offset(), 13) << where;  // the whole batch made it
-        continue;
+  const int64_t ok_batch_bytes =
+      static_cast<int64_t>(EncodeBatch(RecordBatch{0, 1, 0, Records(2, "ok")}).size());
+  // Either the last batch lands in the active segment, or it is the first of a new one
+  // (the five before fill a segment exactly, so appending it rolls).
+  for (int64_t segment_bytes : {int64_t{1} << 20, 5 * ok_batch_bytes})
+    for (bool zeros : {false, true}) {
+      for (int64_t cut = 0; cut <= batch_bytes; ++cut) {
+        FaultInjectionEnv env;
+        LogOptions o = Options(&env, segment_bytes);
+        o.flush = FlushPolicy::Never();
+        auto log = MustOpen(o);
+        for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->Append(1, Records(2, "ok")).ok());
+        ASSERT_TRUE(log->Flush().ok());
+        const std::vector<RecordBatch> durable = ReadAll(*log);
+        ASSERT_TRUE(log->Append(1, Records(3, "last")).ok());  // not fsynced
+        ASSERT_EQ(log->segment_count(), segment_bytes < (1 << 20) ? 2u : 1u);
+        log.reset();
+        env.SimulateCrash(static_cast<uint64_t>(cut), zeros);
+        log = MustOpen(o);
+        const std::string where = "cut " + std::to_string(cut) + (zeros ? " zeros" : "") +
+                                  " segment " + std::to_string(segment_bytes);
+        if (cut == batch_bytes && !zeros) {
+          ASSERT_EQ(log->log_end_offset(), 13) << where;  // the whole batch made it
+          continue;
+        }
+        ASSERT_EQ(log->log_end_offset(), 10) << where;
+        EXPECT_EQ(log->recovered_truncated_bytes(), cut) << where;
+        ASSERT_EQ(ReadAll(*log), durable) << where;
+        auto again = log->Append(2, Records(1, "after"));
+        ASSERT_TRUE(again.ok()) << where;
+        EXPECT_EQ(again->base_offset, 10) << where;
       }
-      ASSERT_EQ(log->log_end_offset(), 10) << where;
-      EXPECT_EQ(log->recovered_truncated_bytes(), cut) << where;
-      ASSERT_EQ(ReadAll(*log), durable) << where;
-      auto again = log->Append(2, Records(1, "after"));
-      ASSERT_TRUE(again.ok()) << where;
-      EXPECT_EQ(again->base_offset, 10) << where;
     }
-  }
 }
 
 // Directory entries count: a crash keeps every segment the log created (it fsyncs the

@@ -1,6 +1,7 @@
 #include "storage/state_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "storage/env.h"
 
 namespace keel::storage {
 namespace {
@@ -17,6 +18,8 @@ absl::Status FromLevelDb(const leveldb::Status& s, const std::string& context) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir) {
+  // LevelDB creates only the last directory of the path.
+  if (auto s = Env::Default()->CreateDirs(dir); !s.ok()) return s;
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;  // a corrupt store is an error, not silently repaired

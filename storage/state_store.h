@@ -48,6 +48,7 @@ class StateStore {
     leveldb::WriteBatch batch_;
   };
 
+  // Opens (creating it and its parents if needed) the store in `dir`.
   static absl::StatusOr<std::unique_ptr<StateStore>> Open(const std::string& dir);
 
   // nullopt when the key is absent.

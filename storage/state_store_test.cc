@@ -62,7 +62,7 @@ TEST(StateStore, CorruptStoreIsAClearError) {
 }
 
 TEST(StateStore, TypedHelpersFollowTheDocumentedLayout) {
-  std::string dir = TempDir("state_typed");
+  std::string dir = TempDir("state_typed") + "/nested/state";  // parents are created
   auto store = StateStore::Open(dir);
   ASSERT_TRUE(store.ok());
   StateStore& s = **store;
