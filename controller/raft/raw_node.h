@@ -18,6 +18,9 @@
 // Membership is static: voters and observers come from Storage::InitialState().conf_state.
 //
 // Thread safety: none; drive a RawNode from one thread.
+//
+// Source layout: raw_node.cc (API, role changes, term rules of Step, Ready), election.cc,
+// leader.cc (replication, commit, CheckQuorum), follower.cc (append check, snapshots).
 #ifndef KEEL_CONTROLLER_RAFT_RAW_NODE_H_
 #define KEEL_CONTROLLER_RAFT_RAW_NODE_H_
 
@@ -87,6 +90,9 @@ class RawNode {
   uint64_t id() const { return config_.id; }
 
  private:
+  // Marks the vote requests of a leadership transfer, which must get past the leader lease.
+  static constexpr char kTransferContext[] = "transfer";
+
   RawNode(const Config& config, const Storage* storage);
   absl::Status Init();
 
