@@ -11,7 +11,8 @@
 // fsynced whenever a segment is created or deleted. Close() writes a clean-shutdown marker;
 // Open() without it validates the active segment batch by batch (CRC32C), truncates a torn
 // or corrupt tail, and rebuilds missing or damaged indexes. A corrupt batch met inside a
-// closed segment is a DataLoss error, and no offset at or beyond it is served again.
+// closed segment is never skipped: reads stop short of it, a read of it is DataLoss, and no
+// offset at or beyond it is served again.
 //
 // Thread safety: every method is thread-safe. mu_ (a reader/writer lock) guards the segment
 // set and the segments' in-memory state: appends, truncation, prefix deletion, retention
@@ -89,8 +90,8 @@ class Log {
   // Appends `records` as one batch at the log end and returns once the flush policy is
   // satisfied. InvalidArgument for an empty batch or one over 64 MiB encoded.
   absl::StatusOr<AppendInfo> Append(int32_t leader_epoch, std::vector<Record> records);
-  // Appends a batch that already has offsets (a follower, or Raft): its base offset must
-  // equal log_end_offset().
+  // Appends a batch that already has offsets (a follower, or Raft): InvalidArgument unless
+  // its base offset equals log_end_offset(). Same flush policy as Append.
   absl::StatusOr<AppendInfo> AppendBatch(const RecordBatch& batch);
 
   // Whole batches from the one containing `offset`, up to max_bytes (at least one batch).
@@ -99,12 +100,13 @@ class Log {
   // read that meets corruption after some intact batches returns those batches.
   absl::StatusOr<std::vector<RecordBatch>> Read(int64_t offset, int64_t max_bytes) const;
 
-  // Removes every batch at or after the one containing `offset`; when nothing at or above
-  // the log start remains, the log restarts empty at min(offset, log start). Truncation is at batch
+  // Removes every batch at or after the one containing `offset`. Truncation is at batch
   // granularity: the log end becomes that batch's base offset, which is `offset` whenever
   // offset is a batch boundary, as it is for Raft entries and leader-epoch end offsets. A
   // broker truncating inside a batch loses the batch's earlier records too and re-fetches
-  // them from the leader (check log_end_offset() afterwards). Durable when it returns.
+  // them from the leader (check log_end_offset() afterwards). When nothing at or above the
+  // log start would remain, the log restarts empty at min(offset, log start). Durable when
+  // it returns.
   absl::Status TruncateFrom(int64_t offset);
   // Raises the log start offset to `offset` and deletes every segment wholly below it.
   absl::Status DeletePrefixBefore(int64_t offset);
@@ -115,7 +117,8 @@ class Log {
   absl::Status ApplyRetention(int64_t now_ms);
 
   absl::Status Flush();
-  // Flushes and writes the clean-shutdown marker. The log is unusable afterwards.
+  // Flushes, seals the active segment and writes the clean-shutdown marker (not after a
+  // write error: the next Open then validates). Writes fail afterwards; reads still work.
   absl::Status Close();
 
   // First offset of the first batch whose max timestamp is >= timestamp_ms, not below the
