@@ -64,9 +64,9 @@ bool RawNode::MaybeSendAppend(uint64_t to, bool send_if_empty) {
     entries = log_.Slice(pr.next, log_.LastIndex() + 1, config_.max_append_bytes);
   }
   if (!prev_term.ok() || !entries.ok()) {
-    // The follower needs entries we compacted: catch it up with a snapshot.
-    auto snapshot = storage_->GetSnapshot();
-    if (!snapshot.ok()) return false;  // none yet (temporarily unavailable): retry later
+    // The follower needs entries we compacted: catch it up with the latest snapshot.
+    const Snapshot* snapshot = OutgoingSnapshot(/*refresh=*/true);
+    if (snapshot == nullptr) return false;  // none yet (temporarily unavailable): retry later
     pr.BecomeSnapshot(snapshot->metadata.index());
     SendSnapshotChunk(to);
     return true;
@@ -94,11 +94,33 @@ bool RawNode::MaybeSendAppend(uint64_t to, bool send_if_empty) {
   return true;
 }
 
+const Snapshot* RawNode::OutgoingSnapshot(bool refresh) {
+  // Storage::GetSnapshot() returns a copy of the whole snapshot: fetch it once per transfer
+  // started, not once per chunk.
+  if (refresh || outgoing_snapshot_ == nullptr) {
+    auto snapshot = storage_->GetSnapshot();
+    if (!snapshot.ok()) {
+      outgoing_snapshot_.reset();
+      return nullptr;
+    }
+    outgoing_snapshot_ = std::make_unique<Snapshot>(std::move(*snapshot));
+  }
+  return outgoing_snapshot_.get();
+}
+
+void RawNode::ReleaseOutgoingSnapshotIfUnused() {
+  if (outgoing_snapshot_ == nullptr) return;
+  for (const auto& [id, pr] : progress_) {
+    if (pr.state == Progress::State::kSnapshot) return;
+  }
+  outgoing_snapshot_.reset();
+}
+
 void RawNode::SendSnapshotChunk(uint64_t to) {
   Progress& pr = progress_[to];
   if (pr.state != Progress::State::kSnapshot || pr.snapshot_chunk_sent) return;
-  auto snapshot = storage_->GetSnapshot();
-  if (!snapshot.ok()) {
+  const Snapshot* snapshot = OutgoingSnapshot(/*refresh=*/false);
+  if (snapshot == nullptr) {
     pr.BecomeProbe();
     return;
   }

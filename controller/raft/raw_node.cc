@@ -73,6 +73,7 @@ void RawNode::Reset(uint64_t term) {
   AbortTransfer();
   votes_.clear();
   progress_.clear();
+  outgoing_snapshot_.reset();
 }
 
 void RawNode::BecomeFollower(uint64_t term, uint64_t lead) {
@@ -134,6 +135,7 @@ void RawNode::Tick() {
         SendSnapshotChunk(id);
       }
     }
+    ReleaseOutgoingSnapshotIfUnused();
     if (election_elapsed_ >= config_.election_ticks) {
       election_elapsed_ = 0;
       if (config_.check_quorum && !QuorumActive()) {

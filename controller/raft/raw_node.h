@@ -110,6 +110,8 @@ class RawNode {
   void SendAppend(uint64_t to);
   bool MaybeSendAppend(uint64_t to, bool send_if_empty);
   void SendSnapshotChunk(uint64_t to);
+  const Snapshot* OutgoingSnapshot(bool refresh);
+  void ReleaseOutgoingSnapshotIfUnused();
   void SendHeartbeat(uint64_t to);
   void BroadcastAppend();
   void BroadcastHeartbeat();
@@ -147,6 +149,8 @@ class RawNode {
   int randomized_election_ticks_ = 0;
   std::vector<Message> msgs_;
 
+  // Leader: the snapshot being sent to followers in chunks (null when no transfer runs).
+  std::unique_ptr<Snapshot> outgoing_snapshot_;
   // A snapshot being received in chunks.
   uint64_t incoming_snapshot_index_ = 0;
   std::string incoming_snapshot_data_;

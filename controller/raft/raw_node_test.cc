@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -563,6 +564,73 @@ TEST(Status, LeaderReportsPerPeerProgress) {
   c.node(1).ReportUnreachable(2);
   EXPECT_EQ(c.node(1).GetStatus().progress.at(2).state, Progress::State::kProbe);
   EXPECT_TRUE(c.node(2).GetStatus().progress.empty()) << "followers track no progress";
+}
+
+// Storage::GetSnapshot() copies the whole snapshot; a transfer of many chunks must not.
+class CountingStorage : public MemoryStorage {
+ public:
+  using MemoryStorage::MemoryStorage;
+  absl::StatusOr<Snapshot> GetSnapshot() const override {
+    ++get_snapshot_calls;
+    return MemoryStorage::GetSnapshot();
+  }
+  mutable int get_snapshot_calls = 0;
+};
+
+TEST(SnapshotInstall, ChunkedTransferReadsTheSnapshotOnce) {
+  ConfState conf;
+  conf.add_voters(1);
+  conf.add_voters(2);
+  CountingStorage s1(conf);
+  MemoryStorage s2(conf);
+  for (uint64_t i = 1; i <= 5; ++i) ASSERT_TRUE(s1.Append({MakeEntry(i, 1, "e")}).ok());
+  HardState hs;
+  hs.set_term(1);
+  hs.set_commit(5);
+  s1.SetHardState(hs);
+  const std::string data(64, 's');
+  ASSERT_TRUE(s1.CreateSnapshot(5, data).ok());
+  ASSERT_TRUE(s1.Compact(5).ok());
+  Config config;
+  config.pre_vote = false;
+  config.snapshot_chunk_bytes = 4;  // 16 chunks
+  config.id = 1;
+  config.applied = 5;
+  auto n1 = RawNode::Create(config, &s1);
+  config.id = 2;
+  config.applied = 0;
+  auto n2 = RawNode::Create(config, &s2);
+  ASSERT_TRUE(n1.ok() && n2.ok());
+  ASSERT_TRUE((*n1)->Campaign().ok());
+  std::map<uint64_t, std::pair<RawNode*, MemoryStorage*>> nodes = {{1, {n1->get(), &s1}},
+                                                                   {2, {n2->get(), &s2}}};
+  int snapshot_messages = 0;
+  for (int round = 0; round < 200; ++round) {
+    bool any = false;
+    for (auto& [id, n] : nodes) {
+      while (n.first->HasReady()) {
+        any = true;
+        Ready rd = n.first->GetReady();
+        if (rd.snapshot) {
+          ASSERT_TRUE(n.second->ApplySnapshot(*rd.snapshot).ok());
+        }
+        ASSERT_TRUE(n.second->Append(rd.entries).ok());
+        if (rd.hard_state) n.second->SetHardState(*rd.hard_state);
+        n.first->Advance(rd);
+        for (const Message& m : rd.messages) {
+          snapshot_messages += m.type() == MSG_SNAPSHOT;
+          ASSERT_TRUE(nodes.at(m.to()).first->Step(m).ok());
+        }
+      }
+    }
+    if (!any) break;
+  }
+  ASSERT_EQ((*n1)->role(), Role::kLeader);
+  EXPECT_EQ(snapshot_messages, 16);
+  ASSERT_TRUE(s2.GetSnapshot().ok());
+  EXPECT_EQ(s2.GetSnapshot()->data, data);
+  EXPECT_EQ(s2.LastIndex(), s1.LastIndex());
+  EXPECT_LE(s1.get_snapshot_calls, 2);
 }
 
 }  // namespace
