@@ -21,6 +21,7 @@ struct BatchHeader {
   int64_t next_offset() const { return base_offset + record_count; }
 };
 
+// The encoded max timestamp is the larger of batch.max_timestamp_ms and every record's.
 std::string EncodeBatch(const RecordBatch& batch);
 
 // Parses the fixed header; DataLoss if the magic or length is impossible.

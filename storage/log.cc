@@ -210,6 +210,8 @@ absl::StatusOr<AppendInfo> Log::Append(int32_t leader_epoch, std::vector<Record>
   if (records.empty()) return absl::InvalidArgumentError("cannot append an empty batch");
   RecordBatch batch;
   batch.leader_epoch = leader_epoch;
+  // The batch's max timestamp is its records' largest, whatever their sign.
+  batch.max_timestamp_ms = std::numeric_limits<int64_t>::min();
   batch.records = std::move(records);
   WriteLock lock(mu_);
   // Offsets are assigned under the same lock hold that appends, so concurrent appenders
@@ -537,20 +539,11 @@ absl::Status Log::Close() {
 
 absl::StatusOr<int64_t> Log::OffsetForTimestamp(int64_t timestamp_ms) const {
   ReadLock lock(mu_);
-  const Segment* active = segments_.rbegin()->second.get();
+  // Segments wholly below the log start may still exist; FindTimestamp skips them.
   for (const auto& [base, seg] : segments_) {
-    // max_timestamp_ms() of a cleanly reopened segment covers its newest batches only,
-    // which for the usual increasing timestamps is its maximum; the active one is scanned.
-    if (seg.get() != active && seg->max_timestamp_ms() < timestamp_ms) continue;
-    uint64_t pos = 0;
-    while (pos < seg->size_bytes()) {
-      auto h = seg->ReadHeader(pos);
-      if (!h.ok()) return h.status();
-      if (h->max_timestamp_ms >= timestamp_ms && h->next_offset() > log_start_offset_) {
-        return std::max(h->base_offset, log_start_offset_);
-      }
-      pos += h->length_bytes;
-    }
+    auto found = seg->FindTimestamp(timestamp_ms, log_start_offset_);
+    if (!found.ok()) return found.status();
+    if (found->has_value()) return std::max((*found)->base_offset, log_start_offset_);
   }
   return LogEndLocked();
 }

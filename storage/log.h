@@ -122,8 +122,8 @@ class Log {
   absl::Status Close();
 
   // First offset of the first batch whose max timestamp is >= timestamp_ms, not below the
-  // log start; log_end_offset() if none. Segments whose newest timestamp is older are
-  // skipped; the rest is a scan of 40-byte batch headers (there is no time index).
+  // log start; log_end_offset() if none (ListOffsets). Segments whose newest timestamp is
+  // older are skipped; in the segment that has it, an index lookup plus a short scan.
   absl::StatusOr<int64_t> OffsetForTimestamp(int64_t timestamp_ms) const;
   // Leader epoch (Raft term) of the batch holding `offset`; OutOfRange outside the log.
   absl::StatusOr<int32_t> EpochAt(int64_t offset) const;

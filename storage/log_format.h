@@ -30,8 +30,16 @@ constexpr int kCrcStart = 16;
 // A batch larger than this is treated as corruption (a torn length field), not allocated.
 constexpr uint32_t kMaxBatchBytes = 64u << 20;
 
-// Index entry, little-endian: u32 offset relative to the segment's base, u32 byte position.
-constexpr int kIndexEntryBytes = 8;
+// Index entry, little-endian:
+//   0  u32 relative_offset          (offset - segment base)
+//   4  u32 position                 (byte position of the batch in the .log)
+//   8  i64 max_timestamp_before_ms  (largest batch timestamp before it in the segment, or -1)
+//  16  u32 crc32c                   (of bytes [0, 16))
+constexpr int kIndexEntryBytes = 20;
+constexpr int kIndexOffsetRelative = 0;
+constexpr int kIndexOffsetPosition = 4;
+constexpr int kIndexOffsetTimestamp = 8;
+constexpr int kIndexOffsetCrc = 16;
 
 constexpr char kLogSuffix[] = ".log";
 constexpr char kIndexSuffix[] = ".index";

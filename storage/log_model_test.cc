@@ -99,13 +99,18 @@ Config RandomConfig(std::mt19937_64& rng, FaultInjectionEnv* env) {
   return c;
 }
 
+// Timestamps grow log-wide, except in seeds with skewed clocks, where a batch may carry
+// timestamps up to 300 ms in the past.
+bool skewed_clocks = false;
+
 std::vector<Record> RandomRecords(std::mt19937_64& rng, int64_t first_ts_ms) {
   std::vector<Record> out(1 + rng() % 5);
+  const int64_t skew_ms = skewed_clocks ? static_cast<int64_t>(rng() % 300) : 0;
   for (size_t i = 0; i < out.size(); ++i) {
     out[i].key = "k" + std::to_string(rng() % 1000);
     out[i].value = std::string(rng() % 120, static_cast<char>('a' + rng() % 26));
     if (rng() % 3 == 0) out[i].headers.push_back({"h" + std::to_string(i), "v"});
-    out[i].timestamp_ms = first_ts_ms + static_cast<int64_t>(i);  // increasing log-wide
+    out[i].timestamp_ms = first_ts_ms - skew_ms + static_cast<int64_t>(i);
   }
   return out;
 }
@@ -143,6 +148,7 @@ void RunSeed(uint64_t seed, int steps) {
   FaultInjectionEnv env;
   model_now_ms = 1000;
   Config config = RandomConfig(rng, &env);
+  skewed_clocks = rng() % 3 == 0;
   const LogOptions& o = config.options;
   auto opened = Log::Open(kDir, o);
   ASSERT_TRUE(opened.ok()) << opened.status();
@@ -167,7 +173,7 @@ void RunSeed(uint64_t seed, int steps) {
       auto info = log->Append(epoch, records);
       ASSERT_TRUE(info.ok()) << where << info.status();
       ASSERT_EQ(info->base_offset, m.end) << where;
-      RecordBatch b{m.end, epoch, records.back().timestamp_ms, records};
+      RecordBatch b{m.end, epoch, records.back().timestamp_ms, records};  // the largest
       ASSERT_EQ(info->size_bytes, static_cast<int64_t>(EncodeBatch(b).size())) << where;
       m.Append(b);
     } else if (kind < 47) {  // follower append, sometimes at the wrong offset

@@ -96,6 +96,30 @@ TEST(Log, ReadIsIndexLookupPlusShortScanNotASegmentScan) {
   }
 }
 
+TEST(Log, OffsetForTimestampIsIndexLookupPlusShortScan) {
+  FaultInjectionEnv env;
+  LogOptions o = Options(&env);
+  o.segment_size_bytes = 8 << 20;
+  o.index_interval_bytes = 4096;
+  auto log = OpenLog(&env, o);
+  for (int i = 0; i < 4000; ++i) {
+    std::vector<Record> r = Records(1, "t");
+    r[0].timestamp_ms = 10 * i;
+    ASSERT_TRUE(log->Append(1, r).ok());
+  }
+  ASSERT_EQ(log->segment_count(), 1u);
+  ASSERT_TRUE(log->Close().ok());
+  log = OpenLog(&env, o);  // clean open: the timestamps come from the index
+  for (int64_t t : {0, 5, 12340, 29991, 39990}) {
+    uint64_t before = env.bytes_read();
+    auto offset = log->OffsetForTimestamp(t);
+    ASSERT_TRUE(offset.ok()) << offset.status();
+    EXPECT_EQ(*offset, (t + 9) / 10) << t;
+    EXPECT_LT(env.bytes_read() - before, 2 * 4096u) << "timestamp " << t;
+  }
+  EXPECT_EQ(*log->OffsetForTimestamp(39991), 4000);  // none: the log end
+}
+
 TEST(Log, RollsBySizeWithTwentyDigitNamesAndReadsAcrossSegments) {
   FaultInjectionEnv env;
   auto log = OpenLog(&env, Options(&env));

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "storage/crc32c.h"
 #include "storage/log_format.h"
 
 namespace keel::storage {
@@ -16,19 +17,38 @@ std::string BaseName(int64_t base_offset) {
   return name;
 }
 
-std::string EncodeIndexEntry(const IndexEntry& e) {
-  std::string out(format::kIndexEntryBytes, '\0');
-  for (int i = 0; i < 4; ++i) {
-    out[i] = static_cast<char>(e.relative_offset >> (8 * i));
-    out[4 + i] = static_cast<char>(e.position >> (8 * i));
-  }
-  return out;
-}
-
 uint32_t GetU32(const char* p) {
   uint32_t v = 0;
   for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
   return v;
+}
+
+uint64_t GetU64(const char* p) { return GetU32(p) | static_cast<uint64_t>(GetU32(p + 4)) << 32; }
+
+void PutU32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+
+std::string EncodeIndexEntry(const IndexEntry& e) {
+  std::string out(format::kIndexEntryBytes, '\0');
+  PutU32(out.data() + format::kIndexOffsetRelative, e.relative_offset);
+  PutU32(out.data() + format::kIndexOffsetPosition, e.position);
+  const uint64_t ts = static_cast<uint64_t>(e.max_timestamp_before_ms);
+  PutU32(out.data() + format::kIndexOffsetTimestamp, static_cast<uint32_t>(ts));
+  PutU32(out.data() + format::kIndexOffsetTimestamp + 4, static_cast<uint32_t>(ts >> 32));
+  PutU32(out.data() + format::kIndexOffsetCrc, crc32c::Value(out.data(), format::kIndexOffsetCrc));
+  return out;
+}
+
+// False if the entry's own CRC does not match (a damaged index).
+bool DecodeIndexEntry(const char* p, IndexEntry* e) {
+  if (crc32c::Value(p, format::kIndexOffsetCrc) != GetU32(p + format::kIndexOffsetCrc)) {
+    return false;
+  }
+  e->relative_offset = GetU32(p + format::kIndexOffsetRelative);
+  e->position = GetU32(p + format::kIndexOffsetPosition);
+  e->max_timestamp_before_ms = static_cast<int64_t>(GetU64(p + format::kIndexOffsetTimestamp));
+  return true;
 }
 
 }  // namespace
@@ -118,27 +138,32 @@ absl::Status Segment::LoadIndex(bool* usable) {
   }
   std::vector<IndexEntry> index;
   for (size_t p = 0; p < data->size(); p += format::kIndexEntryBytes) {
-    IndexEntry e{GetU32(data->data() + p), GetU32(data->data() + p + 4)};
-    if ((!index.empty() && (e.relative_offset <= index.back().relative_offset ||
-                            e.position <= index.back().position)) ||
+    IndexEntry e;
+    if (!DecodeIndexEntry(data->data() + p, &e) ||
+        (!index.empty() && (e.relative_offset <= index.back().relative_offset ||
+                            e.position <= index.back().position ||
+                            e.max_timestamp_before_ms < index.back().max_timestamp_before_ms)) ||
         e.position >= size_bytes_) {
-      return absl::OkStatus();  // not monotonic or points past the log: rebuild
+      return absl::OkStatus();  // damaged, not monotonic or points past the log: rebuild
     }
     index.push_back(e);
   }
-  // The next offset comes from the last batch's header, found from the last index entry.
+  // The next offset and the segment's newest timestamp come from the batches after the
+  // last index entry (whose entry carries the maximum before them).
   uint64_t pos = index.back().position;
   int64_t next = base_offset_ + index.back().relative_offset;
+  int64_t max_ts = index.back().max_timestamp_before_ms;
   while (pos < size_bytes_) {
     auto h = ReadHeader(pos);
     if (!h.ok() || h->base_offset != next) return absl::OkStatus();
-    max_timestamp_ms_ = std::max(max_timestamp_ms_, h->max_timestamp_ms);
+    max_ts = std::max(max_ts, h->max_timestamp_ms);
     next = h->next_offset();
     pos += h->length_bytes;
   }
   if (pos != size_bytes_) return absl::OkStatus();
   index_ = std::move(index);
   next_offset_ = next;
+  max_timestamp_ms_ = max_ts;
   bytes_since_index_ = size_bytes_ - index_.back().position;
   *usable = true;
   return absl::OkStatus();
@@ -146,6 +171,7 @@ absl::Status Segment::LoadIndex(bool* usable) {
 
 absl::Status Segment::Scan(bool validate) {
   index_.clear();
+  max_timestamp_ms_ = -1;
   next_offset_ = base_offset_;
   bytes_since_index_ = 0;
   uint64_t pos = 0;
@@ -175,8 +201,8 @@ absl::Status Segment::Scan(bool validate) {
       break;
     }
     if (index_.empty() || bytes_since_index_ >= static_cast<uint64_t>(index_interval_bytes_)) {
-      index_.push_back(
-          {static_cast<uint32_t>(next_offset_ - base_offset_), static_cast<uint32_t>(pos)});
+      index_.push_back({static_cast<uint32_t>(next_offset_ - base_offset_),
+                        static_cast<uint32_t>(pos), max_timestamp_ms_});
       bytes_since_index_ = 0;
     }
     bytes_since_index_ += h->length_bytes;
@@ -203,7 +229,7 @@ absl::Status Segment::Append(const std::string& encoded, const BatchHeader& head
   if (absl::Status s = log_writer_->Append(encoded); !s.ok()) return UndoAppend(position, s);
   if (index_.empty() || bytes_since_index_ >= static_cast<uint64_t>(index_interval_bytes_)) {
     IndexEntry e{static_cast<uint32_t>(header.base_offset - base_offset_),
-                 static_cast<uint32_t>(position)};
+                 static_cast<uint32_t>(position), max_timestamp_ms_};
     if (absl::Status s = index_writer_->Append(EncodeIndexEntry(e)); !s.ok()) {
       // A partial entry would shift every later one: cut the index back to whole entries.
       absl::Status cut =
@@ -285,6 +311,38 @@ absl::StatusOr<BatchLocation> Segment::ScanFor(int64_t offset, BatchLocation at)
       absl::StrCat("offset ", offset, " is not in segment ", LogPath(dir_, base_offset_)));
 }
 
+absl::StatusOr<std::optional<BatchLocation>> Segment::FindTimestamp(int64_t timestamp_ms,
+                                                                    int64_t min_offset) const {
+  if (max_timestamp_ms_ < timestamp_ms || next_offset_ <= min_offset) return std::nullopt;
+  // The running maxima in the index never decrease: every batch before the first entry
+  // whose maximum-before reaches timestamp_ms is older, so the scan starts at the entry
+  // before it (or where min_offset lies, if that is later).
+  auto it = std::lower_bound(
+      index_.begin(), index_.end(), timestamp_ms,
+      [](const IndexEntry& e, int64_t t) { return e.max_timestamp_before_ms < t; });
+  BatchLocation at{0, base_offset_};
+  if (it != index_.begin()) {
+    at = {std::prev(it)->position, base_offset_ + std::prev(it)->relative_offset};
+  }
+  if (min_offset > at.base_offset) {
+    auto from = FindPosition(min_offset);
+    if (!from.ok()) return from.status();
+    at = *from;
+  }
+  while (at.position < size_bytes_) {
+    auto h = ReadHeader(at.position);
+    if (!h.ok()) return h.status();
+    if (h->base_offset != at.base_offset) {
+      return absl::DataLossError(absl::StrCat(
+          "batch at byte ", at.position, " of ", LogPath(dir_, base_offset_), " claims offset ",
+          h->base_offset, " where ", at.base_offset, " was expected"));
+    }
+    if (h->max_timestamp_ms >= timestamp_ms) return at;
+    at = {at.position + h->length_bytes, h->next_offset()};
+  }
+  return std::nullopt;
+}
+
 absl::Status Segment::ReadBatches(BatchLocation at, int64_t max_bytes,
                                   std::vector<RecordBatch>* out, int64_t* bytes_read,
                                   bool* reached_end) const {
@@ -321,7 +379,14 @@ absl::Status Segment::TruncateAt(uint64_t position, int64_t new_next_offset) {
   next_offset_ = new_next_offset;
   while (!index_.empty() && index_.back().position >= position) index_.pop_back();
   bytes_since_index_ = index_.empty() ? 0 : position - index_.back().position;
-  if (index_.empty()) bytes_since_index_ = 0;
+  // The newest timestamp left: the last entry's maximum, then the batches after it.
+  max_timestamp_ms_ = index_.empty() ? -1 : index_.back().max_timestamp_before_ms;
+  for (uint64_t at = index_.empty() ? 0 : index_.back().position; at < position;) {
+    auto h = ReadHeader(at);
+    if (!h.ok()) return h.status();
+    max_timestamp_ms_ = std::max(max_timestamp_ms_, h->max_timestamp_ms);
+    at += h->length_bytes;
+  }
   return RewriteIndex();
 }
 

@@ -1,8 +1,9 @@
 // Segment: one `<base>.log` file of record batches and its sparse `<base>.index`.
 //
-// The index holds (offset - base, byte position) for the first batch and then one entry
-// whenever index_interval_bytes have been written since the last entry, so a lookup is a
-// binary search plus a scan of at most ~index_interval_bytes of batch headers.
+// The index holds (offset - base, byte position, newest timestamp before) for the first
+// batch and then one entry whenever index_interval_bytes have been written since the last
+// entry, so an offset or timestamp lookup is a binary search plus a scan of at most
+// ~index_interval_bytes of batch headers.
 //
 // Thread safety: none; the owning Log serializes access (reads of closed segments may run
 // concurrently because they only use the immutable index and pread).
@@ -11,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,8 +23,11 @@
 namespace keel::storage {
 
 struct IndexEntry {
-  uint32_t relative_offset;
-  uint32_t position;
+  uint32_t relative_offset;  // offset - segment base
+  uint32_t position;         // byte position of that batch in the .log
+  // Largest batch timestamp before this batch in the segment (-1 if none): never
+  // decreases from entry to entry, so a timestamp lookup is a binary search too.
+  int64_t max_timestamp_before_ms;
 };
 
 struct BatchLocation {
@@ -70,6 +75,11 @@ class Segment {
   // offset is outside the CRC (as in Kafka), so continuity is what catches a flipped one.
   absl::Status ReadBatches(BatchLocation at, int64_t max_bytes, std::vector<RecordBatch>* out,
                            int64_t* bytes_read, bool* reached_end) const;
+  // The first batch whose max timestamp is >= timestamp_ms and that holds offsets at or
+  // above min_offset; nullopt if there is none in this segment. Index search plus a short
+  // scan when timestamps grow with offsets; a longer scan where they go back in time.
+  absl::StatusOr<std::optional<BatchLocation>> FindTimestamp(int64_t timestamp_ms,
+                                                             int64_t min_offset) const;
   absl::StatusOr<BatchHeader> ReadHeader(uint64_t position) const;
   // Drops every batch from byte `position` on (the batch there included).
   absl::Status TruncateAt(uint64_t position, int64_t new_next_offset);
@@ -81,9 +91,7 @@ class Segment {
   int64_t created_ms() const { return created_ms_; }
   // Bytes a validating Open cut off as a torn or corrupt tail.
   uint64_t truncated_bytes() const { return truncated_bytes_; }
-  // Largest batch timestamp seen: over every batch when the segment was written or scanned
-  // in this process, else over the batches after its last index entry (the newest ones;
-  // a clean open does not read the whole segment). -1 when empty.
+  // Largest batch timestamp in the segment; -1 when empty.
   int64_t max_timestamp_ms() const { return max_timestamp_ms_; }
   const std::vector<IndexEntry>& index() const { return index_; }
 
