@@ -37,6 +37,11 @@ struct Node {
   std::unique_ptr<raft::MemoryStorage> storage;  // durable
   std::unique_ptr<raft::RawNode> raft;           // null while crashed
   App app;
+  // Hash of the durable log prefix ending at each index from chain_base on (derived from
+  // storage, so it survives crashes): two logs with equal (index, term) must have equal
+  // prefix hashes there, which is the log matching property.
+  uint64_t chain_base = 0;
+  std::vector<uint64_t> chain = {0};
 };
 
 struct InFlight {
@@ -75,7 +80,8 @@ class Simulation {
   bool LogHolds(const raft::MemoryStorage& s, uint64_t index, uint64_t term) const;
   void CheckCommittedDurableOnQuorum();
   void CheckApplied(const Node& node, const Entry& e);
-  void CheckEntriesMatch(const std::vector<Entry>& entries);
+  void AppendToChain(Node& node, const std::vector<Entry>& entries);
+  void ResetChain(Node& node, uint64_t index, uint64_t term);
   void CheckLogsPairwise();
   bool LinkUp(uint64_t from, uint64_t to) const { return !blocked_.count({from, to}); }
   Node* Leader();
@@ -95,7 +101,8 @@ class Simulation {
   raft::Config base_config_;
 
   std::map<uint64_t, uint64_t> leader_of_term_;
-  std::map<std::pair<uint64_t, uint64_t>, std::string> entry_at_;  // (index, term) -> data
+  // (index, term) -> hash of the log prefix ending there, over every log that held it.
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> prefix_hash_at_;
   // What some node has reported committed (its HardState.commit), index -> the entry's term
   // and the term of the node that reported it first (the term it was committed in).
   struct Committed {
@@ -146,14 +153,32 @@ Node* Simulation::Leader() {
   return leader;
 }
 
-void Simulation::CheckEntriesMatch(const std::vector<Entry>& entries) {
+// Log matching, checked on every durable append: an (index, term) pair identifies the whole
+// log prefix up to it, on every node, at every step.
+void Simulation::AppendToChain(Node& node, const std::vector<Entry>& entries) {
   for (const Entry& e : entries) {
-    auto [it, inserted] = entry_at_.emplace(std::make_pair(e.index(), e.term()), e.data());
-    if (!inserted && it->second != e.data()) {
-      Fail(absl::StrCat("log matching: two different entries at index ", e.index(), " term ",
-                        e.term()));
+    if (e.index() <= node.chain_base) continue;      // inside the node's snapshot: ignored
+    node.chain.resize(e.index() - node.chain_base);  // drops a replaced suffix
+    uint64_t prefix = Chain(node.chain.back(), e);
+    node.chain.push_back(prefix);
+    auto [it, inserted] = prefix_hash_at_.emplace(std::make_pair(e.index(), e.term()), prefix);
+    if (!inserted && it->second != prefix) {
+      Fail(absl::StrCat("log matching: node ", node.id, " holds entry ", e.index(), " of term ",
+                        e.term(), " after a log prefix that differs from another node's"));
+      return;
     }
   }
+}
+
+void Simulation::ResetChain(Node& node, uint64_t index, uint64_t term) {
+  auto it = prefix_hash_at_.find({index, term});
+  if (it == prefix_hash_at_.end()) {
+    Fail(absl::StrCat("node ", node.id, " installed a snapshot at ", index, " term ", term,
+                      " that no log ever held"));
+    return;
+  }
+  node.chain_base = index;
+  node.chain.assign(1, it->second);
 }
 
 void Simulation::CheckApplied(const Node& node, const Entry& e) {
@@ -234,13 +259,14 @@ bool Simulation::Persist(Node& node, const raft::Ready& rd, int parts) {
       Fail(absl::StrCat("node ", node.id, " cannot persist snapshot: ", s.ToString()));
       return false;
     }
+    ResetChain(node, rd.snapshot->metadata.index(), rd.snapshot->metadata.term());
   }
   if (parts >= 2) {
-    CheckEntriesMatch(rd.entries);
     if (auto s = node.storage->Append(rd.entries); !s.ok()) {
       Fail(absl::StrCat("node ", node.id, " cannot append: ", s.ToString()));
       return false;
     }
+    AppendToChain(node, rd.entries);
   }
   if (parts >= 3 && rd.hard_state.has_value()) {
     node.storage->SetHardState(*rd.hard_state);

@@ -8,8 +8,9 @@
 //
 // After every step the invariants of the Raft paper are checked:
 //   election safety     at most one leader per term;
-//   log matching        an (index, term) pair identifies the same entry on every node;
-//                       whole logs are compared pairwise at the end;
+//   log matching        an (index, term) pair identifies the same log prefix on every node
+//                       (a hash chain over each durable log, checked on every append);
+//                       whole logs are also compared pairwise at the end;
 //   leader completeness every committed entry is in the log of every later leader;
 //   state machine safety no two nodes apply different entries at one index;
 //   durability          no committed entry is lost: the newest committed entry is durable
