@@ -1,5 +1,11 @@
-// BrokerHeartbeatTracker: leader-local broker sessions (not replicated, as in KRaft: a new
-// leader starts every registered broker with a fresh session).
+// BrokerHeartbeatTracker: the active controller's broker sessions.
+//
+// Sessions are leader-local and never replicated (as in KRaft): a controller that becomes
+// leader gives every registered broker a fresh session rather than fencing it for a silence
+// it did not observe. A broker is alive while its last contact is less than
+// session_timeout_ms old. Time is passed in (now_ms, any monotonic millisecond clock).
+//
+// Thread safety: none; the controller touches it only from its write path.
 #ifndef KEEL_CONTROLLER_METADATA_BROKER_HEARTBEAT_TRACKER_H_
 #define KEEL_CONTROLLER_METADATA_BROKER_HEARTBEAT_TRACKER_H_
 
@@ -11,19 +17,26 @@ namespace keel::controller {
 
 class BrokerHeartbeatTracker {
  public:
-  explicit BrokerHeartbeatTracker(int64_t session_timeout_ms = 9000)
+  static constexpr int64_t kDefaultSessionTimeoutMs = 9000;
+
+  explicit BrokerHeartbeatTracker(int64_t session_timeout_ms = kDefaultSessionTimeoutMs)
       : session_timeout_ms_(session_timeout_ms) {}
-  void Touch(int32_t broker_id, int64_t now_ms) { last_ms_[broker_id] = now_ms; }
-  bool IsAlive(int32_t broker_id, int64_t now_ms) const {
-    auto it = last_ms_.find(broker_id);
-    return it != last_ms_.end() && now_ms - it->second < session_timeout_ms_;
-  }
-  void Reset() { last_ms_.clear(); }
+
+  // Records contact from `broker_id` at now_ms. Contact never moves a session backwards.
+  void Touch(int32_t broker_id, int64_t now_ms);
+  // Whether `broker_id` has a session that has not lapsed at now_ms.
+  bool IsAlive(int32_t broker_id, int64_t now_ms) const;
+  // Brokers with a session that has lapsed at now_ms, in ascending id order.
+  std::vector<int32_t> ExpiredBrokers(int64_t now_ms) const;
+  // Drops the session of one broker (e.g. unregistered) or of all (leadership lost).
+  void Forget(int32_t broker_id) { last_contact_ms_.erase(broker_id); }
+  void Reset() { last_contact_ms_.clear(); }
+
   int64_t session_timeout_ms() const { return session_timeout_ms_; }
 
  private:
   int64_t session_timeout_ms_;
-  std::map<int32_t, int64_t> last_ms_;
+  std::map<int32_t, int64_t> last_contact_ms_;
 };
 
 }  // namespace keel::controller

@@ -1,13 +1,24 @@
 #include "controller/metadata/metadata_image.h"
 
 #include <algorithm>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "controller/metadata/image_records.h"
 
 namespace keel::controller {
 namespace {
 
 using metadata::MetadataRecord;
+
+void Upsert(ImageChanges* changes, std::string key, MetadataRecord record) {
+  if (changes != nullptr) changes->changes.push_back({std::move(key), std::move(record)});
+}
+
+void Erase(ImageChanges* changes, std::string key) {
+  if (changes != nullptr) changes->changes.push_back({std::move(key), std::nullopt});
+}
 
 bool SameEndpoints(const std::vector<metadata::Endpoint>& a,
                    const std::vector<metadata::Endpoint>& b) {
@@ -18,57 +29,6 @@ bool SameEndpoints(const std::vector<metadata::Endpoint>& a,
   return true;
 }
 
-MetadataRecord BrokerRecord(const BrokerInfo& b) {
-  MetadataRecord r;
-  auto* rb = r.mutable_register_broker();
-  rb->set_broker_id(b.id);
-  rb->set_incarnation_id(b.incarnation_id);
-  rb->set_broker_epoch(b.epoch);
-  for (const auto& e : b.endpoints) *rb->add_endpoints() = e;
-  rb->set_rack(b.rack);
-  rb->set_fenced(b.fenced);
-  rb->set_in_controlled_shutdown(b.in_controlled_shutdown);
-  return r;
-}
-
-MetadataRecord PartitionRecordOf(const TopicInfo& t, int32_t p, const PartitionInfo& info) {
-  MetadataRecord r;
-  auto* pr = r.mutable_partition();
-  pr->set_topic_id(t.id);
-  pr->set_partition_id(p);
-  for (int32_t id : info.replicas) pr->add_replicas(id);
-  for (int32_t id : info.isr) pr->add_isr(id);
-  pr->set_leader(info.leader);
-  pr->set_leader_epoch(info.leader_epoch);
-  pr->set_partition_epoch(info.partition_epoch);
-  return r;
-}
-
-MetadataRecord ConfigRecordOf(const std::string& topic, const std::string& key,
-                              const std::string* value) {
-  MetadataRecord r;
-  auto* c = r.mutable_config();
-  c->set_resource_type(metadata::CONFIG_RESOURCE_TOPIC);
-  c->set_resource_name(topic);
-  c->set_name(key);
-  if (value != nullptr) c->set_value(*value);
-  return r;
-}
-
-void Upsert(ImageChanges* changes, std::string key, MetadataRecord record) {
-  if (changes != nullptr) changes->changes.push_back({std::move(key), std::move(record)});
-}
-void Erase(ImageChanges* changes, std::string key) {
-  if (changes != nullptr) changes->changes.push_back({std::move(key), std::nullopt});
-}
-
-std::string PartitionKey(const TopicInfo& t, int32_t p) {
-  return absl::StrCat("partition/", HexId(t.id), "/", p);
-}
-std::string ConfigKey(const std::string& topic, const std::string& key) {
-  return absl::StrCat("config/topic/", topic, "/", key);
-}
-
 }  // namespace
 
 bool BrokerInfo::operator==(const BrokerInfo& o) const {
@@ -77,20 +37,24 @@ bool BrokerInfo::operator==(const BrokerInfo& o) const {
          in_controlled_shutdown == o.in_controlled_shutdown;
 }
 
-std::string HexId(const std::string& bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
+int TopicInfo::replication_factor() const {
+  return partitions.empty() ? 0 : static_cast<int>(partitions.begin()->second.replicas.size());
 }
 
 absl::Status MetadataImage::ApplyBatch(const metadata::MetadataRecordBatch& batch, int64_t offset,
                                        ImageChanges* changes) {
-  for (const MetadataRecord& r : batch.records()) {
-    if (auto s = Apply(r, offset, changes); !s.ok()) return s;
+  const size_t changes_before = changes != nullptr ? changes->changes.size() : 0;
+  // A single record needs no undo log: ApplyOne changes nothing when it fails.
+  UndoLog undo;
+  UndoLog* undo_ptr = batch.records_size() > 1 ? &undo : nullptr;
+  for (int i = 0; i < batch.records_size(); ++i) {
+    absl::Status s = ApplyOne(batch.records(i), offset, changes, undo_ptr);
+    if (!s.ok()) {
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)(*this);
+      if (changes != nullptr) changes->changes.resize(changes_before);
+      return absl::Status(s.code(), absl::StrCat("record ", i, " of the batch at offset ", offset,
+                                                 ": ", s.message()));
+    }
   }
   applied_offset_ = std::max(applied_offset_, offset);
   return absl::OkStatus();
@@ -98,269 +62,280 @@ absl::Status MetadataImage::ApplyBatch(const metadata::MetadataRecordBatch& batc
 
 absl::Status MetadataImage::Apply(const MetadataRecord& record, int64_t offset,
                                   ImageChanges* changes) {
+  absl::Status s = ApplyOne(record, offset, changes, nullptr);
+  if (s.ok()) applied_offset_ = std::max(applied_offset_, offset);
+  return s;
+}
+
+absl::Status MetadataImage::ApplyOne(const MetadataRecord& record, int64_t offset,
+                                     ImageChanges* changes, UndoLog* undo) {
   switch (record.record_case()) {
-    case MetadataRecord::kRegisterBroker: {
-      const auto& r = record.register_broker();
-      BrokerInfo b;
-      b.id = r.broker_id();
-      b.incarnation_id = r.incarnation_id();
-      // A live registration's epoch is its offset; a snapshot carries the original epoch.
-      b.epoch = r.broker_epoch() > 0 ? r.broker_epoch() : offset;
-      b.endpoints.assign(r.endpoints().begin(), r.endpoints().end());
-      b.rack = r.rack();
-      b.fenced = r.fenced();
-      b.in_controlled_shutdown = r.in_controlled_shutdown();
-      brokers_[b.id] = b;
-      Upsert(changes, absl::StrCat("broker/", b.id), BrokerRecord(b));
-      break;
-    }
-    case MetadataRecord::kBrokerRegistrationChange: {
-      const auto& r = record.broker_registration_change();
-      auto it = brokers_.find(r.broker_id());
-      if (it == brokers_.end() || it->second.epoch != r.broker_epoch()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "registration change for broker ", r.broker_id(), " epoch ", r.broker_epoch(),
-            " does not match a registration"));
-      }
-      if (r.fencing() == metadata::FENCE) it->second.fenced = true;
-      if (r.fencing() == metadata::UNFENCE) it->second.fenced = false;
-      if (r.controlled_shutdown() == metadata::CONTROLLED_SHUTDOWN_REQUESTED) {
-        it->second.in_controlled_shutdown = true;
-      }
-      Upsert(changes, absl::StrCat("broker/", it->first), BrokerRecord(it->second));
-      break;
-    }
-    case MetadataRecord::kUnregisterBroker: {
-      const auto& r = record.unregister_broker();
-      if (brokers_.erase(r.broker_id()) == 0) {
-        return absl::NotFoundError(absl::StrCat("unknown broker ", r.broker_id()));
-      }
-      Erase(changes, absl::StrCat("broker/", r.broker_id()));
-      break;
-    }
-    case MetadataRecord::kTopic: {
-      const auto& r = record.topic();
-      if (names_.count(r.name()) || topics_.count(r.topic_id())) {
-        return absl::AlreadyExistsError(absl::StrCat("topic ", r.name(), " already exists"));
-      }
-      TopicInfo t;
-      t.name = r.name();
-      t.id = r.topic_id();
-      names_[t.name] = t.id;
-      Upsert(changes, absl::StrCat("topic/", HexId(t.id)), record);
-      topics_[t.id] = std::move(t);
-      break;
-    }
-    case MetadataRecord::kPartition: {
-      const auto& r = record.partition();
-      auto it = topics_.find(r.topic_id());
-      if (it == topics_.end()) {
-        return absl::NotFoundError(absl::StrCat("partition of unknown topic ", HexId(r.topic_id())));
-      }
-      PartitionInfo p;
-      p.replicas.assign(r.replicas().begin(), r.replicas().end());
-      p.isr.assign(r.isr().begin(), r.isr().end());
-      p.leader = r.leader();
-      p.leader_epoch = r.leader_epoch();
-      p.partition_epoch = r.partition_epoch();
-      it->second.partitions[r.partition_id()] = p;
-      Upsert(changes, PartitionKey(it->second, r.partition_id()), record);
-      break;
-    }
-    case MetadataRecord::kPartitionChange: {
-      const auto& r = record.partition_change();
-      auto it = topics_.find(r.topic_id());
-      if (it == topics_.end() || !it->second.partitions.count(r.partition_id())) {
-        return absl::NotFoundError(absl::StrCat("change of unknown partition ",
-                                                HexId(r.topic_id()), "/", r.partition_id()));
-      }
-      PartitionInfo& p = it->second.partitions[r.partition_id()];
-      if (r.has_leader() && r.leader() != p.leader) {
-        p.leader = r.leader();
-        ++p.leader_epoch;
-      }
-      if (r.has_isr()) p.isr.assign(r.isr().ids().begin(), r.isr().ids().end());
-      if (r.has_replicas()) p.replicas.assign(r.replicas().ids().begin(), r.replicas().ids().end());
-      ++p.partition_epoch;
-      Upsert(changes, PartitionKey(it->second, r.partition_id()),
-             PartitionRecordOf(it->second, r.partition_id(), p));
-      break;
-    }
-    case MetadataRecord::kRemoveTopic: {
-      auto it = topics_.find(record.remove_topic().topic_id());
-      if (it == topics_.end()) {
-        return absl::NotFoundError("remove of unknown topic " +
-                                   HexId(record.remove_topic().topic_id()));
-      }
-      for (const auto& [p, info] : it->second.partitions) {
-        Erase(changes, PartitionKey(it->second, p));
-      }
-      for (const auto& [k, v] : it->second.configs) Erase(changes, ConfigKey(it->second.name, k));
-      Erase(changes, absl::StrCat("topic/", HexId(it->first)));
-      names_.erase(it->second.name);
-      topics_.erase(it);
-      break;
-    }
-    case MetadataRecord::kConfig: {
-      const auto& r = record.config();
-      if (r.resource_type() != metadata::CONFIG_RESOURCE_TOPIC) break;  // broker configs: none yet
-      auto name = names_.find(r.resource_name());
-      if (name == names_.end()) {
-        return absl::NotFoundError("config for unknown topic " + r.resource_name());
-      }
-      TopicInfo& t = topics_[name->second];
-      if (r.has_value()) {
-        t.configs[r.name()] = r.value();
-        Upsert(changes, ConfigKey(t.name, r.name()), record);
-      } else {
-        t.configs.erase(r.name());
-        Erase(changes, ConfigKey(t.name, r.name()));
-      }
-      break;
-    }
+    case MetadataRecord::kRegisterBroker:
+      return ApplyRegisterBroker(record, offset, changes, undo);
+    case MetadataRecord::kBrokerRegistrationChange:
+      return ApplyBrokerChange(record.broker_registration_change(), changes, undo);
+    case MetadataRecord::kUnregisterBroker:
+      return ApplyUnregisterBroker(record.unregister_broker(), changes, undo);
+    case MetadataRecord::kTopic:
+      return ApplyTopic(record, changes, undo);
+    case MetadataRecord::kPartition:
+      return ApplyPartition(record, changes, undo);
+    case MetadataRecord::kPartitionChange:
+      return ApplyPartitionChange(record.partition_change(), changes, undo);
+    case MetadataRecord::kRemoveTopic:
+      return ApplyRemoveTopic(record.remove_topic(), changes, undo);
+    case MetadataRecord::kConfig:
+      return ApplyConfig(record, changes, undo);
     case MetadataRecord::kNoOp:
-      break;
+      return absl::OkStatus();
     case MetadataRecord::kLeaderChange:
-      leader_change_ = record.leader_change();
-      Upsert(changes, "leader", record);
-      break;
+      return ApplyLeaderChange(record, changes, undo);
     case MetadataRecord::RECORD_NOT_SET:
-      return absl::InvalidArgumentError("empty metadata record");
+      break;
+  }
+  return absl::InvalidArgumentError("empty or unknown metadata record type");
+}
+
+absl::Status MetadataImage::ApplyRegisterBroker(const MetadataRecord& record, int64_t offset,
+                                                ImageChanges* changes, UndoLog* undo) {
+  const auto& r = record.register_broker();
+  if (r.broker_id() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("negative broker id ", r.broker_id()));
+  }
+  BrokerInfo b;
+  b.id = r.broker_id();
+  b.incarnation_id = r.incarnation_id();
+  b.epoch = r.broker_epoch() > 0 ? r.broker_epoch() : offset;
+  b.endpoints.assign(r.endpoints().begin(), r.endpoints().end());
+  b.rack = r.rack();
+  b.fenced = r.fenced();
+  b.in_controlled_shutdown = r.in_controlled_shutdown();
+  auto it = brokers_.find(b.id);
+  if (undo != nullptr) {
+    std::optional<BrokerInfo> old;
+    if (it != brokers_.end()) old = it->second;
+    undo->push_back([id = b.id, old](MetadataImage& image) {
+      if (old) {
+        image.brokers_[id] = *old;
+      } else {
+        image.brokers_.erase(id);
+      }
+    });
+  }
+  Upsert(changes, BrokerKey(b.id), BrokerRecordOf(b));
+  brokers_[b.id] = std::move(b);
+  return absl::OkStatus();
+}
+
+absl::Status MetadataImage::ApplyBrokerChange(const metadata::BrokerRegistrationChangeRecord& r,
+                                              ImageChanges* changes, UndoLog* undo) {
+  auto it = brokers_.find(r.broker_id());
+  if (it == brokers_.end() || it->second.epoch != r.broker_epoch()) {
+    return absl::FailedPreconditionError(absl::StrCat("registration change for broker ",
+                                                      r.broker_id(), " at epoch ", r.broker_epoch(),
+                                                      " matches no current registration"));
+  }
+  if (undo != nullptr) {
+    undo->push_back([old = it->second](MetadataImage& image) { image.brokers_[old.id] = old; });
+  }
+  BrokerInfo& b = it->second;
+  if (r.fencing() == metadata::FENCE) b.fenced = true;
+  if (r.fencing() == metadata::UNFENCE) b.fenced = false;
+  // Only a new registration ends a controlled shutdown (as in KRaft).
+  if (r.controlled_shutdown() == metadata::CONTROLLED_SHUTDOWN_REQUESTED) {
+    b.in_controlled_shutdown = true;
+  }
+  Upsert(changes, BrokerKey(b.id), BrokerRecordOf(b));
+  return absl::OkStatus();
+}
+
+absl::Status MetadataImage::ApplyUnregisterBroker(const metadata::UnregisterBrokerRecord& r,
+                                                  ImageChanges* changes, UndoLog* undo) {
+  auto it = brokers_.find(r.broker_id());
+  if (it == brokers_.end() || it->second.epoch != r.broker_epoch()) {
+    return absl::NotFoundError(absl::StrCat("unregister of broker ", r.broker_id(), " at epoch ",
+                                            r.broker_epoch(), " matches no registration"));
+  }
+  if (undo != nullptr) {
+    undo->push_back([old = it->second](MetadataImage& image) { image.brokers_[old.id] = old; });
+  }
+  brokers_.erase(it);
+  Erase(changes, BrokerKey(r.broker_id()));
+  return absl::OkStatus();
+}
+
+absl::Status MetadataImage::ApplyTopic(const MetadataRecord& record, ImageChanges* changes,
+                                       UndoLog* undo) {
+  const auto& r = record.topic();
+  if (r.name().empty() || r.topic_id().empty()) {
+    return absl::InvalidArgumentError("a topic needs a name and an id");
+  }
+  if (names_.count(r.name())) {
+    return absl::AlreadyExistsError(absl::StrCat("topic '", r.name(), "' already exists"));
+  }
+  if (topics_.count(r.topic_id())) {
+    return absl::AlreadyExistsError(absl::StrCat("topic id ", HexId(r.topic_id()), " is taken"));
+  }
+  TopicInfo& t = topics_[r.topic_id()];
+  t.name = r.name();
+  t.id = r.topic_id();
+  names_[t.name] = t.id;
+  if (undo != nullptr) {
+    undo->push_back([name = t.name, id = t.id](MetadataImage& image) {
+      image.names_.erase(name);
+      image.topics_.erase(id);
+    });
+  }
+  Upsert(changes, TopicKey(t.id), TopicRecordOf(t));
+  return absl::OkStatus();
+}
+
+absl::Status MetadataImage::ApplyPartition(const MetadataRecord& record, ImageChanges* changes,
+                                           UndoLog* undo) {
+  const auto& r = record.partition();
+  auto it = topics_.find(r.topic_id());
+  if (it == topics_.end()) {
+    return absl::NotFoundError(absl::StrCat("partition of unknown topic id ", HexId(r.topic_id())));
+  }
+  if (r.partition_id() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("negative partition id ", r.partition_id()));
+  }
+  PartitionInfo p;
+  p.replicas.assign(r.replicas().begin(), r.replicas().end());
+  p.isr.assign(r.isr().begin(), r.isr().end());
+  p.leader = r.leader();
+  p.leader_epoch = r.leader_epoch();
+  p.partition_epoch = r.partition_epoch();
+  if (absl::Status s = CheckPartitionState(p); !s.ok()) return s;
+  auto& partitions = it->second.partitions;
+  if (undo != nullptr) {
+    std::optional<PartitionInfo> old;
+    if (auto pit = partitions.find(r.partition_id()); pit != partitions.end()) old = pit->second;
+    undo->push_back([id = r.topic_id(), pid = r.partition_id(), old](MetadataImage& image) {
+      auto& parts = image.topics_.at(id).partitions;
+      if (old) {
+        parts[pid] = *old;
+      } else {
+        parts.erase(pid);
+      }
+    });
+  }
+  partitions[r.partition_id()] = std::move(p);
+  Upsert(changes, PartitionKey(r.topic_id(), r.partition_id()), record);
+  return absl::OkStatus();
+}
+
+absl::Status MetadataImage::ApplyPartitionChange(const metadata::PartitionChangeRecord& r,
+                                                 ImageChanges* changes, UndoLog* undo) {
+  auto not_found = [&] {
+    return absl::NotFoundError(
+        absl::StrCat("change of unknown partition ", HexId(r.topic_id()), "/", r.partition_id()));
+  };
+  auto it = topics_.find(r.topic_id());
+  if (it == topics_.end()) return not_found();
+  auto pit = it->second.partitions.find(r.partition_id());
+  if (pit == it->second.partitions.end()) return not_found();
+  PartitionInfo next = pit->second;
+  if (r.has_leader() && r.leader() != next.leader) {
+    next.leader = r.leader();
+    ++next.leader_epoch;
+  }
+  if (r.has_isr()) next.isr.assign(r.isr().ids().begin(), r.isr().ids().end());
+  if (r.has_replicas()) next.replicas.assign(r.replicas().ids().begin(), r.replicas().ids().end());
+  ++next.partition_epoch;
+  if (absl::Status s = CheckPartitionState(next); !s.ok()) return s;
+  if (undo != nullptr) {
+    undo->push_back([id = r.topic_id(), pid = r.partition_id(), old = pit->second](
+                        MetadataImage& image) { image.topics_.at(id).partitions[pid] = old; });
+  }
+  pit->second = std::move(next);
+  Upsert(changes, PartitionKey(r.topic_id(), r.partition_id()),
+         PartitionRecordOf(r.topic_id(), r.partition_id(), pit->second));
+  return absl::OkStatus();
+}
+
+absl::Status MetadataImage::ApplyRemoveTopic(const metadata::RemoveTopicRecord& r,
+                                             ImageChanges* changes, UndoLog* undo) {
+  auto it = topics_.find(r.topic_id());
+  if (it == topics_.end()) {
+    return absl::NotFoundError("remove of unknown topic id " + HexId(r.topic_id()));
+  }
+  const TopicInfo& t = it->second;
+  for (const auto& [p, info] : t.partitions) Erase(changes, PartitionKey(t.id, p));
+  for (const auto& [k, v] : t.configs) {
+    Erase(changes, ConfigKey(metadata::CONFIG_RESOURCE_TOPIC, t.name, k));
+  }
+  Erase(changes, TopicKey(t.id));
+  names_.erase(t.name);
+  if (undo != nullptr) {
+    // Moved, not copied: a topic may hold many partitions.
+    auto removed = std::make_shared<TopicInfo>(std::move(it->second));
+    undo->push_back([removed](MetadataImage& image) {
+      image.names_[removed->name] = removed->id;
+      image.topics_[removed->id] = std::move(*removed);
+    });
+  }
+  topics_.erase(it);
+  return absl::OkStatus();
+}
+
+absl::Status MetadataImage::ApplyConfig(const MetadataRecord& record, ImageChanges* changes,
+                                        UndoLog* undo) {
+  const auto& r = record.config();
+  if (r.name().empty()) return absl::InvalidArgumentError("a config record needs a name");
+  ConfigMap* configs = nullptr;
+  if (r.resource_type() == metadata::CONFIG_RESOURCE_TOPIC) {
+    auto name = names_.find(r.resource_name());
+    if (name == names_.end()) {
+      return absl::NotFoundError("config for unknown topic '" + r.resource_name() + "'");
+    }
+    configs = &topics_.at(name->second).configs;
+  } else if (r.resource_type() == metadata::CONFIG_RESOURCE_BROKER) {
+    configs = &broker_configs_[r.resource_name()];
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config record with resource type ", r.resource_type()));
+  }
+  if (undo != nullptr) {
+    std::optional<std::string> old;
+    if (auto cit = configs->find(r.name()); cit != configs->end()) old = cit->second;
+    undo->push_back([r, old](MetadataImage& image) {
+      ConfigMap& configs = r.resource_type() == metadata::CONFIG_RESOURCE_TOPIC
+                               ? image.topics_.at(image.names_.at(r.resource_name())).configs
+                               : image.broker_configs_[r.resource_name()];
+      if (old) {
+        configs[r.name()] = *old;
+      } else {
+        configs.erase(r.name());
+      }
+      if (r.resource_type() == metadata::CONFIG_RESOURCE_BROKER && configs.empty()) {
+        image.broker_configs_.erase(r.resource_name());
+      }
+    });
+  }
+  const std::string key = ConfigKey(r.resource_type(), r.resource_name(), r.name());
+  if (r.has_value()) {
+    (*configs)[r.name()] = r.value();
+    Upsert(changes, key, record);
+  } else {
+    configs->erase(r.name());
+    Erase(changes, key);
+  }
+  // An empty broker config map is no config at all (keeps equal images equal).
+  if (r.resource_type() == metadata::CONFIG_RESOURCE_BROKER && configs->empty()) {
+    broker_configs_.erase(r.resource_name());
   }
   return absl::OkStatus();
 }
 
-std::vector<MetadataRecord> MetadataImage::ToRecords() const {
-  std::vector<MetadataRecord> out;
-  for (const auto& [id, b] : brokers_) out.push_back(BrokerRecord(b));
-  for (const auto& [id, t] : topics_) {
-    MetadataRecord tr;
-    tr.mutable_topic()->set_name(t.name);
-    tr.mutable_topic()->set_topic_id(t.id);
-    out.push_back(std::move(tr));
-    for (const auto& [p, info] : t.partitions) out.push_back(PartitionRecordOf(t, p, info));
-    for (const auto& [k, v] : t.configs) out.push_back(ConfigRecordOf(t.name, k, &v));
+absl::Status MetadataImage::ApplyLeaderChange(const MetadataRecord& record, ImageChanges* changes,
+                                              UndoLog* undo) {
+  if (undo != nullptr) {
+    undo->push_back([old = leader_change_](MetadataImage& image) { image.leader_change_ = old; });
   }
-  if (leader_change_.leader_id() != 0) {
-    MetadataRecord lc;
-    *lc.mutable_leader_change() = leader_change_;
-    out.push_back(std::move(lc));
-  }
-  return out;
-}
-
-absl::StatusOr<MetadataImage> MetadataImage::FromRecords(std::vector<MetadataRecord> records,
-                                                         int64_t offset) {
-  // Materialized entities come back in key order; topics must precede their partitions
-  // and configs.
-  auto rank = [](const MetadataRecord& r) {
-    switch (r.record_case()) {
-      case MetadataRecord::kRegisterBroker:
-        return 0;
-      case MetadataRecord::kTopic:
-        return 1;
-      case MetadataRecord::kPartition:
-        return 2;
-      case MetadataRecord::kConfig:
-        return 3;
-      default:
-        return 4;
-    }
-  };
-  std::stable_sort(records.begin(), records.end(),
-                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
-  MetadataImage image;
-  for (const MetadataRecord& r : records) {
-    if (auto s = image.Apply(r, offset); !s.ok()) return s;
-  }
-  image.applied_offset_ = offset;
-  return image;
-}
-
-std::vector<int32_t> MetadataImage::BrokerIds() const {
-  std::vector<int32_t> out;
-  for (const auto& [id, b] : brokers_) out.push_back(id);
-  return out;
-}
-
-const BrokerInfo* MetadataImage::Broker(int32_t id) const {
-  auto it = brokers_.find(id);
-  return it == brokers_.end() ? nullptr : &it->second;
-}
-
-const TopicInfo* MetadataImage::TopicByName(const std::string& name) const {
-  auto it = names_.find(name);
-  return it == names_.end() ? nullptr : &topics_.at(it->second);
-}
-
-const TopicInfo* MetadataImage::TopicById(const std::string& id) const {
-  auto it = topics_.find(id);
-  return it == topics_.end() ? nullptr : &it->second;
-}
-
-std::vector<int32_t> MetadataImage::UsableBrokers() const {
-  std::vector<int32_t> out;
-  for (const auto& [id, b] : brokers_) {
-    if (!b.fenced && !b.in_controlled_shutdown) out.push_back(id);
-  }
-  return out;
-}
-
-void MetadataImage::FillListTopics(ListTopicsResponse* response) const {
-  for (const auto& [name, id] : names_) response->add_names(name);
-  response->set_metadata_offset(applied_offset_);
-}
-
-void MetadataImage::FillDescribeTopics(const DescribeTopicsRequest& request,
-                                       DescribeTopicsResponse* response) const {
-  auto describe = [&](const TopicInfo& t) {
-    TopicDescription* d = response->add_topics();
-    d->set_name(t.name);
-    d->set_topic_id(t.id);
-    for (const auto& [p, info] : t.partitions) {
-      PartitionDescription* pd = d->add_partitions();
-      pd->set_partition(p);
-      pd->set_leader(info.leader);
-      for (int32_t id : info.replicas) pd->add_replicas(id);
-      for (int32_t id : info.isr) pd->add_isr(id);
-      pd->set_leader_epoch(info.leader_epoch);
-      pd->set_partition_epoch(info.partition_epoch);
-    }
-    for (const auto& [k, v] : t.configs) (*d->mutable_configs())[k] = v;
-  };
-  if (request.names().empty()) {
-    for (const auto& [name, id] : names_) describe(topics_.at(id));
-  } else {
-    for (const std::string& name : request.names()) {
-      const TopicInfo* t = TopicByName(name);
-      if (t != nullptr) {
-        describe(*t);
-      } else {
-        TopicDescription* d = response->add_topics();
-        d->set_name(name);
-        d->set_error(UNKNOWN_TOPIC_OR_PARTITION);
-      }
-    }
-  }
-  response->set_metadata_offset(applied_offset_);
-}
-
-void MetadataImage::FillDescribeCluster(DescribeClusterResponse* response) const {
-  for (const auto& [id, b] : brokers_) {
-    BrokerDescription* d = response->add_brokers();
-    d->set_broker_id(id);
-    for (const auto& e : b.endpoints) *d->add_endpoints() = e;
-    d->set_rack(b.rack);
-    d->set_broker_epoch(b.epoch);
-    d->set_fenced(b.fenced);
-    d->set_in_controlled_shutdown(b.in_controlled_shutdown);
-  }
-  response->set_metadata_offset(applied_offset_);
-}
-
-bool MetadataImage::operator==(const MetadataImage& o) const {
-  return brokers_ == o.brokers_ && topics_ == o.topics_ && names_ == o.names_ &&
-         leader_change_.SerializeAsString() == o.leader_change_.SerializeAsString();
+  leader_change_ = record.leader_change();
+  Upsert(changes, kLeaderKey, record);
+  return absl::OkStatus();
 }
 
 }  // namespace keel::controller

@@ -1,24 +1,40 @@
-// Replica placement and leader election.
+// Replica placement for new partitions and leader election. Pure and deterministic: the
+// randomness that spreads placements across calls is passed in.
 #ifndef KEEL_CONTROLLER_METADATA_PLACEMENT_H_
 #define KEEL_CONTROLLER_METADATA_PLACEMENT_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "controller/metadata/metadata_image.h"
 
 namespace keel::controller {
 
-// Replicas for partitions [first_partition, first_partition + count) over `brokers` (sorted
-// ids): partition p starts at broker (start + p) mod n, so preferred leaders rotate evenly,
-// and its followers follow in ring order. Requires 1 <= replication_factor <= brokers.size().
-std::vector<std::vector<int32_t>> PlaceReplicas(const std::vector<int32_t>& brokers,
-                                                int first_partition, int count,
-                                                int replication_factor, uint64_t start);
+struct PlacementBroker {
+  int32_t id = 0;
+  std::string rack;  // empty: unknown
+};
 
-// The new leader for `p` among its ISR: the first ISR member, in replica (preference) order,
-// that is usable (unfenced, not shutting down) and not `excluded`; -1 if none.
-int32_t ElectLeader(const PartitionInfo& p, const MetadataImage& image, int32_t excluded = -1);
+// The brokers new replicas may go to: registered, unfenced, not shutting down; by id.
+std::vector<PlacementBroker> PlacementBrokers(const MetadataImage& image);
+
+// Replica lists (preferred leader first) for partitions [first_partition,
+// first_partition + count), Kafka style: partition p's leader is broker (start + p) mod n, so
+// leaders rotate evenly; its followers come from a ring walk whose offset shifts by one every
+// n partitions, so follower sets vary too. When every broker has a rack and there are at
+// least two racks, brokers are ordered alternating by rack and each partition's replicas
+// cover as many racks as possible. `start` and the initial shift derive from `random`.
+// Requires 1 <= replication_factor <= brokers.size(); brokers distinct.
+std::vector<std::vector<int32_t>> PlaceReplicas(const std::vector<PlacementBroker>& brokers,
+                                                int32_t first_partition, int32_t count,
+                                                int replication_factor, uint64_t random);
+
+// The leader `p` should have: the first replica in preference order (so the preferred
+// replica when it can) that is in the ISR, usable (unfenced, not shutting down) and not
+// `excluded`; kNoLeader if none. Never a replica outside the ISR (no unclean election).
+int32_t ElectLeader(const PartitionInfo& p, const MetadataImage& image,
+                    int32_t excluded = kNoLeader);
 
 }  // namespace keel::controller
 

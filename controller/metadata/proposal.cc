@@ -1,0 +1,20 @@
+#include "controller/metadata/proposal.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace keel::controller {
+
+absl::Status Proposal::Add(metadata::MetadataRecord record) {
+  if (!working_) working_ = base_;
+  // One offset past the base: where the batch would commit at the earliest. Only broker
+  // epochs of new registrations depend on it, and the caller never reports those.
+  absl::Status s = working_->Apply(record, base_.applied_offset() + 1);
+  if (!s.ok()) {
+    return absl::InternalError(
+        absl::StrCat("the leader built a record its image rejects: ", s.message()));
+  }
+  *batch_.add_records() = std::move(record);
+  return absl::OkStatus();
+}
+
+}  // namespace keel::controller

@@ -1,0 +1,40 @@
+// Proposal: the records one leader-side operation will propose, built against a working copy
+// of the leader's image. Each record is applied to the working copy as it is added, so
+// later records see the effect of earlier ones (e.g. fencing two brokers in one batch) and
+// the batch is known to apply cleanly on every node, which runs the same Apply.
+// The image is copied only when the first record is added: most heartbeats add none.
+#ifndef KEEL_CONTROLLER_METADATA_PROPOSAL_H_
+#define KEEL_CONTROLLER_METADATA_PROPOSAL_H_
+
+#include <optional>
+
+#include "absl/status/status.h"
+#include "controller/metadata/metadata_image.h"
+#include "proto/metadata.pb.h"
+
+namespace keel::controller {
+
+class Proposal {
+ public:
+  // `base` must outlive the proposal.
+  explicit Proposal(const MetadataImage& base) : base_(base) {}
+
+  // The image as it will be once the records added so far apply.
+  const MetadataImage& image() const { return working_ ? *working_ : base_; }
+
+  // Applies `record` to the working copy and appends it. A failure means the leader built a
+  // record its own state machine rejects (a bug): the record is not appended.
+  absl::Status Add(metadata::MetadataRecord record);
+
+  const metadata::MetadataRecordBatch& batch() const { return batch_; }
+  metadata::MetadataRecordBatch TakeBatch() { return std::move(batch_); }
+
+ private:
+  const MetadataImage& base_;
+  std::optional<MetadataImage> working_;
+  metadata::MetadataRecordBatch batch_;
+};
+
+}  // namespace keel::controller
+
+#endif  // KEEL_CONTROLLER_METADATA_PROPOSAL_H_
