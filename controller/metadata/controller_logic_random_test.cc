@@ -4,6 +4,7 @@
 // is printed and replays exactly.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -149,7 +150,34 @@ class RandomDriver {
   TestCluster c_;
 };
 
+// How often each kind of change was committed over all seeds: the run must have exercised
+// every path it claims to check.
+struct Coverage {
+  int topics = 0, removals = 0, isr_changes = 0, leader_changes = 0, fences = 0, unfences = 0,
+      shutdowns = 0, registrations = 0, configs = 0;
+
+  void Count(const metadata::MetadataRecordBatch& batch) {
+    for (const auto& r : batch.records()) {
+      topics += r.has_topic();
+      removals += r.has_remove_topic();
+      registrations += r.has_register_broker();
+      configs += r.has_config();
+      if (r.has_partition_change()) {
+        isr_changes += r.partition_change().has_isr();
+        leader_changes += r.partition_change().has_leader();
+      }
+      if (r.has_broker_registration_change()) {
+        const auto& c = r.broker_registration_change();
+        fences += c.fencing() == metadata::FENCE;
+        unfences += c.fencing() == metadata::UNFENCE;
+        shutdowns += c.controlled_shutdown() == metadata::CONTROLLED_SHUTDOWN_REQUESTED;
+      }
+    }
+  }
+};
+
 TEST(ControllerLogicRandom, InvariantsHoldAndEveryNodeReachesTheSameImage) {
+  Coverage coverage;
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
     RandomDriver driver(seed);
@@ -161,6 +189,7 @@ TEST(ControllerLogicRandom, InvariantsHoldAndEveryNodeReachesTheSameImage) {
       ASSERT_TRUE(violations.empty())
           << "step " << step << ":\n  " << absl::StrJoin(violations, "\n  ");
     }
+    for (const auto& [offset, batch] : c.log) coverage.Count(batch);
     // Another node applying the same log ends with an equal image.
     MetadataImage replica;
     for (const auto& [offset, batch] : c.log) ASSERT_TRUE(replica.ApplyBatch(batch, offset).ok());
@@ -176,6 +205,20 @@ TEST(ControllerLogicRandom, InvariantsHoldAndEveryNodeReachesTheSameImage) {
     ASSERT_TRUE(restarted.ok()) << restarted.status();
     EXPECT_TRUE(*restarted == c.image);
   }
+  EXPECT_GT(coverage.topics, 100);
+  EXPECT_GT(coverage.removals, 20);
+  EXPECT_GT(coverage.isr_changes, 100);
+  EXPECT_GT(coverage.leader_changes, 100);
+  EXPECT_GT(coverage.fences, 20);
+  EXPECT_GT(coverage.unfences, 20);
+  EXPECT_GT(coverage.shutdowns, 5);
+  EXPECT_GT(coverage.registrations, 100);
+  EXPECT_GT(coverage.configs, 20);
+  std::cout << "committed: " << coverage.topics << " topics, " << coverage.removals << " removals, "
+            << coverage.isr_changes << " ISR changes, " << coverage.leader_changes
+            << " leader changes, " << coverage.fences << " fences, " << coverage.unfences
+            << " unfences, " << coverage.shutdowns << " shutdowns, " << coverage.registrations
+            << " registrations, " << coverage.configs << " configs\n";
 }
 
 }  // namespace
