@@ -46,7 +46,7 @@ void RawNode::HandleAppend(const Message& m) {
     return;
   }
   std::vector<Entry> entries(m.entries().begin(), m.entries().end());
-  if (auto last_new = log_.MaybeAppend(m.index(), m.log_term(), m.commit(), entries)) {
+  if (auto last_new = log_.MaybeAppend(m.index(), m.log_term(), m.commit(), std::move(entries))) {
     r.set_index(*last_new);
     Send(std::move(r));
     return;

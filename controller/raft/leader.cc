@@ -36,7 +36,7 @@ void RawNode::AppendEntries(std::vector<Entry> entries) {
     entries[i].set_term(term_);
     entries[i].set_index(last + 1 + i);
   }
-  last = log_.Append(entries);
+  last = log_.Append(std::move(entries));
   progress_[config_.id].MaybeUpdate(last);
   MaybeCommit();  // a single voter commits alone
 }
@@ -156,7 +156,12 @@ void RawNode::SendHeartbeat(uint64_t to) {
 
 void RawNode::BroadcastAppend() {
   for (auto& [id, pr] : progress_) {
-    if (id != config_.id) SendAppend(id);
+    if (id == config_.id) continue;
+    // The first append goes even if empty (it carries the commit index); then as many as
+    // the follower's in-flight window allows.
+    if (!MaybeSendAppend(id, /*send_if_empty=*/true)) continue;
+    while (MaybeSendAppend(id, /*send_if_empty=*/false)) {
+    }
   }
 }
 
@@ -199,7 +204,7 @@ absl::Status RawNode::StepLeader(const Message& m) {
         pr.FreeUpTo(m.index());
       }
       if (MaybeCommit()) {
-        BroadcastAppend();  // tell everyone the new commit index
+        broadcast_pending_ = true;  // tell everyone the new commit index
       } else if (was_paused) {
         SendAppend(m.from());
       }

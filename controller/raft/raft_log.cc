@@ -1,6 +1,8 @@
 #include "controller/raft/raft_log.h"
 
 #include <algorithm>
+#include <iterator>
+#include <utility>
 
 #include "controller/raft/check.h"
 
@@ -77,14 +79,16 @@ absl::StatusOr<std::vector<Entry>> RaftLog::Slice(uint64_t lo, uint64_t hi,
 }
 
 uint64_t RaftLog::FindConflict(const std::vector<Entry>& entries) const {
+  const uint64_t last = LastIndex();
   for (const Entry& e : entries) {
-    if (!MatchTerm(e.index(), e.term())) return e.index();
+    // Past our last entry is new, not conflicting; decided without building an error Status.
+    if (e.index() > last || !MatchTerm(e.index(), e.term())) return e.index();
   }
   return 0;
 }
 
 std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term, uint64_t committed,
-                                             const std::vector<Entry>& entries) {
+                                             std::vector<Entry> entries) {
   if (!MatchTerm(index, log_term)) return std::nullopt;
   uint64_t last_new = index + entries.size();
   uint64_t conflict = FindConflict(entries);
@@ -92,28 +96,29 @@ std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term, 
     // A committed entry never conflicts: that would mean two leaders committed different
     // entries at one index.
     KEEL_RAFT_CHECK(conflict > committed_);
-    std::vector<Entry> tail(entries.begin() + static_cast<long>(conflict - index - 1),
-                            entries.end());
-    Append(tail);
+    entries.erase(entries.begin(), entries.begin() + static_cast<long>(conflict - index - 1));
+    Append(std::move(entries));
   }
   CommitTo(std::min(committed, last_new));
   return last_new;
 }
 
-uint64_t RaftLog::Append(const std::vector<Entry>& entries) {
+uint64_t RaftLog::Append(std::vector<Entry> entries) {
   if (entries.empty()) return LastIndex();
   uint64_t after = entries.front().index();
   KEEL_RAFT_CHECK(after > committed_);
-  if (after == unstable_offset_ + unstable_entries_.size()) {
-    unstable_entries_.insert(unstable_entries_.end(), entries.begin(), entries.end());
-  } else if (after <= unstable_offset_) {
+  // For entries to fit into our log, they must not leave a gap.
+  KEEL_RAFT_CHECK(after <= LastIndex() + 1);
+  if (after <= unstable_offset_) {
     // Replaces everything unstable, and the durable suffix from `after` (the caller's
     // storage drops it when it persists these).
     unstable_offset_ = after;
-    unstable_entries_ = entries;
+    unstable_entries_ = std::move(entries);
   } else {
+    // Appends, dropping any unstable suffix from `after` on.
     unstable_entries_.resize(after - unstable_offset_);
-    unstable_entries_.insert(unstable_entries_.end(), entries.begin(), entries.end());
+    unstable_entries_.insert(unstable_entries_.end(), std::make_move_iterator(entries.begin()),
+                             std::make_move_iterator(entries.end()));
   }
   return LastIndex();
 }

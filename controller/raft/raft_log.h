@@ -34,9 +34,9 @@ class RaftLog {
   // Follower append: if our entry at `index` has `log_term`, appends the new part of
   // `entries` (dropping a conflicting suffix) and returns the last new index.
   std::optional<uint64_t> MaybeAppend(uint64_t index, uint64_t log_term, uint64_t committed,
-                                      const std::vector<Entry>& entries);
+                                      std::vector<Entry> entries);
   // Appends to the unstable tail, truncating it at entries[0].index(). Returns LastIndex().
-  uint64_t Append(const std::vector<Entry>& entries);
+  uint64_t Append(std::vector<Entry> entries);
   // The largest index <= `index` whose term is <= `term` (fast backtracking).
   uint64_t FindConflictByTerm(uint64_t index, uint64_t term) const;
 

@@ -74,6 +74,7 @@ void RawNode::Reset(uint64_t term) {
   votes_.clear();
   progress_.clear();
   outgoing_snapshot_.reset();
+  broadcast_pending_ = false;
 }
 
 void RawNode::BecomeFollower(uint64_t term, uint64_t lead) {
@@ -118,7 +119,7 @@ void RawNode::BecomeLeader() {
   Entry e;
   e.set_type(ENTRY_LEADER_CHANGE);
   AppendEntries({e});
-  BroadcastAppend();
+  broadcast_pending_ = true;
 }
 
 void RawNode::Tick() {
@@ -236,8 +237,12 @@ absl::Status RawNode::Propose(std::string data) {
   Entry e;
   e.set_type(ENTRY_NORMAL);
   e.set_data(std::move(data));
-  AppendEntries({std::move(e)});
-  BroadcastAppend();
+  std::vector<Entry> entries(1);
+  entries[0] = std::move(e);  // no copy of the payload (an initializer list would copy)
+  AppendEntries(std::move(entries));
+  // Sent when the caller next takes a Ready, so a burst of proposals between two Readies
+  // travels as one batched append per follower rather than one message per entry.
+  broadcast_pending_ = true;
   return absl::OkStatus();
 }
 
@@ -277,11 +282,15 @@ bool RawNode::HasReady() const {
       log_.committed() != prev_hard_.commit()) {
     return true;
   }
-  return !msgs_.empty() || !log_.unstable_entries().empty() ||
+  return broadcast_pending_ || !msgs_.empty() || !log_.unstable_entries().empty() ||
          log_.unstable_snapshot().has_value() || log_.HasNextCommitted();
 }
 
 Ready RawNode::GetReady() {
+  if (broadcast_pending_) {
+    broadcast_pending_ = false;
+    if (role_ == Role::kLeader) BroadcastAppend();
+  }
   Ready rd;
   SoftState soft{lead_, role_};
   if (!(soft == prev_soft_)) rd.soft_state = soft;

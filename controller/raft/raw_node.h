@@ -148,6 +148,9 @@ class RawNode {
   int heartbeat_elapsed_ = 0;
   int randomized_election_ticks_ = 0;
   std::vector<Message> msgs_;
+  // Leader: new entries or a new commit index to send to every follower at the next
+  // GetReady() (coalesces a burst of proposals and acknowledgements).
+  bool broadcast_pending_ = false;
 
   // Leader: the snapshot being sent to followers in chunks (null when no transfer runs).
   std::unique_ptr<Snapshot> outgoing_snapshot_;

@@ -38,7 +38,7 @@ void TestCluster::Process() {
       if (rd.hard_state) n.storage->SetHardState(*rd.hard_state);
       for (Message& m : rd.messages) queue_.push_back(std::move(m));
       for (const Entry& e : rd.committed_entries) {
-        if (e.type() == ENTRY_NORMAL) n.applied.push_back(e.data());
+        if (record_applied && e.type() == ENTRY_NORMAL) n.applied.push_back(e.data());
       }
       n.raft->Advance(rd);
     }
@@ -71,6 +71,15 @@ void TestCluster::TickAll(int ticks) {
       if (n.raft) n.raft->Tick();
     }
     Deliver();
+  }
+}
+
+void TestCluster::CompactAll() {
+  for (auto& [id, n] : nodes_) {
+    if (!n.raft) continue;
+    uint64_t applied = n.raft->GetStatus().applied;
+    if (applied < n.storage->FirstIndex()) continue;
+    if (n.storage->CreateSnapshot(applied, "").ok()) (void)n.storage->Compact(applied);
   }
 }
 

@@ -42,6 +42,12 @@ class TestCluster {
   uint64_t Leader();
 
   std::function<bool(const Message&)> drop = [](const Message&) { return false; };
+  // Whether applied() records entry data (the benchmark turns it off to measure the core,
+  // not a growing vector of strings).
+  bool record_applied = true;
+  // Snapshots every running node at its applied index and compacts its log there (what an
+  // application does periodically to bound its log).
+  void CompactAll();
   int delivered_of_type(MessageType t) const {
     auto it = delivered_.find(t);
     return it == delivered_.end() ? 0 : it->second;
