@@ -65,18 +65,29 @@ struct Status {
 
 class RawNode {
  public:
+  // `storage` must outlive the node; the caller changes it only as a Ready asks (and by
+  // snapshotting/compacting applied entries), from the thread that drives the node.
+  // Errors: InvalidArgument for a bad Config, an empty voter set, or an id that is neither
+  // voter nor observer; whatever Storage::InitialState() returns.
   static absl::StatusOr<std::unique_ptr<RawNode>> Create(const Config& config,
                                                          const Storage* storage);
 
+  // Advances logical time by one tick: heartbeats, election timeouts, CheckQuorum.
   void Tick();
   // Errors: InvalidArgument for malformed messages (unknown sender, bad type); messages from
   // stale terms are ignored silently (OK), as Raft requires.
   absl::Status Step(const Message& m);
-  // FailedPrecondition when not the leader or while a leadership transfer is in progress.
+  // Appends an ENTRY_NORMAL entry; it is sent at the next GetReady(), batched with every
+  // other proposal made since. FailedPrecondition ("not leader") when not the leader, or
+  // while a leadership transfer is in progress.
   absl::Status Propose(std::string data);
+  // Hands leadership to voter `to` once its log is caught up (MSG_TIMEOUT_NOW); proposals
+  // are refused until it completes or an election timeout passes. FailedPrecondition when
+  // not the leader, InvalidArgument when `to` is not a voter; OK (no-op) when `to` is us.
   absl::Status TransferLeadership(uint64_t to);
-  // Starts an election now (with pre-vote if enabled).
+  // Starts an election now (with pre-vote if enabled). FailedPrecondition for an observer.
   absl::Status Campaign();
+  // The transport could not reach `id`: stop pipelining to it and probe again.
   void ReportUnreachable(uint64_t id);
 
   bool HasReady() const;

@@ -70,6 +70,7 @@ class Simulation {
 
   void Start(Node& node);
   void Crash(Node& node);
+  void LoseDurableTail(Node& node);
   void HandleReadies(Node& node, bool allow_crash);
   void Deliver();
   void RandomEvent();
@@ -139,6 +140,27 @@ void Simulation::Start(Node& node) {
 void Simulation::Crash(Node& node) {
   node.raft.reset();
   ++result_.crashes;
+  if (options_.broken_storage_loses_tail) LoseDurableTail(node);
+}
+
+// A storage that breaks the persistence contract: it acknowledged entries it then loses on
+// a crash (like an fsync that lied). Only for proving the invariant checks catch it.
+void Simulation::LoseDurableTail(Node& node) {
+  raft::MemoryStorage& old = *node.storage;
+  const uint64_t lose = 1 + Pick(3);
+  if (old.LastIndex() < old.FirstIndex() + lose) return;
+  const uint64_t keep_last = old.LastIndex() - lose;
+  auto fresh = std::make_unique<raft::MemoryStorage>(conf_);
+  if (auto snapshot = old.GetSnapshot(); snapshot.ok()) (void)fresh->ApplySnapshot(*snapshot);
+  if (keep_last >= old.FirstIndex()) {
+    auto kept = old.Entries(old.FirstIndex(), keep_last + 1, UINT64_MAX);
+    if (kept.ok()) (void)fresh->Append(*kept);
+  }
+  raft::HardState hs = old.hard_state();
+  hs.set_commit(std::min<uint64_t>(hs.commit(), keep_last));
+  fresh->SetHardState(hs);
+  node.storage = std::move(fresh);
+  if (keep_last >= node.chain_base) node.chain.resize(keep_last - node.chain_base + 1);
 }
 
 Node* Simulation::Leader() {

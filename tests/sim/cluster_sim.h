@@ -49,6 +49,9 @@ struct SimOptions {
   // window, and PreVote / CheckQuorum each off in a quarter of the runs (safety must not
   // depend on them, and without them terms churn far more).
   bool vary_config = true;
+  // Test-only fault that breaks the persistence contract: a crash loses up to 3 durable,
+  // already acknowledged entries. Runs with it must fail; that proves the checks bite.
+  bool broken_storage_loses_tail = false;
 };
 
 struct SimResult {
