@@ -171,6 +171,10 @@ absl::Status RawNode::Step(const Message& m) {
   if (!IsMember(m.from())) {
     return absl::InvalidArgumentError(absl::StrCat("raft: message from non-member ", m.from()));
   }
+  if (m.to() != config_.id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("raft: message for node ", m.to(), " delivered to node ", config_.id));
+  }
   if (m.term() > term_) {
     if (m.type() == MSG_PRE_VOTE || m.type() == MSG_VOTE) {
       bool force = m.context() == kTransferContext;

@@ -74,8 +74,8 @@ class RawNode {
 
   // Advances logical time by one tick: heartbeats, election timeouts, CheckQuorum.
   void Tick();
-  // Errors: InvalidArgument for malformed messages (unknown sender, bad type); messages from
-  // stale terms are ignored silently (OK), as Raft requires.
+  // Errors: InvalidArgument for malformed messages (unknown sender, bad type, addressed to
+  // another node); messages from stale terms are ignored silently (OK), as Raft requires.
   absl::Status Step(const Message& m);
   // Appends an ENTRY_NORMAL entry; it is sent at the next GetReady(), batched with every
   // other proposal made since. FailedPrecondition ("not leader") when not the leader, or

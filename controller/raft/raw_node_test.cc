@@ -301,6 +301,24 @@ TEST(Persistence, VoteIsInHardStateBeforeTheGrantIsSent) {
   EXPECT_EQ(rd.hard_state->term(), 5u);
 }
 
+TEST(Step, RejectsMalformedMessages) {
+  TestCluster c(3);
+  Message m;
+  m.set_type(MSG_HEARTBEAT);
+  m.set_from(9);  // not a member
+  m.set_to(1);
+  EXPECT_EQ(c.node(1).Step(m).code(), absl::StatusCode::kInvalidArgument);
+  m.set_from(2);
+  m.set_to(3);  // misrouted
+  EXPECT_EQ(c.node(1).Step(m).code(), absl::StatusCode::kInvalidArgument);
+  m.set_to(1);
+  m.set_type(MSG_UNKNOWN);
+  EXPECT_EQ(c.node(1).Step(m).code(), absl::StatusCode::kInvalidArgument);
+  m.set_type(MSG_HEARTBEAT);
+  EXPECT_TRUE(c.node(1).Step(m).ok());
+  EXPECT_EQ(c.node(1).leader(), 2u);
+}
+
 TEST(Config, RejectsInvalidSettings) {
   Config config;
   EXPECT_FALSE(config.Validate().ok());  // id 0
