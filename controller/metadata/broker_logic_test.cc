@@ -143,7 +143,9 @@ TEST(FenceExpiredBrokers, LapsedSessionFencesAndMovesLeadershipWithinTheIsr) {
     EXPECT_EQ(info.partition_epoch, 1);
     // The leader epoch moved exactly where the leader did.
     EXPECT_EQ(info.leader_epoch, info.replicas[0] == 3 ? 1 : 0);
-    if (info.replicas[0] == 3) EXPECT_EQ(info.leader, info.replicas[1]);
+    if (info.replicas[0] == 3) {
+      EXPECT_EQ(info.leader, info.replicas[1]);
+    }
   }
   EXPECT_TRUE(CheckInvariants(c.image).empty());
   // Nothing more to fence on the next check.

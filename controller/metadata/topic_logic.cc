@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/metadata/controller_logic.h"
+#include "controller/metadata/image_records.h"
 #include "controller/metadata/placement.h"
 #include "controller/metadata/proposal.h"
 #include "controller/metadata/topic_validation.h"
@@ -87,6 +88,18 @@ absl::Status AddTopicConfig(const std::string& topic, const std::string& key,
   return proposal.Add(std::move(record));
 }
 
+// A scratch proposal holding only topic `t` (its partitions and configs): all that a
+// change to `t` needs to be checked against.
+Proposal ScratchWithTopic(const MetadataImage& image, const TopicInfo& t) {
+  Proposal proposal = Proposal::Scratch(image.applied_offset());
+  (void)proposal.Seed(TopicRecordOf(t));
+  for (const auto& [p, info] : t.partitions) (void)proposal.Seed(PartitionRecordOf(t.id, p, info));
+  for (const auto& [k, v] : t.configs) {
+    (void)proposal.Seed(ConfigRecordOf(metadata::CONFIG_RESOURCE_TOPIC, t.name, k, &v));
+  }
+  return proposal;
+}
+
 ApiError Internal(const absl::Status& s) {
   return {UNKNOWN_SERVER_ERROR, std::string(s.message())};
 }
@@ -105,7 +118,8 @@ TopicsOutcome ControllerLogic::CreateTopics(const MetadataImage& image,
   const std::vector<PlacementBroker> brokers = PlacementBrokers(image);
   std::set<std::string> used_ids;
   int64_t partitions_in_request = 0;
-  Proposal proposal(image);
+  // New topics touch nothing that exists: check them against an empty image.
+  Proposal proposal = Proposal::Scratch(image.applied_offset());
 
   for (const CreatableTopic& t : request.topics()) {
     std::optional<ApiError> error;
@@ -221,7 +235,7 @@ TopicsOutcome ControllerLogic::CreatePartitions(const MetadataImage& image,
     error = NotEnoughBrokers(t->replication_factor(), brokers.size());
   }
   if (!error) {
-    Proposal proposal(image);
+    Proposal proposal = ScratchWithTopic(image, *t);
     const auto first = static_cast<int32_t>(current);
     absl::Status s =
         AddPartitions(t->id, first,
@@ -261,7 +275,7 @@ TopicsOutcome ControllerLogic::AlterConfigs(const MetadataImage& image,
     }
   }
   if (!error) {
-    Proposal proposal(image);
+    Proposal proposal = ScratchWithTopic(image, *t);
     absl::Status s;
     for (auto it = set.begin(); s.ok() && it != set.end(); ++it) {
       s = AddTopicConfig(t->name, it->first, &it->second, proposal);
