@@ -11,7 +11,9 @@
 //   log matching        an (index, term) pair identifies the same log prefix on every node
 //                       (a hash chain over each durable log, checked on every append);
 //                       whole logs are also compared pairwise at the end;
-//   leader completeness every committed entry is in the log of every later leader;
+//   leader completeness every entry committed in a term is in the log of every leader of a
+//                       later term (all of them when it is elected, the newest one at
+//                       every step);
 //   state machine safety no two nodes apply different entries at one index;
 //   durability          no committed entry is lost: the newest committed entry is durable
 //                       on a majority of voters at every step (crashes included), and after
