@@ -547,6 +547,16 @@ TEST(SnapshotInstall, LostChunkIsResentAfterAnElectionTimeout) {
   EXPECT_EQ(c.storage(3).FirstIndex(), applied + 1);
 }
 
+TEST(Observers, DoNotKeepALeaderAliveUnderCheckQuorum) {
+  TestCluster c(3, 2);
+  ASSERT_EQ(c.Elect(1), 1u);
+  c.Crash(2);
+  c.Crash(3);
+  c.Tick(1, 25);  // the observers keep answering heartbeats
+  EXPECT_GT(c.delivered_of_type(MSG_HEARTBEAT_RESPONSE), 20);
+  EXPECT_NE(c.node(1).role(), Role::kLeader) << "observers counted towards CheckQuorum";
+}
+
 TEST(Observers, AreNeverAskedToVote) {
   TestCluster c(3, 2);
   int vote_requests_to_observers = 0;
