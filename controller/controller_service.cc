@@ -67,6 +67,22 @@ grpc::Status TopicResultsStatus(const google::protobuf::RepeatedPtrField<TopicRe
   return FormattedErrorStatus(results[0].error(), results[0].error_message());
 }
 
+// Runs a write whose answer `plan` builds in `result`. The result is shared with the loop
+// thread (a completion may run after a caller that hit its deadline has returned), and is
+// copied into `response`, with the leader filled in, once the write is done.
+template <typename Response, typename PlanFn>
+grpc::Status WriteAndAnswer(ControllerNode* node, grpc::ServerContext* context, PlanFn plan,
+                            Response* response) {
+  auto result = std::make_shared<Response>();
+  NodeAddress leader;
+  grpc::Status status = RunWrite(
+      node, context,
+      [plan = std::move(plan), result](LeaderContext& ctx) { return plan(ctx, result); }, &leader);
+  *response = *result;
+  *response->mutable_leader() = leader;
+  return status;
+}
+
 }  // namespace
 
 class ControllerServices::Admin final : public AdminService::Service {
@@ -75,56 +91,47 @@ class ControllerServices::Admin final : public AdminService::Service {
 
   grpc::Status CreateTopics(grpc::ServerContext* context, const CreateTopicsRequest* request,
                             CreateTopicsResponse* response) override {
-    auto result = std::make_shared<CreateTopicsResponse>();
     CreateTopicsRequest req = *request;
-    grpc::Status status = RunWrite(
+    grpc::Status status = WriteAndAnswer(
         node_, context,
-        [req, result](LeaderContext& ctx) {
+        [req](LeaderContext& ctx, const std::shared_ptr<CreateTopicsResponse>& result) {
           TopicsOutcome outcome = ControllerLogic::CreateTopics(ctx.latest, req, ctx.random);
           for (auto& r : outcome.results) *result->add_results() = std::move(r);
           return WritePlan{std::move(outcome.records), nullptr};
         },
-        response->mutable_leader());
+        response);
     if (!status.ok()) return status;
-    result->mutable_leader()->CopyFrom(response->leader());
-    *response = *result;
     return TopicResultsStatus(response->results());
   }
 
   grpc::Status DeleteTopics(grpc::ServerContext* context, const DeleteTopicsRequest* request,
                             DeleteTopicsResponse* response) override {
-    auto result = std::make_shared<DeleteTopicsResponse>();
     DeleteTopicsRequest req = *request;
-    grpc::Status status = RunWrite(
+    grpc::Status status = WriteAndAnswer(
         node_, context,
-        [req, result](LeaderContext& ctx) {
+        [req](LeaderContext& ctx, const std::shared_ptr<DeleteTopicsResponse>& result) {
           TopicsOutcome outcome = ControllerLogic::DeleteTopics(ctx.latest, req);
           for (auto& r : outcome.results) *result->add_results() = std::move(r);
           return WritePlan{std::move(outcome.records), nullptr};
         },
-        response->mutable_leader());
+        response);
     if (!status.ok()) return status;
-    result->mutable_leader()->CopyFrom(response->leader());
-    *response = *result;
     return TopicResultsStatus(response->results());
   }
 
   grpc::Status CreatePartitions(grpc::ServerContext* context,
                                 const CreatePartitionsRequest* request,
                                 CreatePartitionsResponse* response) override {
-    auto result = std::make_shared<CreatePartitionsResponse>();
     CreatePartitionsRequest req = *request;
-    grpc::Status status = RunWrite(
+    grpc::Status status = WriteAndAnswer(
         node_, context,
-        [req, result](LeaderContext& ctx) {
+        [req](LeaderContext& ctx, const std::shared_ptr<CreatePartitionsResponse>& result) {
           TopicsOutcome outcome = ControllerLogic::CreatePartitions(ctx.latest, req, ctx.random);
           if (!outcome.results.empty()) *result->mutable_result() = outcome.results[0];
           return WritePlan{std::move(outcome.records), nullptr};
         },
-        response->mutable_leader());
+        response);
     if (!status.ok()) return status;
-    result->mutable_leader()->CopyFrom(response->leader());
-    *response = *result;
     if (response->result().error() != NONE) {
       return FormattedErrorStatus(response->result().error(), response->result().error_message());
     }
@@ -133,19 +140,16 @@ class ControllerServices::Admin final : public AdminService::Service {
 
   grpc::Status AlterConfigs(grpc::ServerContext* context, const AlterConfigsRequest* request,
                             AlterConfigsResponse* response) override {
-    auto result = std::make_shared<AlterConfigsResponse>();
     AlterConfigsRequest req = *request;
-    grpc::Status status = RunWrite(
+    grpc::Status status = WriteAndAnswer(
         node_, context,
-        [req, result](LeaderContext& ctx) {
+        [req](LeaderContext& ctx, const std::shared_ptr<AlterConfigsResponse>& result) {
           TopicsOutcome outcome = ControllerLogic::AlterConfigs(ctx.latest, req);
           if (!outcome.results.empty()) *result->mutable_result() = outcome.results[0];
           return WritePlan{std::move(outcome.records), nullptr};
         },
-        response->mutable_leader());
+        response);
     if (!status.ok()) return status;
-    result->mutable_leader()->CopyFrom(response->leader());
-    *response = *result;
     if (response->result().error() != NONE) {
       return FormattedErrorStatus(response->result().error(), response->result().error_message());
     }
@@ -164,8 +168,7 @@ class ControllerServices::Admin final : public AdminService::Service {
         [&](const MetadataImage& image) { image.FillDescribeTopics(*request, response); });
     for (const TopicDescription& t : response->topics()) {
       if (t.error() != NONE && request->names_size() == 1) {
-        return ApiErrorStatus(
-            {t.error(), absl::StrCat("Topic '", t.name(), "' does not exist.")});
+        return ApiErrorStatus({t.error(), absl::StrCat("Topic '", t.name(), "' does not exist.")});
       }
     }
     return grpc::Status::OK;
@@ -194,11 +197,10 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
                              absl::StrCat("broker belongs to cluster '", request->cluster_id(),
                                           "' but this is cluster '", node_->cluster_id(), "'")});
     }
-    auto result = std::make_shared<RegisterBrokerResponse>();
     RegisterBrokerRequest req = *request;
-    grpc::Status status = RunWrite(
+    grpc::Status status = WriteAndAnswer(
         node_, context,
-        [req, result](LeaderContext& ctx) {
+        [req](LeaderContext& ctx, const std::shared_ptr<RegisterBrokerResponse>& result) {
           auto outcome =
               ControllerLogic::RegisterBroker(ctx.latest, ctx.heartbeats, req, ctx.now_ms);
           if (!outcome.ok()) {
@@ -207,37 +209,31 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
             return WritePlan{};
           }
           // The broker epoch is the offset its registration record commits at.
-          return WritePlan{std::move(outcome->records),
-                           [result](absl::StatusOr<int64_t> offset) {
+          return WritePlan{std::move(outcome->records), [result](absl::StatusOr<int64_t> offset) {
                              if (offset.ok()) result->set_broker_epoch(*offset);
                            }};
         },
-        response->mutable_leader());
+        response);
     if (!status.ok()) return status;
-    result->mutable_leader()->CopyFrom(response->leader());
-    *response = *result;
     if (response->error() != NONE) {
       return ApiErrorStatus({response->error(), response->error_message()});
     }
     return grpc::Status::OK;
   }
 
-  grpc::Status BrokerHeartbeat(grpc::ServerContext* context,
-                               const BrokerHeartbeatRequest* request,
+  grpc::Status BrokerHeartbeat(grpc::ServerContext* context, const BrokerHeartbeatRequest* request,
                                BrokerHeartbeatResponse* response) override {
-    auto result = std::make_shared<BrokerHeartbeatResponse>();
     BrokerHeartbeatRequest req = *request;
-    grpc::Status status = RunWrite(
+    grpc::Status status = WriteAndAnswer(
         node_, context,
-        [req, result](LeaderContext& ctx) {
-          auto outcome = ControllerLogic::BrokerHeartbeat(ctx.latest, ctx.heartbeats, req, ctx.now_ms);
+        [req](LeaderContext& ctx, const std::shared_ptr<BrokerHeartbeatResponse>& result) {
+          auto outcome =
+              ControllerLogic::BrokerHeartbeat(ctx.latest, ctx.heartbeats, req, ctx.now_ms);
           *result = outcome.response;
           return WritePlan{std::move(outcome.records), nullptr};
         },
-        response->mutable_leader());
+        response);
     if (!status.ok()) return status;
-    result->mutable_leader()->CopyFrom(response->leader());
-    *response = *result;
     if (response->error() != NONE) {
       return FormattedErrorStatus(response->error(), response->error_message());
     }
@@ -246,11 +242,10 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
 
   grpc::Status AlterPartition(grpc::ServerContext* context, const AlterPartitionRequest* request,
                               AlterPartitionResponse* response) override {
-    auto result = std::make_shared<AlterPartitionResponse>();
     AlterPartitionRequest req = *request;
-    grpc::Status status = RunWrite(
+    grpc::Status status = WriteAndAnswer(
         node_, context,
-        [req, result](LeaderContext& ctx) {
+        [req](LeaderContext& ctx, const std::shared_ptr<AlterPartitionResponse>& result) {
           auto outcome = ControllerLogic::AlterPartition(ctx.latest, req);
           if (!outcome.ok()) {
             result->set_error(outcome.status().code);
@@ -260,10 +255,8 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
           *result->mutable_partition() = outcome->partition;
           return WritePlan{std::move(outcome->records), nullptr};
         },
-        response->mutable_leader());
+        response);
     if (!status.ok()) return status;
-    result->mutable_leader()->CopyFrom(response->leader());
-    *response = *result;
     if (response->error() != NONE) {
       return ApiErrorStatus({response->error(), response->error_message()});
     }
