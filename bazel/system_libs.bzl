@@ -19,6 +19,8 @@ _LIBS = {
     "spdlog": (["spdlog", "fmt"], []),
     "json": ([], []),
     "cli11": ([], []),
+    # prometheus-cpp-dev: metric types, the text format and the /metrics HTTP exposer.
+    "prometheus": (["prometheus-cpp-pull", "prometheus-cpp-core"], []),
     "absl": (["absl_statusor", "absl_status", "absl_strings", "absl_str_format",
               "absl_synchronization", "absl_time", "absl_flat_hash_map", "absl_random_random"], []),
 }

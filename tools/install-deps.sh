@@ -10,6 +10,8 @@ PACKAGES=(
   libleveldb-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgflags-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libssl-dev zlib1g-dev libc-ares-dev libre2-dev libabsl-dev libsystemd-dev
+  prometheus-cpp-dev         # /metrics (docs/observability.md)
+  prometheus                 # promtool, run by the metrics tests to lint /metrics
   ca-certificates procps
 )
 
