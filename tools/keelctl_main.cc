@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   CLI::App app{"keelctl: inspect and change a Keel cluster"};
   app.set_version_flag("--version", "keelctl 0.1.0");
   app.require_subcommand(0, 1);
+  // Global options are accepted after the command too (`keelctl topics list -o json`);
+  // subcommands added below inherit this.
+  app.fallthrough();
   app.add_option("--controllers", g.controllers,
                  "Controller addresses host:port,... (default $KEEL_CONTROLLERS)");
   app.add_option("--brokers", g.brokers, "Broker addresses host:port,... (default $KEEL_BROKERS)");
@@ -80,6 +83,93 @@ int main(int argc, char** argv) {
   brokers->require_subcommand(1);
   brokers->add_subcommand("list", "Id, address, rack, epoch and state of every broker")
       ->callback([&] { code = keel::keelctl::BrokersList(g); });
+
+  auto* metadata = app.add_subcommand("metadata", "The replicated metadata log and image");
+  metadata->require_subcommand(1);
+  keel::keelctl::MetadataLogOptions log_options;
+  auto* log_cmd = metadata->add_subcommand(
+      "log", "Every committed record, decoded, with its offset and epoch (stops once caught up)");
+  log_cmd->add_option("--from", log_options.from, "First offset to print (default: the start)");
+  log_cmd->add_flag("--follow,-f", log_options.follow,
+                    "Keep printing new records until interrupted (JSON: one document a line)");
+  log_cmd->callback([&] { code = keel::keelctl::MetadataLog(g, log_options); });
+  metadata->add_subcommand("image", "The current metadata image as a tree (or JSON)")
+      ->callback([&] { code = keel::keelctl::MetadataImage(g); });
+
+  keel::keelctl::ProduceOptions produce;
+  auto* produce_cmd =
+      app.add_subcommand("produce", "Send one record per stdin line to a topic's leaders");
+  produce_cmd->add_option("topic", produce.topic, "Topic name")->required();
+  produce_cmd->add_option("--partition", produce.partition,
+                          "Partition (default: hash of the key, else round-robin)")
+      ->check(CLI::NonNegativeNumber);
+  produce_cmd->add_option("--key-separator", produce.key_separator,
+                          "Split each line into key and value at the first SEP");
+  produce_cmd->add_option("--acks", produce.acks, "Acknowledgements to wait for")
+      ->check(CLI::IsMember({"none", "leader", "all"}));
+  produce_cmd->callback([&] { code = keel::keelctl::Produce(g, produce); });
+
+  keel::keelctl::ConsumeOptions consume;
+  auto* consume_cmd = app.add_subcommand(
+      "consume", "Print a topic's records (stops at the end, or after --max-messages)");
+  consume_cmd->add_option("topic", consume.topic, "Topic name")->required();
+  consume_cmd->add_option("--partition", consume.partition, "Partition (default: all)")
+      ->check(CLI::NonNegativeNumber);
+  auto* from_beginning = consume_cmd->add_flag("--from-beginning", consume.from_beginning,
+                                               "Start at the earliest offset (default: latest)");
+  consume_cmd->add_option("--offset", consume.offset, "Start at this offset")
+      ->check(CLI::NonNegativeNumber)
+      ->excludes(from_beginning);
+  consume_cmd->add_option("--max-messages", consume.max_messages,
+                          "Stop after N records (waiting for them up to --timeout-ms)")
+      ->check(CLI::PositiveNumber);
+  consume_cmd->add_flag("--print-offset", consume.print_offset, "Prefix Partition:P Offset:N");
+  consume_cmd->add_flag("--print-key", consume.print_key, "Print the key before the value");
+  consume_cmd->callback([&] { code = keel::keelctl::Consume(g, consume); });
+
+  keel::keelctl::LocalClusterOptions local;
+  auto* cluster = app.add_subcommand("cluster", "Run a whole cluster as local processes under a dir");
+  cluster->require_subcommand(1);
+  auto add_dir = [&](CLI::App* cmd) {
+    cmd->add_option("--dir", local.dir, "Directory holding cluster.json, data and logs")
+        ->required();
+  };
+  auto* up_cmd = cluster->add_subcommand("up", "Start controllers and brokers; wait until ready");
+  add_dir(up_cmd);
+  up_cmd->add_option("--controllers-count", local.controllers_count, "Controllers (voters)");
+  up_cmd->add_option("--brokers-count", local.brokers_count, "Brokers");
+  up_cmd->add_option("--base-port", local.base_port,
+                     "Controllers listen on base.., brokers on base+100.., metrics base+200/+300");
+  up_cmd->add_option("--bin-dir", local.bin_dir,
+                     "Where keel-controller and keel-broker are (default: found next to keelctl, "
+                     "in bazel-bin, or on PATH)");
+  up_cmd->add_option("--wait-ms", local.wait_ms, "How long to wait for a leader and brokers")
+      ->check(CLI::PositiveNumber);
+  up_cmd->add_option("--controller-arg", local.controller_args,
+                     "Extra flag for every controller (repeatable)");
+  up_cmd->add_option("--broker-arg", local.broker_args, "Extra flag for every broker (repeatable)");
+  up_cmd->callback([&] { code = keel::keelctl::ClusterUp(g, local, argv[0]); });
+  auto* status_cmd = cluster->add_subcommand("status", "Every node: pid, state and health");
+  add_dir(status_cmd);
+  status_cmd->callback([&] { code = keel::keelctl::ClusterStatus(g, local); });
+  auto* down_cmd = cluster->add_subcommand("down", "Stop every node by pid (SIGTERM, then SIGKILL)");
+  add_dir(down_cmd);
+  down_cmd->add_option("--grace-ms", local.grace_ms, "Time between SIGTERM and SIGKILL")
+      ->check(CLI::NonNegativeNumber);
+  down_cmd->callback([&] { code = keel::keelctl::ClusterDown(g, local); });
+  auto* logs_cmd = cluster->add_subcommand("logs", "Print one node's log");
+  add_dir(logs_cmd);
+  logs_cmd->add_option("node", local.node, "controller-N or broker-N")->required();
+  logs_cmd->add_option("--tail", local.tail_lines, "Only the last N lines")
+      ->check(CLI::NonNegativeNumber);
+  logs_cmd->callback([&] { code = keel::keelctl::ClusterLogs(g, local); });
+  auto* restart_cmd =
+      cluster->add_subcommand("restart-node", "Start one stopped node again from its argv");
+  add_dir(restart_cmd);
+  restart_cmd->add_option("node", local.node, "controller-N or broker-N")->required();
+  restart_cmd->add_option("--wait-ms", local.wait_ms, "How long to wait for it to be ready")
+      ->check(CLI::PositiveNumber);
+  restart_cmd->callback([&] { code = keel::keelctl::ClusterRestartNode(g, local, argv[0]); });
 
   try {
     app.parse(argc, argv);

@@ -27,6 +27,43 @@ struct CreateTopicOptions {
   std::vector<std::string> configs;  // k=v
 };
 
+struct MetadataLogOptions {
+  int64_t from = 0;  // first offset to print; older entries may arrive as an image snapshot
+  bool follow = false;
+};
+
+struct ProduceOptions {
+  std::string topic;
+  int partition = -1;  // -1: by key hash, else round-robin
+  std::string key_separator;
+  std::string acks = "leader";  // none | leader | all
+};
+
+struct ConsumeOptions {
+  std::string topic;
+  int partition = -1;  // -1: every partition
+  bool from_beginning = false;
+  int64_t offset = -1;
+  int64_t max_messages = -1;
+  bool print_offset = false;
+  bool print_key = false;
+};
+
+// keelctl cluster up|status|down|logs|restart-node: a local cluster of processes under --dir.
+struct LocalClusterOptions {
+  std::string dir;
+  int controllers_count = 3;
+  int brokers_count = 3;
+  int base_port = 19091;
+  std::string bin_dir;  // where keel-controller / keel-broker live; found when empty
+  int64_t wait_ms = 60000;   // up / restart-node: how long to wait for the cluster
+  int64_t grace_ms = 5000;   // down: SIGTERM, then SIGKILL after this
+  std::string node;          // logs / restart-node: "controller-1", "broker-2"
+  int64_t tail_lines = -1;   // logs: last N lines (-1: all)
+  std::vector<std::string> controller_args;  // extra flags for every controller
+  std::vector<std::string> broker_args;      // extra flags for every broker
+};
+
 int QuorumStatus(const GlobalOptions& g);
 int QuorumReplication(const GlobalOptions& g);
 int TopicsCreate(const GlobalOptions& g, const CreateTopicOptions& o);
@@ -34,6 +71,15 @@ int TopicsList(const GlobalOptions& g);
 int TopicsDescribe(const GlobalOptions& g, const std::string& name);
 int TopicsDelete(const GlobalOptions& g, const std::string& name);
 int BrokersList(const GlobalOptions& g);
+int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o);
+int MetadataImage(const GlobalOptions& g);
+int Produce(const GlobalOptions& g, const ProduceOptions& o);
+int Consume(const GlobalOptions& g, const ConsumeOptions& o);
+int ClusterUp(const GlobalOptions& g, const LocalClusterOptions& o, const char* argv0);
+int ClusterStatus(const GlobalOptions& g, const LocalClusterOptions& o);
+int ClusterDown(const GlobalOptions& g, const LocalClusterOptions& o);
+int ClusterLogs(const GlobalOptions& g, const LocalClusterOptions& o);
+int ClusterRestartNode(const GlobalOptions& g, const LocalClusterOptions& o, const char* argv0);
 
 // Prints "keelctl: <what>: <status message>" and returns 1.
 int ReportError(const std::string& what, const grpc::Status& status);

@@ -8,6 +8,7 @@
 #include "proto/controller.grpc.pb.h"
 #include "tools/ctl/cluster_client.h"
 #include "tools/ctl/commands.h"
+#include "tools/ctl/health.h"
 #include "tools/ctl/output.h"
 
 namespace keel::keelctl {
@@ -59,6 +60,40 @@ nlohmann::json ReplicaJson(const controller::ReplicaState& r) {
           {"Status", r.status()}};
 }
 
+// Each controller's own view: its health (the state its grpc.health.v1 service reports:
+// SERVING only while it knows a leader) and whom it believes leads.
+struct ControllerView {
+  std::string address;
+  std::string health;
+  bool reachable = false;
+  controller::DescribeQuorumResponse quorum;
+};
+
+std::vector<ControllerView> ProbeControllers(const GlobalOptions& g) {
+  std::vector<ControllerView> views;
+  auto per_call = std::chrono::milliseconds(std::min<int64_t>(g.timeout_ms, 1000));
+  for (const std::string& address : SplitAddresses(g.controllers)) {
+    ControllerView v;
+    v.address = address;
+    v.health = CheckHealth(address, per_call);
+    if (v.health != "UNREACHABLE") {
+      auto stub = controller::QuorumService::NewStub(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + per_call);
+      v.reachable =
+          stub->DescribeQuorum(&context, controller::DescribeQuorumRequest(), &v.quorum).ok();
+    }
+    views.push_back(std::move(v));
+  }
+  return views;
+}
+
+std::string Role(const ControllerView& v) {
+  if (!v.reachable) return "-";
+  return v.quorum.leader().address() == v.address ? "Leader" : "Follower";
+}
+
 }  // namespace
 
 int QuorumStatus(const GlobalOptions& g) {
@@ -87,6 +122,16 @@ int QuorumStatus(const GlobalOptions& g) {
                         {"MaxFollowerLagTimeMs", max_lag_time_ms},
                         {"CurrentVoters", voters},
                         {"CurrentObservers", observers}};
+    nlohmann::json controllers = nlohmann::json::array();
+    for (const ControllerView& v : ProbeControllers(g)) {
+      controllers.push_back({{"Address", v.address},
+                             {"Health", v.health},
+                             {"Role", Role(v)},
+                             {"LeaderId", v.reachable ? v.quorum.leader_id() : -1},
+                             {"LeaderEpoch", v.reachable ? v.quorum.leader_epoch() : -1},
+                             {"HighWatermark", v.reachable ? v.quorum.high_watermark() : -1}});
+    }
+    j["Controllers"] = controllers;
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -98,6 +143,15 @@ int QuorumStatus(const GlobalOptions& g) {
   std::printf("MaxFollowerLagTimeMs:   %ld\n", static_cast<long>(max_lag_time_ms));
   std::printf("CurrentVoters:          %s\n", FormatIdList(voters).c_str());
   std::printf("CurrentObservers:       %s\n", FormatIdList(observers).c_str());
+  std::vector<std::vector<std::string>> rows;
+  for (const ControllerView& v : ProbeControllers(g)) {
+    auto or_dash = [&](int64_t n) { return v.reachable ? std::to_string(n) : "-"; };
+    rows.push_back({v.address, v.health, Role(v), or_dash(v.quorum.leader_id()),
+                    or_dash(v.quorum.leader_epoch()), or_dash(v.quorum.high_watermark())});
+  }
+  std::printf("\n");
+  std::cout << FormatTable(
+      {"Controller", "Health", "Role", "LeaderId", "LeaderEpoch", "HighWatermark"}, rows);
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "proto/controller.grpc.pb.h"
 #include "tools/ctl/cluster_client.h"
 #include "tools/ctl/commands.h"
+#include "tools/ctl/health.h"
 #include "tools/ctl/output.h"
 
 namespace keel::keelctl {
@@ -150,8 +151,10 @@ int TopicsDescribe(const GlobalOptions& g, const std::string& name) {
     std::sort(parts.begin(), parts.end(),
               [](const auto& a, const auto& b) { return a.partition() < b.partition(); });
     for (const auto& p : parts) {
-      std::printf("\tTopic: %s\tPartition: %d\tLeader: %d\tReplicas: %s\tIsr: %s\n",
-                  t.name().c_str(), p.partition(), p.leader(),
+      // Kafka prints "Leader: none" for an offline partition.
+      std::string leader = p.leader() < 0 ? "none" : std::to_string(p.leader());
+      std::printf("\tTopic: %s\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s\n",
+                  t.name().c_str(), p.partition(), leader.c_str(),
                   absl::StrJoin(p.replicas(), ",").c_str(), absl::StrJoin(p.isr(), ",").c_str());
     }
   }
@@ -174,6 +177,12 @@ int BrokersList(const GlobalOptions& g) {
     if (b.endpoints().empty()) return "";
     return b.endpoints(0).host() + ":" + std::to_string(b.endpoints(0).port());
   };
+  // Each broker's own grpc.health.v1 answer, next to what the controllers believe.
+  auto per_call = std::chrono::milliseconds(std::min<int64_t>(g.timeout_ms, 1000));
+  std::map<int, std::string> health;
+  for (const auto& b : response.brokers()) {
+    health[b.broker_id()] = address(b).empty() ? "UNKNOWN" : CheckHealth(address(b), per_call);
+  }
   if (g.json()) {
     nlohmann::json brokers = nlohmann::json::array();
     for (const auto& b : response.brokers()) {
@@ -181,7 +190,8 @@ int BrokersList(const GlobalOptions& g) {
                          {"Address", address(b)},
                          {"Rack", b.rack()},
                          {"Epoch", b.broker_epoch()},
-                         {"State", state(b)}});
+                         {"State", state(b)},
+                         {"Health", health[b.broker_id()]}});
     }
     std::cout << nlohmann::json{{"ClusterId", response.cluster_id()},
                                 {"ControllerId", response.controller_id()},
@@ -193,9 +203,9 @@ int BrokersList(const GlobalOptions& g) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& b : response.brokers()) {
     rows.push_back({std::to_string(b.broker_id()), address(b), b.rack(),
-                    std::to_string(b.broker_epoch()), state(b)});
+                    std::to_string(b.broker_epoch()), state(b), health[b.broker_id()]});
   }
-  std::cout << FormatTable({"Id", "Address", "Rack", "Epoch", "State"}, rows);
+  std::cout << FormatTable({"Id", "Address", "Rack", "Epoch", "State", "Health"}, rows);
   return 0;
 }
 

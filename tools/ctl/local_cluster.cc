@@ -1,0 +1,322 @@
+#include "tools/ctl/local_cluster.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_join.h"
+
+namespace keel::keelctl {
+namespace fs = std::filesystem;
+
+std::string LocalCluster::ControllerAddresses() const {
+  std::vector<std::string> out;
+  for (const auto& n : nodes) {
+    if (n.role == "controller") out.push_back(n.address);
+  }
+  return absl::StrJoin(out, ",");
+}
+
+std::string LocalCluster::BrokerAddresses() const {
+  std::vector<std::string> out;
+  for (const auto& n : nodes) {
+    if (n.role == "broker") out.push_back(n.address);
+  }
+  return absl::StrJoin(out, ",");
+}
+
+LocalNode* LocalCluster::Find(const std::string& name) {
+  for (auto& n : nodes) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+nlohmann::json LocalCluster::Json() const {
+  nlohmann::json nodes_json = nlohmann::json::array();
+  for (const auto& n : nodes) {
+    nodes_json.push_back({{"Name", n.name},
+                          {"Role", n.role},
+                          {"Id", n.id},
+                          {"Address", n.address},
+                          {"MetricsAddress", n.metrics_address},
+                          {"Pid", n.pid},
+                          {"DataDir", n.data_dir},
+                          {"LogFile", n.log_file},
+                          {"Argv", n.argv}});
+  }
+  return {{"ClusterId", cluster_id},
+          {"Dir", dir},
+          {"Controllers", ControllerAddresses()},
+          {"Brokers", BrokerAddresses()},
+          {"Nodes", nodes_json}};
+}
+
+bool LoadLocalCluster(const std::string& dir, LocalCluster* cluster, std::string* error) {
+  std::string path = fs::absolute(dir).lexically_normal().string() + "/cluster.json";
+  std::ifstream in(path);
+  if (!in) {
+    *error = "no cluster in " + dir + " (" + path + " not found; start one with keelctl cluster up)";
+    return false;
+  }
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    *error = path + " is not valid JSON";
+    return false;
+  }
+  cluster->cluster_id = j.value("ClusterId", "");
+  cluster->dir = fs::absolute(dir).lexically_normal().string();
+  cluster->nodes.clear();
+  for (const auto& n : j.value("Nodes", nlohmann::json::array())) {
+    LocalNode node;
+    node.name = n.value("Name", "");
+    node.role = n.value("Role", "");
+    node.id = n.value("Id", 0);
+    node.address = n.value("Address", "");
+    node.metrics_address = n.value("MetricsAddress", "");
+    node.pid = n.value("Pid", 0);
+    node.data_dir = n.value("DataDir", "");
+    node.log_file = n.value("LogFile", "");
+    node.argv = n.value("Argv", std::vector<std::string>());
+    cluster->nodes.push_back(std::move(node));
+  }
+  if (cluster->cluster_id.empty()) {
+    *error = path + " has no ClusterId";
+    return false;
+  }
+  return true;
+}
+
+bool SaveLocalCluster(const LocalCluster& cluster, std::string* error) {
+  std::string tmp = cluster.FilePath() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << cluster.Json().dump(2) << "\n";
+    if (!out) {
+      *error = "cannot write " + tmp;
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, cluster.FilePath(), ec);
+  if (ec) {
+    *error = "cannot write " + cluster.FilePath() + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+std::string NewClusterId() {
+  unsigned char bytes[16] = {};
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  random.read(reinterpret_cast<char*>(bytes), sizeof(bytes));
+  static const char* kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char b : bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      out.push_back(kAlphabet[(acc >> (bits - 6)) & 63]);
+      bits -= 6;
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
+  return out;  // 128 bits -> 22 characters
+}
+
+pid_t StartDetached(const std::vector<std::string>& argv, const std::string& log_file,
+                    std::string* error) {
+  // Open the log before forking so that a bad path is reported here, not lost in the child.
+  int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    *error = "cannot open " + log_file + ": " + std::strerror(errno);
+    return -1;
+  }
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  // exec reports back through a close-on-exec pipe: EOF once the new program runs, or the
+  // errno when exec failed. Either way the pid is someone's process image, not a fork of us.
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    *error = std::string("pipe: ") + std::strerror(errno);
+    ::close(log_fd);
+    return -1;
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    *error = std::string("fork: ") + std::strerror(errno);
+    ::close(log_fd);
+    ::close(report[0]);
+    ::close(report[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    ::setsid();  // its own session: outlives keelctl, ignores the terminal's Ctrl-C
+    int null_fd = ::open("/dev/null", O_RDONLY);
+    ::dup2(null_fd, 0);
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    for (int fd = 3; fd < 1024; ++fd) {
+      if (fd != report[1]) ::close(fd);
+    }
+    ::execv(args[0], args.data());
+    int err = errno;
+    (void)!::write(report[1], &err, sizeof(err));
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  ::close(report[1]);
+  int err = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &err, sizeof(err));
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof(err))) {
+    ::waitpid(pid, nullptr, 0);
+    *error = "exec " + argv[0] + ": " + std::strerror(err);
+    return -1;
+  }
+  return pid;
+}
+
+bool IsRunning(pid_t pid, const std::string& program) {
+  if (pid <= 0) return false;
+  (void)ReapIfExited(pid);
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= text.size()) return false;
+  char state = text[paren + 2];
+  if (state == 'Z' || state == 'X') return false;  // exited, not yet reaped by its parent
+  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string arg0;
+  std::getline(cmdline, arg0, '\0');
+  return arg0 == program;
+}
+
+int ReapIfExited(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, WNOHANG) != pid) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+std::string CaptureOutput(const std::vector<std::string>& argv, int timeout_ms) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return "";
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  std::string out;
+  ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    ssize_t n = ::read(fds[0], buf, sizeof(buf));
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ::close(fds[0]);
+  if (pid > 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  return out;
+}
+
+bool PortIsFree(const std::string& address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return true;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::atoi(address.c_str() + colon + 1)));
+  if (::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr) != 1) {
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  }
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::string FindBinary(const std::string& name, const std::string& package,
+                       const std::string& bin_dir, const char* argv0) {
+  auto executable = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+  };
+  auto absolute = [](const fs::path& p) { return fs::absolute(p).lexically_normal().string(); };
+  std::vector<fs::path> dirs;
+  if (!bin_dir.empty()) {
+    dirs = {bin_dir};
+  } else {
+    // argv[0] as invoked (keeps Bazel's runfiles layout), then the resolved executable.
+    if (argv0 != nullptr && std::string(argv0).find('/') != std::string::npos) {
+      dirs.push_back(fs::path(argv0).parent_path());
+    }
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) dirs.push_back(self.parent_path());
+  }
+  for (const fs::path& d : dirs) {
+    for (const fs::path& candidate : {d / name, d / ".." / package / name, d / package / name}) {
+      if (executable(candidate)) return absolute(candidate);
+    }
+  }
+  if (!bin_dir.empty()) return "";
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "");
+  std::string entry;
+  while (std::getline(ss, entry, ':')) {
+    if (!entry.empty() && executable(fs::path(entry) / name)) return absolute(fs::path(entry) / name);
+  }
+  return "";
+}
+
+std::string ReadTail(const std::string& path, int64_t lines) {
+  std::ifstream in(path);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (lines < 0) return all;
+  if (lines == 0) return "";
+  std::vector<size_t> starts;  // offset of each line start
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i == 0 || all[i - 1] == '\n') starts.push_back(i);
+  }
+  if (static_cast<int64_t>(starts.size()) <= lines) return all;
+  return all.substr(starts[starts.size() - static_cast<size_t>(lines)]);
+}
+
+}  // namespace keel::keelctl

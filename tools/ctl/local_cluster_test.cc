@@ -1,0 +1,90 @@
+#include "tools/ctl/local_cluster.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace keel::keelctl {
+namespace {
+
+std::string TempDir(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::string dir = std::string(tmp ? tmp : "/tmp") + "/" + name + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+TEST(LocalCluster, ClusterJsonRoundTrips) {
+  LocalCluster c;
+  c.dir = TempDir("roundtrip");
+  c.cluster_id = NewClusterId();
+  LocalNode n;
+  n.name = "controller-1";
+  n.role = "controller";
+  n.id = 1;
+  n.address = "127.0.0.1:1";
+  n.pid = 42;
+  n.argv = {"/bin/true", "--x=1"};
+  c.nodes.push_back(n);
+  std::string error;
+  ASSERT_TRUE(SaveLocalCluster(c, &error)) << error;
+  LocalCluster loaded;
+  ASSERT_TRUE(LoadLocalCluster(c.dir, &loaded, &error)) << error;
+  EXPECT_EQ(loaded.Json(), c.Json());
+  EXPECT_EQ(loaded.ControllerAddresses(), "127.0.0.1:1");
+  EXPECT_EQ(loaded.BrokerAddresses(), "");
+}
+
+TEST(LocalCluster, MissingFileIsAnError) {
+  LocalCluster c;
+  std::string error;
+  EXPECT_FALSE(LoadLocalCluster(TempDir("missing"), &c, &error));
+  EXPECT_NE(error.find("cluster.json"), std::string::npos);
+}
+
+TEST(LocalCluster, ClusterIdsAre22UrlSafeCharactersAndDiffer) {
+  std::string a = NewClusterId(), b = NewClusterId();
+  EXPECT_EQ(a.size(), 22u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
+}
+
+TEST(LocalCluster, StartsDetachedAndTellsOurProcessFromAReusedPid) {
+  std::string dir = TempDir("detached");
+  std::string error;
+  pid_t pid = StartDetached({"/bin/sleep", "30"}, dir + "/sleep.log", &error);
+  ASSERT_GT(pid, 0) << error;
+  EXPECT_TRUE(IsRunning(pid, "/bin/sleep"));
+  EXPECT_FALSE(IsRunning(pid, "/bin/other"));  // same pid, another program: not ours
+  ::kill(pid, SIGKILL);
+  for (int i = 0; i < 100 && IsRunning(pid, "/bin/sleep"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(IsRunning(pid, "/bin/sleep"));
+}
+
+TEST(LocalCluster, ReadTailKeepsTheLastLines) {
+  std::string path = TempDir("tail") + "/log";
+  std::ofstream(path) << "a\nb\nc\n";
+  EXPECT_EQ(ReadTail(path, -1), "a\nb\nc\n");
+  EXPECT_EQ(ReadTail(path, 2), "b\nc\n");
+  EXPECT_EQ(ReadTail(path, 5), "a\nb\nc\n");
+  EXPECT_EQ(ReadTail(path, 0), "");
+}
+
+TEST(LocalCluster, PortIsFreeSeesAListener) {
+  EXPECT_TRUE(PortIsFree("127.0.0.1:0"));
+}
+
+}  // namespace
+}  // namespace keel::keelctl
