@@ -7,11 +7,13 @@
 // most caught-up voter first, then the process exits 0 within about 2 s.
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gflags/gflags.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -22,6 +24,10 @@
 #include "controller/controller_node.h"
 #include "controller/controller_service.h"
 #include "controller/meta_properties.h"
+#include "controller/observability/grpc_client_metrics.h"
+#include "controller/observability/grpc_server_metrics.h"
+#include "controller/observability/metrics_registry.h"
+#include "controller/observability/metrics_server.h"
 #include "controller/properties_file.h"
 #include "controller/raft_transport.h"
 #include "controller/voters.h"
@@ -49,12 +55,36 @@ DEFINE_int64(broker_session_timeout_ms, 9000,
              "A broker without a heartbeat for this long is fenced (Kafka's 9 s default).");
 DEFINE_int64(segment_size_bytes, 64 << 20, "Segment size of the metadata log.");
 DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
+DEFINE_string(metrics_address, "",
+              "IP:PORT where GET /metrics serves Prometheus metrics (docs/observability.md); "
+              "empty: no metrics endpoint.");
 
 namespace {
 
 int Fail(const std::string& message, int code = 1) {
   std::fprintf(stderr, "keel-controller: %s\n", message.c_str());
   return code;
+}
+
+// Health: SERVING only while this node knows a leader (a client or load balancer should not
+// send it work otherwise). Checked every 100 ms until `stopping`.
+void ReportHealth(grpc::Server* server, keel::controller::ControllerNode* node,
+                  const std::atomic<bool>* stopping) {
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  if (health == nullptr) return;
+  bool reported = false;
+  bool serving = false;
+  while (!stopping->load()) {
+    bool has_leader = node->DescribeQuorum().leader_id > 0;
+    if (!reported || has_leader != serving) {
+      health->SetServingStatus(has_leader);
+      spdlog::info("health: {} ({})", has_leader ? "SERVING" : "NOT_SERVING",
+                   has_leader ? "a leader is known" : "no leader known");
+      serving = has_leader;
+      reported = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace
@@ -107,7 +137,15 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  keel::controller::RaftTransport transport(FLAGS_node_id, *voters, {});
+  // Metrics are always recorded (cheap); --metrics_address decides whether they are served.
+  std::shared_ptr<keel::observability::MetricsRegistry> metrics =
+      keel::observability::MetricsRegistry::Create();
+  keel::observability::GrpcServerMetrics server_metrics(*metrics);
+  keel::observability::GrpcClientMetrics client_metrics(*metrics);
+
+  keel::controller::RaftTransportOptions transport_options;
+  transport_options.client_metrics = &client_metrics;
+  keel::controller::RaftTransport transport(FLAGS_node_id, *voters, transport_options);
   keel::controller::ControllerNodeOptions options;
   options.node_id = FLAGS_node_id;
   options.voters = *voters;
@@ -119,6 +157,7 @@ int main(int argc, char** argv) {
   options.snapshot_every_entries = FLAGS_snapshot_every_entries;
   options.session_timeout_ms = FLAGS_broker_session_timeout_ms;
   options.segment_size_bytes = FLAGS_segment_size_bytes;
+  options.metrics = metrics;
   auto node = keel::controller::ControllerNode::Open(options, &transport);
   if (!node.ok()) return Fail("cannot open " + FLAGS_data_dir + ": " + node.status().ToString());
 
@@ -132,24 +171,33 @@ int main(int argc, char** argv) {
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(transport.service());
   services.RegisterAll(&builder);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(server_metrics.NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     return Fail("cannot listen on " + FLAGS_listen + " (address in use or invalid)");
+  }
+  // The default health service starts out SERVING; no leader is known yet.
+  if (auto* health = server->GetHealthCheckService(); health != nullptr) {
+    health->SetServingStatus(false);
+  }
+  std::unique_ptr<keel::observability::MetricsServer> metrics_server;
+  if (!FLAGS_metrics_address.empty()) {
+    auto started = keel::observability::MetricsServer::Start(FLAGS_metrics_address, metrics);
+    if (!started.ok()) {
+      server->Shutdown(std::chrono::system_clock::now());
+      return Fail("--metrics_address: " + started.status().ToString());
+    }
+    metrics_server = std::move(*started);
+    spdlog::info("serving metrics on http://{}/metrics", FLAGS_metrics_address);
   }
   (*node)->Start();
   spdlog::info("listening on {} (cluster {}, voters {})", FLAGS_listen, FLAGS_cluster_id,
                keel::controller::FormatVoters(*voters));
 
-  // Health: SERVING only while this node knows a leader (issue: observability).
   std::atomic<bool> stopping{false};
-  std::thread health([&] {
-    auto* health_service = server->GetHealthCheckService();
-    while (!stopping) {
-      bool has_leader = (*node)->DescribeQuorum().leader_id > 0;
-      if (health_service != nullptr) health_service->SetServingStatus(has_leader);
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  });
+  std::thread health(ReportHealth, server.get(), node->get(), &stopping);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -161,6 +209,7 @@ int main(int argc, char** argv) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
   (*node)->Stop();
   transport.Stop();
+  metrics_server.reset();
   spdlog::info("stopped");
   return 0;
 }

@@ -13,6 +13,10 @@ namespace {
 
 constexpr int64_t kFenceCheckIntervalMs = 500;
 
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // The completion of one Write(), shared by the waiting caller and the loop thread so that a
 // caller who gave up at its deadline leaves nothing dangling.
 struct WriteResult {
@@ -35,7 +39,14 @@ ControllerNode::ControllerNode(ControllerNodeOptions options, RaftTransport* tra
     : options_(std::move(options)),
       transport_(transport),
       heartbeats_(options_.session_timeout_ms),
-      feed_(options_.feed_max_entries) {}
+      feed_(options_.feed_max_entries),
+      metrics_registry_(options_.metrics != nullptr ? options_.metrics
+                                                    : observability::MetricsRegistry::Create()),
+      raft_metrics_(*metrics_registry_),
+      controller_metrics_(*metrics_registry_) {
+  image_counts_hook_ = metrics_registry_->AddScrapeHook(
+      [this] { controller_metrics_.SetImageCounts(CountImage()); });
+}
 
 ControllerNode::~ControllerNode() { Stop(); }
 
@@ -99,6 +110,7 @@ absl::Status ControllerNode::Recover() {
 }
 
 void ControllerNode::Start() {
+  leaderless_since_ = std::chrono::steady_clock::now();
   transport_->SetHandler([this](raft::Message m) { Deliver(std::move(m)); });
   loop_ = std::thread([this] { Run(); });
 }
@@ -228,7 +240,7 @@ void ControllerNode::Propose(metadata::MetadataRecordBatch batch,
                      s.ToString());
     }
   }
-  pending_[index] = PendingWrite{leader_term_, std::move(done)};
+  pending_[index] = PendingWrite{leader_term_, std::move(done), std::chrono::steady_clock::now()};
 }
 
 absl::Status ControllerNode::HandleReady() {
@@ -236,16 +248,22 @@ absl::Status ControllerNode::HandleReady() {
   if (ready.snapshot.has_value()) {
     if (auto s = log_storage_->ApplySnapshot(*ready.snapshot); !s.ok()) return s;
     if (auto s = InstallSnapshot(*ready.snapshot); !s.ok()) return s;
+    raft_metrics_.SnapshotInstalled(ready.snapshot->data.size());
   }
   if (!ready.entries.empty()) {
+    auto start = std::chrono::steady_clock::now();
     if (auto s = log_storage_->Append(ready.entries); !s.ok()) return s;
+    raft_metrics_.ObserveAppend(SecondsSince(start), ready.entries.size());
+    start = std::chrono::steady_clock::now();
     if (auto s = log_storage_->Sync(); !s.ok()) return s;
+    raft_metrics_.ObserveFsync(SecondsSince(start));
   }
   if (ready.hard_state.has_value()) {
     if (auto s = log_storage_->SetHardState(*ready.hard_state); !s.ok()) return s;
   }
   if (!ready.messages.empty()) transport_->Send(std::move(ready.messages));
   if (ready.soft_state.has_value()) {
+    LogSoftState(*ready.soft_state);
     OnRoleChange(ready.soft_state->leader == options_.node_id);
   }
   if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
@@ -324,6 +342,7 @@ void ControllerNode::ApplyCommitted(const std::vector<raft::Entry>& entries) {
         }
       }
       if (batch.records_size() > 0) {
+        LogBrokerRecords(batch, offset);
         MetadataLogEntry published;
         published.set_offset(offset);
         published.set_epoch(static_cast<int64_t>(entry.term()));
@@ -339,6 +358,8 @@ void ControllerNode::ApplyCommitted(const std::vector<raft::Entry>& entries) {
     if (it != pending_.end()) {
       PendingWrite pending = std::move(it->second);
       pending_.erase(it);
+      if (pending.term == entry.term())
+        raft_metrics_.ObserveCommit(SecondsSince(pending.proposed_at));
       if (pending.done) {
         if (pending.term == entry.term()) {
           pending.done(offset);
@@ -406,6 +427,7 @@ void ControllerNode::MaybeSnapshot() {
     return;
   }
   entries_since_snapshot_ = 0;
+  raft_metrics_.SnapshotTaken(size_bytes);
   KEEL_LOG_INFO("node {}: took snapshot at offset {} ({} bytes)", options_.node_id, offset,
                 size_bytes);
 }
@@ -417,8 +439,19 @@ void ControllerNode::LeaderPeriodicWork() {
   last_fence_check_ms_ = now;
   metadata::MetadataRecordBatch batch = ControllerLogic::FenceExpiredBrokers(*latest_, heartbeats_, now);
   if (batch.records_size() > 0) {
-    KEEL_LOG_INFO("node {}: fencing brokers whose sessions lapsed ({} records)",
-                  options_.node_id, batch.records_size());
+    std::string brokers;
+    int64_t fenced = 0;
+    for (const auto& record : batch.records()) {
+      if (record.has_broker_registration_change() &&
+          record.broker_registration_change().fencing() == metadata::FENCE) {
+        absl::StrAppend(&brokers, brokers.empty() ? "" : ",",
+                        record.broker_registration_change().broker_id());
+        ++fenced;
+      }
+    }
+    controller_metrics_.AddSessionTimeouts(fenced);
+    KEEL_LOG_INFO("node {}: fencing brokers [{}]: no heartbeat within {} ms ({} records)",
+                  options_.node_id, brokers, options_.session_timeout_ms, batch.records_size());
     Propose(std::move(batch), nullptr);
   }
 }
@@ -463,9 +496,96 @@ void ControllerNode::UpdateQuorumView() {
     }
     view.voters.push_back(std::move(replica));
   }
+  raft_metrics_.SetStatus(status.role, status.lead, status.term, status.commit, status.last_index,
+                          std::chrono::steady_clock::now());
+  controller_metrics_.SetActive(view.serving);
   std::unique_lock<std::shared_mutex> lock(state_mu_);
   view.applied_offset = committed_.applied_offset();
+  controller_metrics_.SetApplied(view.applied_offset, view.high_watermark);
   quorum_ = std::move(view);
+}
+
+void ControllerNode::LogSoftState(const raft::SoftState& soft_state) {
+  const raft::SoftState previous = last_soft_state_;
+  last_soft_state_ = soft_state;
+  const uint64_t epoch = raft_->term();
+  if (soft_state.leader == 0 && previous.leader != 0) {
+    leaderless_since_ = std::chrono::steady_clock::now();
+  }
+  if (soft_state.role != previous.role) {
+    switch (soft_state.role) {
+      case raft::Role::kPreCandidate:
+        KEEL_LOG_INFO("node {}: no word from a leader; pre-vote in epoch {}", options_.node_id,
+                      epoch);
+        break;
+      case raft::Role::kCandidate:
+        KEEL_LOG_INFO("node {}: starting election for epoch {}", options_.node_id, epoch);
+        break;
+      case raft::Role::kFollower:
+      case raft::Role::kLeader:
+        break;  // logged below with the leader (and by OnRoleChange for a leader)
+    }
+  }
+  if (soft_state.leader != previous.leader && soft_state.leader != 0 &&
+      soft_state.leader != options_.node_id) {
+    std::string without;
+    if (leaderless_since_.has_value()) {
+      without =
+          absl::StrCat(" after ", static_cast<int64_t>(SecondsSince(*leaderless_since_) * 1000),
+                       " ms without one");
+      leaderless_since_.reset();
+    }
+    KEEL_LOG_INFO("node {}: following leader {} in epoch {}{}", options_.node_id, soft_state.leader,
+                  epoch, without);
+  } else if (soft_state.leader == options_.node_id) {
+    leaderless_since_.reset();
+  } else if (soft_state.leader == 0 && previous.leader != 0 &&
+             soft_state.role == raft::Role::kFollower) {
+    KEEL_LOG_INFO("node {}: lost leader {} in epoch {}", options_.node_id, previous.leader, epoch);
+  }
+}
+
+void ControllerNode::LogBrokerRecords(const metadata::MetadataRecordBatch& batch, int64_t offset) {
+  for (const metadata::MetadataRecord& record : batch.records()) {
+    if (record.has_register_broker()) {
+      KEEL_LOG_INFO("node {}: broker {} registered at offset {} (fenced until it catches up)",
+                    options_.node_id, record.register_broker().broker_id(), offset);
+    } else if (record.has_broker_registration_change()) {
+      const auto& change = record.broker_registration_change();
+      if (change.fencing() == metadata::FENCE) {
+        KEEL_LOG_INFO("node {}: broker {} fenced at offset {}", options_.node_id,
+                      change.broker_id(), offset);
+      } else if (change.fencing() == metadata::UNFENCE) {
+        KEEL_LOG_INFO("node {}: broker {} unfenced at offset {}", options_.node_id,
+                      change.broker_id(), offset);
+      }
+      if (change.controlled_shutdown() != metadata::CONTROLLED_SHUTDOWN_NONE) {
+        KEEL_LOG_INFO("node {}: broker {} controlled shutdown change {} at offset {}",
+                      options_.node_id, change.broker_id(),
+                      metadata::ControlledShutdownChange_Name(change.controlled_shutdown()),
+                      offset);
+      }
+    } else if (record.has_unregister_broker()) {
+      KEEL_LOG_INFO("node {}: broker {} unregistered at offset {}", options_.node_id,
+                    record.unregister_broker().broker_id(), offset);
+    }
+  }
+}
+
+observability::ImageCounts ControllerNode::CountImage() const {
+  observability::ImageCounts counts;
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  for (const auto& [id, broker] : committed_.brokers()) {
+    (broker.fenced ? counts.fenced_brokers : counts.active_brokers)++;
+  }
+  counts.topics = static_cast<int64_t>(committed_.topics_by_id().size());
+  for (const auto& [id, topic] : committed_.topics_by_id()) {
+    for (const auto& [partition, info] : topic.partitions) {
+      ++counts.partitions;
+      if (info.leader == kNoLeader) ++counts.offline_partitions;
+    }
+  }
+  return counts;
 }
 
 void ControllerNode::ReadCommitted(const std::function<void(const MetadataImage&)>& fn) const {

@@ -43,6 +43,9 @@
 #include "controller/metadata/broker_heartbeat_tracker.h"
 #include "controller/metadata/metadata_image.h"
 #include "controller/metadata_feed.h"
+#include "controller/observability/controller_metrics.h"
+#include "controller/observability/metrics_registry.h"
+#include "controller/observability/raft_metrics.h"
 #include "controller/raft/raw_node.h"
 #include "controller/raft_log_storage.h"
 #include "controller/raft_transport.h"
@@ -65,6 +68,9 @@ struct ControllerNodeOptions {
   int64_t segment_size_bytes = 64 << 20;
   size_t feed_max_entries = 100000;
   uint64_t random_seed = 0;  // 0: seeded from the clock
+  // Where keel_raft_* and keel_controller_* are recorded (docs/observability.md); null: a
+  // private registry nobody scrapes.
+  std::shared_ptr<observability::MetricsRegistry> metrics;
 };
 
 // What a write function returns: records to propose (none: answer at once) and a completion
@@ -129,6 +135,7 @@ class ControllerNode {
   struct PendingWrite {
     uint64_t term;
     std::function<void(absl::StatusOr<int64_t>)> done;
+    std::chrono::steady_clock::time_point proposed_at;  // for the commit latency metric
   };
   using Event = std::variant<raft::Message, std::function<void()>>;
 
@@ -150,6 +157,11 @@ class ControllerNode {
   void MaybeSnapshot();
   void FailPending(const absl::Status& status);
   void UpdateQuorumView();
+  // Logs role and leader changes (elections) at INFO, one line per change.
+  void LogSoftState(const raft::SoftState& soft_state);
+  // Logs broker lifecycle records (registration, fencing) as they commit.
+  void LogBrokerRecords(const metadata::MetadataRecordBatch& batch, int64_t offset);
+  observability::ImageCounts CountImage() const;
   int64_t NowMs() const;
 
   const ControllerNodeOptions options_;
@@ -170,6 +182,8 @@ class ControllerNode {
   uint64_t entries_since_snapshot_ = 0;
   std::map<uint64_t, int64_t> last_heard_ms_;      // peer -> wall ms of last message
   std::map<uint64_t, int64_t> last_caught_up_ms_;  // peer -> wall ms it matched our log
+  raft::SoftState last_soft_state_;
+  std::optional<std::chrono::steady_clock::time_point> leaderless_since_;  // for the log line
 
   // Shared state.
   mutable std::shared_mutex state_mu_;
@@ -182,6 +196,13 @@ class ControllerNode {
   std::deque<Event> inbox_;  // guarded by inbox_mu_
   bool stopping_ = false;    // guarded by inbox_mu_
   std::thread loop_;
+
+  // Metrics: recorded by the loop thread; the scrape hook reads the committed image under
+  // state_mu_. Declared last so the hook is removed before anything it reads is destroyed.
+  std::shared_ptr<observability::MetricsRegistry> metrics_registry_;
+  observability::RaftMetrics raft_metrics_;
+  observability::ControllerMetrics controller_metrics_;
+  std::unique_ptr<observability::ScrapeHook> image_counts_hook_;
 };
 
 }  // namespace keel::controller

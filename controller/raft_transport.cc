@@ -20,8 +20,12 @@ RaftTransport::RaftTransport(uint64_t self_id, const VoterMap& voters,
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    peer->stub = raft::RaftService::NewStub(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    std::shared_ptr<grpc::Channel> channel =
+        options_.client_metrics != nullptr
+            ? options_.client_metrics->CreateChannel(address, grpc::InsecureChannelCredentials(),
+                                                     args)
+            : grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    peer->stub = raft::RaftService::NewStub(channel);
     Peer* raw = peer.get();
     peer->thread = std::thread([this, raw] { RunSender(raw); });
     peers_.emplace(id, std::move(peer));

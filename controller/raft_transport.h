@@ -23,6 +23,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "controller/observability/grpc_client_metrics.h"
 #include "controller/voters.h"
 #include "proto/raft.grpc.pb.h"
 
@@ -34,6 +35,9 @@ struct RaftTransportOptions {
   int64_t send_timeout_ms = 2000;
   // Snapshot chunks can be large; both directions accept up to this.
   int max_message_size_bytes = 64 << 20;
+  // When set, every peer channel records keel_grpc_client_* with the peer's address as
+  // `target`; must outlive the transport.
+  observability::GrpcClientMetrics* client_metrics = nullptr;
 };
 
 class RaftTransport {

@@ -27,10 +27,10 @@ ControllerMetrics::ControllerMetrics(MetricsRegistry& registry)
       active_brokers_(NewGauge(registry, "keel_controller_active_brokers",
                                "Registered brokers that are not fenced.")),
       topics_(NewGauge(registry, "keel_controller_topics", "Topics in the committed image.")),
-      partitions_(NewGauge(registry, "keel_controller_partitions",
-                           "Partitions in the committed image.")),
-      offline_partitions_(NewGauge(registry, "keel_controller_offline_partitions",
-                                   "Partitions without a leader.")),
+      partitions_(
+          NewGauge(registry, "keel_controller_partitions", "Partitions in the committed image.")),
+      offline_partitions_(
+          NewGauge(registry, "keel_controller_offline_partitions", "Partitions without a leader.")),
       session_timeouts_(registry
                             .Counter("keel_controller_broker_session_timeouts_total",
                                      "Brokers this controller fenced because no heartbeat "

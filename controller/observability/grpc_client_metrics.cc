@@ -21,8 +21,7 @@ class ClientMetricsInterceptor : public grpc::experimental::Interceptor {
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
-      if (const grpc::ByteBuffer* buffer = methods->GetSerializedSendMessage();
-          buffer != nullptr) {
+      if (const grpc::ByteBuffer* buffer = methods->GetSerializedSendMessage(); buffer != nullptr) {
         method_->AddSentBytes(buffer->Length());
       }
     }
@@ -74,7 +73,7 @@ std::shared_ptr<grpc::Channel> GrpcClientMetrics::CreateChannel(
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
   factories.push_back(NewInterceptorFactory(target));
   return grpc::experimental::CreateCustomChannelWithInterceptors(target, credentials, args,
-                                                                  std::move(factories));
+                                                                 std::move(factories));
 }
 
 }  // namespace keel::observability

@@ -27,8 +27,7 @@ class ServerMetricsInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
       // Serializes now rather than later; the bytes are the ones that go out.
-      if (const grpc::ByteBuffer* buffer = methods->GetSerializedSendMessage();
-          buffer != nullptr) {
+      if (const grpc::ByteBuffer* buffer = methods->GetSerializedSendMessage(); buffer != nullptr) {
         method_->AddSentBytes(buffer->Length());
       }
     }

@@ -34,8 +34,7 @@ class GrpcServerMetrics {
   explicit GrpcServerMetrics(MetricsRegistry& registry)
       : rpc_(registry, RpcMetrics::Side::kServer) {}
 
-  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-  NewInterceptorFactory();
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewInterceptorFactory();
 
   RpcMetrics& rpc() { return rpc_; }
 

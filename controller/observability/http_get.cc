@@ -45,8 +45,7 @@ absl::StatusOr<HttpResponse> HttpGet(const std::string& host, int port, const st
     return absl::InvalidArgumentError("not an IPv4 address: " + host);
   }
   if (::connect(socket.fd(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("connect ", host, ":", port, ": ", strerror(errno)));
+    return absl::UnavailableError(absl::StrCat("connect ", host, ":", port, ": ", strerror(errno)));
   }
   std::string request =
       absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: ", host, ":", port, "\r\n\r\n");

@@ -17,8 +17,9 @@ namespace {
 
 // Units that have a base unit instead (Prometheus: seconds and bytes).
 constexpr absl::string_view kNonBaseUnits[] = {
-    "ms", "us", "ns", "millis", "milliseconds", "microseconds", "nanoseconds", "minutes",
-    "hours", "days", "kb", "mb", "gb", "kib", "mib", "gib", "kilobytes", "megabytes"};
+    "ms",          "us",      "ns",    "millis", "milliseconds", "microseconds",
+    "nanoseconds", "minutes", "hours", "days",   "kb",           "mb",
+    "gb",          "kib",     "mib",   "gib",    "kilobytes",    "megabytes"};
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "keel metrics: %s\n", message.c_str());
@@ -26,8 +27,8 @@ constexpr absl::string_view kNonBaseUnits[] = {
 }
 
 template <typename Builder>
-auto& Register(Builder builder, const std::string& name, const std::string& help,
-               MetricKind kind, prometheus::Registry& registry) {
+auto& Register(Builder builder, const std::string& name, const std::string& help, MetricKind kind,
+               prometheus::Registry& registry) {
   if (absl::Status s = CheckMetricName(name, kind); !s.ok()) Die(s.ToString());
   if (help.empty()) Die("metric " + name + " needs a help text");
   try {

@@ -20,8 +20,7 @@ TEST(MetricsServerTest, ServesTheRegistryOnAnEphemeralPort) {
   auto response = HttpGet("127.0.0.1", (*server)->port(), "/metrics", milliseconds(5000));
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->status_code, 200);
-  EXPECT_NE(response->body.find("keel_test_requests_total 3"), std::string::npos)
-      << response->body;
+  EXPECT_NE(response->body.find("keel_test_requests_total 3"), std::string::npos) << response->body;
 
   counter.Increment();
   response = HttpGet("127.0.0.1", (*server)->port(), "/metrics", milliseconds(5000));
@@ -37,8 +36,7 @@ TEST(MetricsServerTest, BadAddressesAreErrors) {
             absl::StatusCode::kInvalidArgument);
   auto first = MetricsServer::Start("127.0.0.1:0", registry);
   ASSERT_TRUE(first.ok()) << first.status();
-  auto second =
-      MetricsServer::Start("127.0.0.1:" + std::to_string((*first)->port()), registry);
+  auto second = MetricsServer::Start("127.0.0.1:" + std::to_string((*first)->port()), registry);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
 }
 

@@ -14,48 +14,55 @@ prometheus::Histogram& DurationHistogram(MetricsRegistry& registry, const std::s
 }  // namespace
 
 RaftMetrics::RaftMetrics(MetricsRegistry& registry)
-    : leader_id_(registry.Gauge("keel_raft_leader_id",
-                                "The leader this node knows (-1: none known).")
-                     .Add({})),
+    : leader_id_(
+          registry.Gauge("keel_raft_leader_id", "The leader this node knows (-1: none known).")
+              .Add({})),
       epoch_(registry.Gauge("keel_raft_epoch", "The current Raft term (Kafka's epoch).").Add({})),
-      high_watermark_(registry.Gauge("keel_raft_high_watermark",
-                                     "Offset of the last committed metadata log entry "
-                                     "(the commit index).")
+      high_watermark_(registry
+                          .Gauge("keel_raft_high_watermark",
+                                 "Offset of the last committed metadata log entry "
+                                 "(the commit index).")
                           .Add({})),
-      log_end_offset_(registry.Gauge("keel_raft_log_end_offset",
-                                     "Offset of the last entry in this node's log.")
-                          .Add({})),
-      elections_(registry.Counter("keel_raft_elections_total",
-                                  "Elections this node started as candidate (one per epoch).")
+      log_end_offset_(
+          registry.Gauge("keel_raft_log_end_offset", "Offset of the last entry in this node's log.")
+              .Add({})),
+      elections_(registry
+                     .Counter("keel_raft_elections_total",
+                              "Elections this node started as candidate (one per epoch).")
                      .Add({})),
-      leader_changes_(registry.Counter("keel_raft_leader_changes_total",
-                                       "Times this node learned of a new leader.")
-                          .Add({})),
+      leader_changes_(
+          registry
+              .Counter("keel_raft_leader_changes_total", "Times this node learned of a new leader.")
+              .Add({})),
       election_duration_(DurationHistogram(
           registry, "keel_raft_election_duration_seconds",
           "Time this node spent without a known leader before learning the next one.")),
-      commit_duration_(DurationHistogram(
-          registry, "keel_raft_commit_duration_seconds",
-          "On the leader: time from proposing an entry to its commit.")),
+      commit_duration_(
+          DurationHistogram(registry, "keel_raft_commit_duration_seconds",
+                            "On the leader: time from proposing an entry to its commit.")),
       append_duration_(DurationHistogram(registry, "keel_raft_log_append_duration_seconds",
                                          "Time to append one Ready's entries to the log "
                                          "(before fsync).")),
       fsync_duration_(DurationHistogram(registry, "keel_raft_log_fsync_duration_seconds",
                                         "Time to fsync the log after an append.")),
-      appended_entries_(registry.Counter("keel_raft_log_appended_entries_total",
-                                         "Entries appended to this node's log.")
+      appended_entries_(registry
+                            .Counter("keel_raft_log_appended_entries_total",
+                                     "Entries appended to this node's log.")
                             .Add({})),
-      snapshots_taken_(registry.Counter("keel_raft_snapshots_taken_total",
-                                        "Snapshots of the metadata image this node wrote.")
+      snapshots_taken_(registry
+                           .Counter("keel_raft_snapshots_taken_total",
+                                    "Snapshots of the metadata image this node wrote.")
                            .Add({})),
-      snapshots_installed_(registry.Counter("keel_raft_snapshots_installed_total",
-                                            "Snapshots received from the leader and installed.")
+      snapshots_installed_(registry
+                               .Counter("keel_raft_snapshots_installed_total",
+                                        "Snapshots received from the leader and installed.")
                                .Add({})),
-      snapshot_size_(registry.Gauge("keel_raft_snapshot_size_bytes",
-                                    "Size of the latest snapshot taken or installed.")
+      snapshot_size_(registry
+                         .Gauge("keel_raft_snapshot_size_bytes",
+                                "Size of the latest snapshot taken or installed.")
                          .Add({})) {
-  auto& state = registry.Gauge("keel_raft_state",
-                               "1 for this node's current Raft role, 0 for the others.");
+  auto& state =
+      registry.Gauge("keel_raft_state", "1 for this node's current Raft role, 0 for the others.");
   for (int i = 0; i < kRoles; ++i) state_[i] = &state.Add({{"state", kStateNames[i]}});
   leader_id_.Set(-1);
   leaderless_since_ = Clock::now();

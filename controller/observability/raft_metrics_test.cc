@@ -41,8 +41,11 @@ TEST(ControllerMetricsTest, AppliedLagAndImageCounts) {
   ControllerMetrics metrics(*registry);
   metrics.SetActive(true);
   metrics.SetApplied(10, 14);
-  metrics.SetImageCounts({.fenced_brokers = 1, .active_brokers = 2, .topics = 3,
-                          .partitions = 9, .offline_partitions = 4});
+  metrics.SetImageCounts({.fenced_brokers = 1,
+                          .active_brokers = 2,
+                          .topics = 3,
+                          .partitions = 9,
+                          .offline_partitions = 4});
   metrics.AddSessionTimeouts(2);
   std::string text = registry->ScrapeText();
   EXPECT_TRUE(Has(text, "keel_controller_active 1")) << text;

@@ -12,19 +12,29 @@ std::string Prefix(RpcMetrics::Side side) {
 }
 
 std::string Whose(RpcMetrics::Side side) {
-  return side == RpcMetrics::Side::kServer ? "served by this process"
-                                           : "made by this process";
+  return side == RpcMetrics::Side::kServer ? "served by this process" : "made by this process";
 }
 
 }  // namespace
 
 const char* StatusCodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {
-      "OK",           "CANCELLED",          "UNKNOWN",        "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",     "ALREADY_EXISTS", "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",          "UNAVAILABLE",    "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   const int index = static_cast<int>(code);
   if (index < 0 || index >= static_cast<int>(std::size(kNames))) return "UNKNOWN";
   return kNames[index];
@@ -32,18 +42,20 @@ const char* StatusCodeName(grpc::StatusCode code) {
 
 RpcMetrics::RpcMetrics(MetricsRegistry& registry, Side side)
     : side_(side),
-      requests_(registry.Counter(Prefix(side) + "requests_total",
-                                 "gRPC calls " + Whose(side) + " that finished, by method and "
-                                 "status code.")),
-      duration_(registry.Histogram(Prefix(side) + "request_duration_seconds",
-                                   "Latency of gRPC calls " + Whose(side) +
-                                       ", from the start of the call to its status.")),
+      requests_(
+          registry.Counter(Prefix(side) + "requests_total", "gRPC calls " + Whose(side) +
+                                                                " that finished, by method and "
+                                                                "status code.")),
+      duration_(registry.Histogram(
+          Prefix(side) + "request_duration_seconds",
+          "Latency of gRPC calls " + Whose(side) + ", from the start of the call to its status.")),
       received_bytes_(registry.Counter(Prefix(side) + "received_bytes_total",
                                        "Serialized protobuf message bytes received in gRPC "
-                                       "calls " + Whose(side) + ".")),
-      sent_bytes_(registry.Counter(Prefix(side) + "sent_bytes_total",
-                                   "Serialized protobuf message bytes sent in gRPC calls " +
-                                       Whose(side) + ".")) {}
+                                       "calls " +
+                                           Whose(side) + ".")),
+      sent_bytes_(registry.Counter(
+          Prefix(side) + "sent_bytes_total",
+          "Serialized protobuf message bytes sent in gRPC calls " + Whose(side) + ".")) {}
 
 RpcMetrics::Method::Method(RpcMetrics* owner, prometheus::Labels labels)
     : owner_(owner),

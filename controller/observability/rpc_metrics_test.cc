@@ -71,23 +71,19 @@ TEST(RpcMetricsTest, ServerAndClientCountCallsCodesLatencyAndBytes) {
 
   const std::string text = registry->ScrapeText();
   const std::string method = "method=\"/keel.raft.RaftService/Send\"";
-  EXPECT_EQ(Value(text, "keel_grpc_server_requests_total{code=\"OK\"," + method + "}"), 3)
-      << text;
-  EXPECT_EQ(Value(text, "keel_grpc_server_requests_total{code=\"INVALID_ARGUMENT\"," + method +
-                            "}"),
-            1);
+  EXPECT_EQ(Value(text, "keel_grpc_server_requests_total{code=\"OK\"," + method + "}"), 3) << text;
+  EXPECT_EQ(
+      Value(text, "keel_grpc_server_requests_total{code=\"INVALID_ARGUMENT\"," + method + "}"), 1);
   EXPECT_EQ(Value(text, "keel_grpc_server_request_duration_seconds_count{" + method + "}"), 4);
   EXPECT_EQ(Value(text, "keel_grpc_server_received_bytes_total{" + method + "}"),
             3 * request_bytes);
   const std::string client_labels = method + ",target=\"" + target + "\"";
-  EXPECT_EQ(Value(text, "keel_grpc_client_requests_total{code=\"OK\"," + client_labels + "}"),
-            3);
+  EXPECT_EQ(Value(text, "keel_grpc_client_requests_total{code=\"OK\"," + client_labels + "}"), 3);
   EXPECT_EQ(Value(text, "keel_grpc_client_request_duration_seconds_count{" + client_labels + "}"),
             4);
   EXPECT_EQ(Value(text, "keel_grpc_client_sent_bytes_total{" + client_labels + "}"),
             3 * request_bytes);
-  EXPECT_GT(Value(text, "keel_grpc_client_request_duration_seconds_sum{" + client_labels + "}"),
-            0);
+  EXPECT_GT(Value(text, "keel_grpc_client_request_duration_seconds_sum{" + client_labels + "}"), 0);
   server->Shutdown();
 }
 

@@ -22,6 +22,7 @@ ControllerCluster::ControllerCluster(ControllerClusterOptions options)
     Node node;
     node.id = id;
     node.port = PickFreePort();
+    if (options_.serve_metrics) node.metrics_port = PickFreePort();
     node.dir = root_ + "/node" + std::to_string(id);
     node.process = std::make_unique<Process>();
     if (!voters_flag_.empty()) voters_flag_ += ",";
@@ -54,6 +55,9 @@ bool ControllerCluster::StartNode(int id) {
       "--heartbeat_interval_ms=" + std::to_string(options_.heartbeat_interval_ms),
       "--snapshot_every_entries=" + std::to_string(options_.snapshot_every_entries),
   };
+  if (node.metrics_port != 0) {
+    argv.push_back("--metrics_address=127.0.0.1:" + std::to_string(node.metrics_port));
+  }
   for (const std::string& f : options_.extra_flags) argv.push_back(f);
   return node.process->Start(argv, root_ + "/node" + std::to_string(id) + ".log");
 }

@@ -25,6 +25,8 @@ struct ControllerClusterOptions {
   int64_t heartbeat_interval_ms = 50;
   int64_t snapshot_every_entries = 20000;
   std::vector<std::string> extra_flags;
+  // Give every node --metrics_address=127.0.0.1:<its own free port> (see MetricsPort).
+  bool serve_metrics = false;
 };
 
 class ControllerCluster {
@@ -48,12 +50,15 @@ class ControllerCluster {
   std::string AllAddresses() const;  // "host:port,host:port,..."
   const std::string& cluster_id() const { return cluster_id_; }
   std::string NodeLog(int id) const;
+  // The node's /metrics port (0 unless serve_metrics).
+  int MetricsPort(int id) const { return nodes_.at(id).metrics_port; }
   std::vector<int> ids() const;
 
  private:
   struct Node {
     int id;
     int port;
+    int metrics_port = 0;
     std::string dir;
     std::unique_ptr<Process> process;
   };
