@@ -1,22 +1,90 @@
 // keel-broker: stores partition logs and serves Produce / Fetch / ListOffsets.
 //
-// Registration, the metadata follower and the data API are wired in by the broker issue; until
-// then the binary validates its configuration and says so, rather than pretending to serve.
+// Start-up: flags (optionally from a Kafka-style --config properties file), the cluster id
+// (flag, or asked of the controllers), data-dir identity check (meta.properties in every data
+// dir), log recovery, then the gRPC server, the metadata follower and registration.
+// SIGTERM or SIGINT: controlled shutdown (the controller moves this broker's leaderships away
+// first, bounded by --controlled_shutdown_timeout_ms), then a clean close of every log.
+#include <signal.h>
+
+#include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include <gflags/gflags.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_split.h"
+#include "broker/broker.h"
+#include "controller/meta_properties.h"
+#include "controller/properties_file.h"
+#include "proto/controller.grpc.pb.h"
+#include "tools/ctl/cluster_client.h"
 
 // gflags defines these in its own module; we handle them to show only our flags.
 DECLARE_bool(help);
 DECLARE_bool(helpshort);
 
+DEFINE_string(config, "", "Optional Kafka-style properties file; keys are these flag names "
+                          "(broker.id or broker_id). Command-line flags win over the file.");
 DEFINE_int32(broker_id, -1, "This broker's id (unique in the cluster, >= 1).");
 DEFINE_string(listen, "127.0.0.1:19191", "host:port the broker's gRPC server binds.");
+DEFINE_string(advertised_host, "",
+              "Host registered for clients to reach this broker (default: the --listen host).");
 DEFINE_string(controllers, "",
               "Bootstrap controllers, host:port separated by commas; the leader is found from them.");
 DEFINE_string(data_dirs, "", "Directories for partition logs, separated by commas.");
 DEFINE_string(rack, "", "Rack id used to spread replicas (optional).");
+DEFINE_string(cluster_id, "",
+              "Cluster id; empty: asked of the controllers. Checked against meta.properties.");
+DEFINE_int64(heartbeat_interval_ms, 2000, "How often the broker heartbeats the controller.");
+DEFINE_int64(broker_session_timeout_ms, 9000,
+             "The controller's session timeout: without an unfenced heartbeat answer for this "
+             "long the broker stops acting as a leader.");
+DEFINE_int64(controlled_shutdown_timeout_ms, 15000,
+             "On SIGTERM, how long to wait for the controller to move leaderships away.");
+DEFINE_int64(message_max_bytes, 1048588,
+             "Largest produced batch per partition (topic config max.message.bytes overrides).");
+DEFINE_int64(log_flush_interval_messages, 0,
+             "fsync a partition after this many batches (topic config flush.messages "
+             "overrides); 0: never, as Kafka's default (durability from replication).");
+DEFINE_int64(log_flush_interval_ms, 0,
+             "fsync a partition when its last fsync is older than this on append (topic config "
+             "flush.ms overrides); 0: never.");
+DEFINE_int64(log_segment_bytes, 1 << 30, "Segment size of partition logs.");
+DEFINE_int64(log_retention_ms, 7LL * 24 * 3600 * 1000,
+             "Delete closed segments older than this (-1: keep forever).");
+DEFINE_int64(log_retention_bytes, -1, "Keep at most this many bytes per partition (-1: no limit).");
+DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
+
+namespace {
+
+int Fail(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "keel-broker: %s\n", message.c_str());
+  return code;
+}
+
+// The cluster id the controllers report (DescribeQuorum), or "" after `timeout`.
+std::string AskClusterId(const std::vector<std::string>& controllers,
+                         std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    keel::keelctl::ClusterClient client(controllers, std::chrono::milliseconds(2000));
+    keel::controller::DescribeQuorumResponse response;
+    grpc::Status s = client.CallAny([&](const std::shared_ptr<grpc::Channel>& channel,
+                                        grpc::ClientContext* context) {
+      return keel::controller::QuorumService::NewStub(channel)->DescribeQuorum(
+          context, keel::controller::DescribeQuorumRequest(), &response);
+    });
+    if (s.ok() && !response.cluster_id().empty()) return response.cluster_id();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage(
@@ -30,14 +98,88 @@ int main(int argc, char** argv) {
     return 0;
   }
   gflags::HandleCommandLineHelpFlags();
-  if (FLAGS_broker_id < 1) {
-    std::fprintf(stderr, "keel-broker: --broker_id must be >= 1 (see --help)\n");
-    return 2;
+  if (!FLAGS_config.empty()) {
+    if (auto s = keel::controller::ApplyPropertiesFileToFlags(FLAGS_config); !s.ok()) {
+      return Fail(std::string(s.message()), 2);
+    }
   }
+  if (FLAGS_broker_id < 1) return Fail("--broker_id must be >= 1 (see --help)", 2);
   if (FLAGS_controllers.empty() || FLAGS_data_dirs.empty()) {
-    std::fprintf(stderr, "keel-broker: --controllers and --data_dirs are required\n");
-    return 2;
+    return Fail("--controllers and --data_dirs are required", 2);
   }
-  std::fprintf(stderr, "keel-broker: the broker service is not available in this build\n");
-  return 1;
+  if (FLAGS_heartbeat_interval_ms < 1 ||
+      FLAGS_broker_session_timeout_ms <= FLAGS_heartbeat_interval_ms) {
+    return Fail("need heartbeat_interval_ms >= 1 and broker_session_timeout_ms > "
+                "heartbeat_interval_ms", 2);
+  }
+  if (FLAGS_message_max_bytes < 1 || FLAGS_log_segment_bytes < 1024) {
+    return Fail("need message_max_bytes >= 1 and log_segment_bytes >= 1024", 2);
+  }
+  spdlog::set_level(spdlog::level::from_str(FLAGS_log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [broker " + std::to_string(FLAGS_broker_id) +
+                      "] %v");
+
+  keel::broker::BrokerOptions options;
+  options.broker_id = FLAGS_broker_id;
+  options.listen = FLAGS_listen;
+  options.advertised_host = FLAGS_advertised_host;
+  options.controllers = absl::StrSplit(FLAGS_controllers, ',', absl::SkipEmpty());
+  options.data_dirs = absl::StrSplit(FLAGS_data_dirs, ',', absl::SkipEmpty());
+  options.rack = FLAGS_rack;
+  options.heartbeat_interval_ms = FLAGS_heartbeat_interval_ms;
+  options.session_timeout_ms = FLAGS_broker_session_timeout_ms;
+  options.controlled_shutdown_timeout_ms = FLAGS_controlled_shutdown_timeout_ms;
+  options.log_options.segment_size_bytes = FLAGS_log_segment_bytes;
+  options.log_options.retention_ms = FLAGS_log_retention_ms;
+  options.log_options.retention_bytes = FLAGS_log_retention_bytes;
+  options.default_policy.max_message_bytes = FLAGS_message_max_bytes;
+  options.default_policy.flush_messages = FLAGS_log_flush_interval_messages;
+  options.default_policy.flush_ms = FLAGS_log_flush_interval_ms;
+
+  options.cluster_id = FLAGS_cluster_id;
+  if (options.cluster_id.empty()) {
+    options.cluster_id = AskClusterId(options.controllers, std::chrono::seconds(30));
+    if (options.cluster_id.empty()) {
+      return Fail("no controller in --controllers answered with a cluster id within 30 s");
+    }
+  }
+  for (const std::string& dir : options.data_dirs) {
+    if (auto s = keel::controller::FormatOrCheckDataDir(dir, {options.cluster_id,
+                                                              FLAGS_broker_id});
+        !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+  }
+
+  // Signals are taken by one thread with sigwait, so no handler runs inside gRPC.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto broker = keel::broker::Broker::Open(options);
+  if (!broker.ok()) return Fail("cannot open the data dirs: " + broker.status().ToString());
+  if (auto s = (*broker)->Start(); !s.ok()) return Fail(std::string(s.message()));
+
+  // A fatal registration answer (another cluster) stops the process instead of retrying.
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    while (!done) {
+      if (!(*broker)->lifecycle()->fatal_error().ok()) {
+        kill(getpid(), SIGTERM);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  done = true;
+  watchdog.join();
+  absl::Status fatal = (*broker)->lifecycle()->fatal_error();
+  spdlog::info("received signal {}; shutting down", signal_number);
+  (*broker)->Shutdown();
+  if (!fatal.ok()) return Fail(std::string(fatal.message()));
+  return 0;
 }

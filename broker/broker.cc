@@ -1,0 +1,167 @@
+#include "broker/broker.h"
+
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "controller/log.h"
+
+namespace keel::broker {
+namespace {
+
+std::string NewIncarnationId() {
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  return absl::StrCat(absl::Hex(rng(), absl::kZeroPad16), absl::Hex(rng(), absl::kZeroPad16));
+}
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Broker::Broker(BrokerOptions options) : options_(std::move(options)) {}
+
+Broker::~Broker() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
+  if (options.data_dirs.empty()) return absl::InvalidArgumentError("no data dirs");
+  if (options.controllers.empty()) return absl::InvalidArgumentError("no controllers");
+  std::unique_ptr<Broker> b(new Broker(std::move(options)));
+  const BrokerOptions& o = b->options_;
+  auto state = storage::StateStore::Open(o.data_dirs[0] + "/broker-state");
+  if (!state.ok()) return state.status();
+  b->state_ = std::move(*state);
+
+  PartitionManagerOptions pm;
+  pm.broker_id = o.broker_id;
+  pm.data_dirs = o.data_dirs;
+  pm.log_options = o.log_options;
+  pm.default_policy = o.default_policy;
+  auto partitions = PartitionManager::Open(std::move(pm), b->state_.get());
+  if (!partitions.ok()) return partitions.status();
+  b->partitions_ = std::move(*partitions);
+
+  Broker* raw = b.get();
+  auto follower = MetadataFollower::Open(
+      o.controllers, b->state_.get(),
+      [raw](const controller::MetadataImage& image, const std::set<std::string>* topics) {
+        if (absl::Status s = raw->partitions_->Reconcile(image, topics, WallMs()); !s.ok()) {
+          KEEL_LOG_ERROR("applying metadata at offset {} to the partitions failed: {}",
+                         image.applied_offset(), s.ToString());
+        }
+        raw->notifier_.Notify();  // leaderships may have changed: wake waiting requests
+      });
+  if (!follower.ok()) return follower.status();
+  b->follower_ = std::move(*follower);
+  // The stored image matches the logs on disk as of the last run: reconcile against it now,
+  // so the partitions have their assignments before the first request.
+  b->follower_->ReplayStoredImage();
+
+  DataPlaneOptions dp = o.data_plane;
+  dp.broker_id = o.broker_id;
+  b->data_plane_ = std::make_unique<DataPlane>(
+      dp, b->partitions_.get(),
+      [raw](const std::function<void(const controller::MetadataImage&)>& fn) {
+        raw->follower_->Read(fn);
+      },
+      [raw] { return raw->lifecycle_ != nullptr && raw->lifecycle_->Active(); }, &b->notifier_);
+  b->service_ = std::make_unique<BrokerServiceImpl>(b->data_plane_.get());
+  return b;
+}
+
+absl::Status Broker::Start() {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &bound_port_);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || bound_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.listen, " (address in use or invalid)"));
+  }
+  std::string host = options_.advertised_host;
+  if (host.empty()) host = options_.listen.substr(0, options_.listen.rfind(':'));
+
+  LifecycleOptions lo;
+  lo.broker_id = options_.broker_id;
+  lo.cluster_id = options_.cluster_id;
+  lo.incarnation_id = NewIncarnationId();
+  metadata::Endpoint endpoint;
+  endpoint.set_name("DATA");
+  endpoint.set_host(host);
+  endpoint.set_port(bound_port_);
+  lo.endpoints = {endpoint};
+  lo.rack = options_.rack;
+  lo.controllers = options_.controllers;
+  lo.heartbeat_interval_ms = options_.heartbeat_interval_ms;
+  lo.session_timeout_ms = options_.session_timeout_ms;
+  lifecycle_ = std::make_unique<BrokerLifecycle>(
+      lo, [this] { return follower_->caught_up_offset(); });
+
+  follower_->Start();
+  lifecycle_->Start();
+  housekeeping_ = std::thread([this] { Housekeeping(); });
+  KEEL_LOG_INFO("serving on {}:{} with {} partition replicas", host, bound_port_,
+                partitions_->size());
+  return absl::OkStatus();
+}
+
+void Broker::Housekeeping() {
+  auto next_checkpoint = std::chrono::steady_clock::now();
+  auto next_retention = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_checkpoint) {
+      lock.unlock();
+      if (absl::Status s = partitions_->CheckpointHighWatermarks(); !s.ok()) {
+        KEEL_LOG_WARN("high-watermark checkpoint failed: {}", s.ToString());
+      }
+      lock.lock();
+      next_checkpoint = now + std::chrono::milliseconds(options_.hw_checkpoint_interval_ms);
+    }
+    if (now >= next_retention) {
+      lock.unlock();
+      for (const auto& p : partitions_->All()) (void)p->log()->ApplyRetention(WallMs());
+      lock.lock();
+      next_retention = now + std::chrono::milliseconds(options_.retention_check_interval_ms);
+    }
+    cv_.wait_until(lock, std::min(next_checkpoint, next_retention));
+  }
+}
+
+void Broker::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  if (lifecycle_ != nullptr) {
+    lifecycle_->ControlledShutdown(
+        std::chrono::milliseconds(options_.controlled_shutdown_timeout_ms));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (housekeeping_.joinable()) housekeeping_.join();
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  }
+  if (follower_ != nullptr) follower_->Stop();
+  if (lifecycle_ != nullptr) lifecycle_->Stop();
+  if (partitions_ != nullptr) {
+    if (absl::Status s = partitions_->CloseAll(); !s.ok()) {
+      KEEL_LOG_WARN("closing partition logs: {}", s.ToString());
+    }
+  }
+  KEEL_LOG_INFO("stopped");
+}
+
+}  // namespace keel::broker

@@ -1,0 +1,98 @@
+// Broker: one keel-broker process's parts, wired together.
+//
+//   state store (LevelDB, <first data dir>/broker-state): the followed metadata image and
+//       its applied offset, high-watermark and leader-epoch checkpoints
+//   PartitionManager: the partition logs under the data dirs
+//   MetadataFollower: WatchMetadata -> image -> PartitionManager::Reconcile
+//   BrokerLifecycle: register, heartbeat (unfencing), controlled shutdown
+//   DataPlane + BrokerServiceImpl: the gRPC data API
+//   housekeeping thread: high-watermark checkpoints and retention
+//
+// Start order: recover the logs, replay the stored image into them, bind the server,
+// then follow metadata and register (the endpoint carries the bound port). Shutdown:
+// controlled shutdown (bounded), stop serving, stop following, checkpoint and close logs.
+#ifndef KEEL_BROKER_BROKER_H_
+#define KEEL_BROKER_BROKER_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "broker/append_notifier.h"
+#include "broker/broker_lifecycle.h"
+#include "broker/broker_service.h"
+#include "broker/data_plane.h"
+#include "broker/metadata_follower.h"
+#include "broker/partition_manager.h"
+#include "storage/state_store.h"
+
+namespace keel::broker {
+
+struct BrokerOptions {
+  int32_t broker_id = -1;
+  std::string listen = "127.0.0.1:19191";
+  std::string advertised_host;  // empty: the host part of `listen`
+  std::vector<std::string> controllers;
+  std::vector<std::string> data_dirs;
+  std::string rack;
+  std::string cluster_id;
+  int64_t heartbeat_interval_ms = 2000;
+  int64_t session_timeout_ms = 9000;
+  int64_t controlled_shutdown_timeout_ms = 15000;
+  int64_t hw_checkpoint_interval_ms = 5000;    // Kafka's replica.high.watermark.checkpoint.interval.ms
+  int64_t retention_check_interval_ms = 300000;  // Kafka's log.retention.check.interval.ms
+  storage::LogOptions log_options;
+  TopicPolicy default_policy;
+  DataPlaneOptions data_plane;
+};
+
+class Broker {
+ public:
+  static absl::StatusOr<std::unique_ptr<Broker>> Open(BrokerOptions options);
+  ~Broker();
+
+  // Binds the server and starts following metadata and heartbeating.
+  absl::Status Start();
+  // Controlled shutdown, then stops everything. Idempotent.
+  void Shutdown();
+
+  int bound_port() const { return bound_port_; }
+  BrokerLifecycle* lifecycle() { return lifecycle_.get(); }
+  MetadataFollower* follower() { return follower_.get(); }
+  PartitionManager* partitions() { return partitions_.get(); }
+
+ private:
+  explicit Broker(BrokerOptions options);
+  void Housekeeping();
+
+  const BrokerOptions options_;
+  std::unique_ptr<storage::StateStore> state_;
+  std::unique_ptr<PartitionManager> partitions_;
+  AppendNotifier notifier_;
+  std::unique_ptr<MetadataFollower> follower_;
+  std::unique_ptr<BrokerLifecycle> lifecycle_;
+  std::unique_ptr<DataPlane> data_plane_;
+  std::unique_ptr<BrokerServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int bound_port_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  bool stopped_ = false;   // guarded by mu_
+  std::thread housekeeping_;
+};
+
+}  // namespace keel::broker
+
+#endif  // KEEL_BROKER_BROKER_H_

@@ -1,0 +1,327 @@
+#include "broker/data_plane.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "broker/produce_validation.h"
+#include "broker/record_conversion.h"
+#include "controller/log.h"
+
+namespace keel::broker {
+
+namespace {
+
+constexpr int64_t kListLatest = -1;
+constexpr int64_t kListEarliest = -2;
+
+// Kafka's mapping of a failed log operation to an error code.
+keel::ErrorCode StorageErrorCode(const absl::Status& s) {
+  if (absl::IsOutOfRange(s)) return keel::OFFSET_OUT_OF_RANGE;
+  if (absl::IsDataLoss(s)) return keel::CORRUPT_MESSAGE;
+  if (absl::IsInvalidArgument(s)) return keel::CORRUPT_MESSAGE;
+  return keel::KAFKA_STORAGE_ERROR;
+}
+
+}  // namespace
+
+struct DataPlane::Leadership {
+  keel::ErrorCode error = keel::NONE;
+  std::string message;
+  keel::NodeAddress leader;  // the known leader (for NOT_LEADER_OR_FOLLOWER)
+  std::shared_ptr<Partition> partition;
+  int32_t leader_epoch = -1;
+};
+
+DataPlane::DataPlane(DataPlaneOptions options, PartitionManager* partitions,
+                     ReadImage read_image, std::function<bool()> active,
+                     AppendNotifier* notifier)
+    : options_(options),
+      partitions_(partitions),
+      read_image_(std::move(read_image)),
+      active_(std::move(active)),
+      notifier_(notifier) {}
+
+int64_t DataPlane::NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+DataPlane::Leadership DataPlane::CheckLeader(const std::string& topic, int32_t partition) {
+  Leadership out;
+  out.leader.set_node_id(-1);
+  bool exists = false;
+  read_image_([&](const controller::MetadataImage& image) {
+    const controller::TopicInfo* t = image.TopicByName(topic);
+    if (t == nullptr) return;
+    auto it = t->partitions.find(partition);
+    if (it == t->partitions.end()) return;
+    exists = true;
+    out.leader_epoch = it->second.leader_epoch;
+    out.leader.set_node_id(it->second.leader);
+    if (const controller::BrokerInfo* b = image.Broker(it->second.leader)) {
+      if (!b->endpoints.empty()) {
+        out.leader.set_address(
+            absl::StrCat(b->endpoints[0].host(), ":", b->endpoints[0].port()));
+      }
+    }
+  });
+  if (!exists) {
+    out.error = keel::UNKNOWN_TOPIC_OR_PARTITION;
+    out.message = absl::StrCat("This server does not host this topic-partition: ", topic, "-",
+                               partition, ".");
+    return out;
+  }
+  out.partition = partitions_->Get(topic, partition);
+  if (out.partition == nullptr || !out.partition->IsLeader() ||
+      out.leader.node_id() != options_.broker_id) {
+    out.error = keel::NOT_LEADER_OR_FOLLOWER;
+    out.message = absl::StrCat("Broker ", options_.broker_id, " is not the leader of ", topic, "-",
+                               partition, "; the leader is ",
+                               out.leader.node_id() < 0 ? std::string("unknown")
+                                                        : absl::StrCat(out.leader.node_id()),
+                               ".");
+    out.partition = nullptr;
+    return out;
+  }
+  if (!active_()) {
+    out.error = keel::NOT_LEADER_OR_FOLLOWER;
+    out.message = absl::StrCat("Broker ", options_.broker_id,
+                               " is fenced or out of touch with the controller; it does not act "
+                               "as the leader of ",
+                               topic, "-", partition, ".");
+    out.partition = nullptr;
+    return out;
+  }
+  return out;
+}
+
+void DataPlane::Produce(const ProduceRequest& request, ProduceResponse* response) {
+  const int64_t timeout_ms =
+      request.timeout_ms() > 0 ? request.timeout_ms() : options_.default_produce_timeout_ms;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (const ProduceTopicData& topic : request.topics()) {
+    ProduceTopicResult* tr = response->add_topics();
+    tr->set_topic(topic.topic());
+    for (const ProducePartitionData& data : topic.partitions()) {
+      ProducePartitionResult* pr = tr->add_partitions();
+      pr->set_partition(data.partition());
+      pr->set_base_offset(-1);
+      pr->set_log_append_time_ms(-1);
+      ProducePartition(topic.topic(), data, request.acks(), deadline, pr);
+    }
+  }
+}
+
+void DataPlane::ProducePartition(const std::string& topic, const ProducePartitionData& data,
+                                 Acks acks, std::chrono::steady_clock::time_point deadline,
+                                 ProducePartitionResult* result) {
+  Leadership l = CheckLeader(topic, data.partition());
+  if (l.error != keel::NONE) {
+    result->set_error(l.error);
+    result->set_error_message(l.message);
+    *result->mutable_leader() = l.leader;
+    return;
+  }
+  const TopicPolicy policy = l.partition->policy();
+  if (ValidationError v = ValidateProducedRecords(data, policy); !v.ok()) {
+    result->set_error(v.code);
+    result->set_error_message(v.message);
+    return;
+  }
+  if (acks == ACKS_ALL) {
+    const size_t isr = l.partition->assignment().isr.size();
+    if (static_cast<int64_t>(isr) < policy.min_insync_replicas) {
+      result->set_error(keel::NOT_ENOUGH_REPLICAS);
+      result->set_error_message(absl::StrCat("The ISR of ", topic, "-", data.partition(), " has ",
+                                             isr, " replicas, fewer than min.insync.replicas ",
+                                             policy.min_insync_replicas, "."));
+      return;
+    }
+  }
+  const int64_t now_ms = NowMs();
+  auto info = l.partition->AppendAsLeader(ToStorageRecords(data.records(), now_ms), now_ms);
+  if (!info.ok()) {
+    if (absl::IsFailedPrecondition(info.status())) {  // leadership moved meanwhile
+      result->set_error(keel::NOT_LEADER_OR_FOLLOWER);
+    } else {
+      result->set_error(StorageErrorCode(info.status()));
+      KEEL_LOG_ERROR("append to {}-{} failed: {}", topic, data.partition(),
+                     info.status().ToString());
+    }
+    result->set_error_message(std::string(info.status().message()));
+    return;
+  }
+  notifier_->Notify();
+  result->set_base_offset(info->base_offset);
+  if (acks != ACKS_ALL) return;
+  // acks=all: answered once the high watermark (minimum over the ISR) covers the batch.
+  while (l.partition->high_watermark() <= info->last_offset) {
+    const uint64_t seen = notifier_->generation();
+    if (l.partition->high_watermark() > info->last_offset) break;
+    if (!l.partition->IsLeader()) {
+      result->set_error(keel::NOT_LEADER_OR_FOLLOWER);
+      result->set_error_message("Leadership moved before the ISR had the batch.");
+      return;
+    }
+    if (!notifier_->WaitChange(seen, deadline) && std::chrono::steady_clock::now() >= deadline) {
+      result->set_error(keel::REQUEST_TIMED_OUT);
+      result->set_error_message("The ISR did not acknowledge the batch within the timeout.");
+      return;
+    }
+  }
+  const TopicPolicy now_policy = l.partition->policy();
+  if (static_cast<int64_t>(l.partition->assignment().isr.size()) <
+      now_policy.min_insync_replicas) {
+    result->set_error(keel::NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+    result->set_error_message("The ISR shrank below min.insync.replicas after the append.");
+  }
+}
+
+void DataPlane::Fetch(const FetchRequest& request, FetchResponse* response,
+                      const std::function<bool()>& cancelled) {
+  const int64_t wait_ms = std::clamp<int64_t>(request.max_wait_ms(), 0, options_.max_fetch_wait_ms);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  const int64_t min_bytes = std::max<int64_t>(request.min_bytes(), 1);
+  while (true) {
+    const uint64_t seen = notifier_->generation();
+    response->Clear();
+    const int64_t bytes = FetchOnce(request, response);
+    if (bytes >= min_bytes || std::chrono::steady_clock::now() >= deadline || cancelled()) return;
+    bool any_error = false;
+    for (const auto& t : response->topics()) {
+      for (const auto& p : t.partitions()) any_error |= p.error() != keel::NONE;
+    }
+    if (any_error) return;  // errors are answered at once, as Kafka does
+    // Wake at least every 100 ms to notice a cancelled call.
+    const auto slice = std::min(deadline, std::chrono::steady_clock::now() +
+                                              std::chrono::milliseconds(100));
+    notifier_->WaitChange(seen, slice);
+  }
+}
+
+int64_t DataPlane::FetchOnce(const FetchRequest& request, FetchResponse* response) {
+  int64_t budget = request.max_bytes() > 0 ? request.max_bytes() : options_.default_fetch_max_bytes;
+  int64_t total = 0;
+  for (const FetchTopic& topic : request.topics()) {
+    FetchTopicData* td = response->add_topics();
+    td->set_topic(topic.topic());
+    for (const FetchPartition& fp : topic.partitions()) {
+      FetchPartitionData* pd = td->add_partitions();
+      pd->set_partition(fp.partition());
+      pd->set_high_watermark(-1);
+      pd->set_log_start_offset(-1);
+      pd->set_log_end_offset(-1);
+      Leadership l = CheckLeader(topic.topic(), fp.partition());
+      if (l.error != keel::NONE) {
+        pd->set_error(l.error);
+        pd->set_error_message(l.message);
+        *pd->mutable_leader() = l.leader;
+        continue;
+      }
+      if (fp.current_leader_epoch() >= 0 && fp.current_leader_epoch() != l.leader_epoch) {
+        const bool stale = fp.current_leader_epoch() < l.leader_epoch;
+        pd->set_error(stale ? keel::FENCED_LEADER_EPOCH : keel::UNKNOWN_LEADER_EPOCH);
+        pd->set_error_message(absl::StrCat("The request's leader epoch ",
+                                           fp.current_leader_epoch(), " is ",
+                                           stale ? "older" : "newer", " than the leader's ",
+                                           l.leader_epoch, "."));
+        *pd->mutable_leader() = l.leader;
+        continue;
+      }
+      storage::Log* log = l.partition->log();
+      const int64_t hw = l.partition->high_watermark();
+      const int64_t start = log->log_start_offset();
+      const int64_t end = log->log_end_offset();
+      pd->set_high_watermark(hw);
+      pd->set_log_start_offset(start);
+      pd->set_log_end_offset(end);
+      if (fp.fetch_offset() < start || fp.fetch_offset() > end) {
+        pd->set_error(keel::OFFSET_OUT_OF_RANGE);
+        pd->set_error_message(absl::StrCat("Fetch offset ", fp.fetch_offset(),
+                                           " is out of range for ", topic.topic(), "-",
+                                           fp.partition(), ": the log holds [", start, ", ", end,
+                                           ")."));
+        continue;
+      }
+      if (fp.fetch_offset() >= hw || budget <= 0) continue;
+      const int64_t partition_max =
+          fp.partition_max_bytes() > 0 ? fp.partition_max_bytes()
+                                       : options_.default_partition_max_bytes;
+      auto batches = log->Read(fp.fetch_offset(), std::min(partition_max, budget));
+      if (!batches.ok()) {
+        pd->set_error(StorageErrorCode(batches.status()));
+        pd->set_error_message(std::string(batches.status().message()));
+        continue;
+      }
+      for (const storage::RecordBatch& b : *batches) {
+        if (b.base_offset >= hw) break;
+        RecordBatch* wire = pd->add_batches();
+        wire->set_base_offset(std::max(b.base_offset, fp.fetch_offset()));
+        wire->set_leader_epoch(b.leader_epoch);
+        const int64_t bytes = AppendWireBatch(b, fp.fetch_offset(), hw, wire);
+        total += bytes;
+        budget -= bytes;
+      }
+    }
+  }
+  return total;
+}
+
+void DataPlane::ListOffsets(const ListOffsetsRequest& request, ListOffsetsResponse* response) {
+  for (const ListOffsetsTopic& topic : request.topics()) {
+    ListOffsetsTopicResult* tr = response->add_topics();
+    tr->set_topic(topic.topic());
+    for (const ListOffsetsPartition& lp : topic.partitions()) {
+      ListOffsetsPartitionResult* pr = tr->add_partitions();
+      pr->set_partition(lp.partition());
+      pr->set_offset(-1);
+      pr->set_timestamp_ms(-1);
+      Leadership l = CheckLeader(topic.topic(), lp.partition());
+      if (l.error != keel::NONE) {
+        pr->set_error(l.error);
+        pr->set_error_message(l.message);
+        *pr->mutable_leader() = l.leader;
+        continue;
+      }
+      storage::Log* log = l.partition->log();
+      const int64_t hw = l.partition->high_watermark();
+      if (lp.timestamp_ms() == kListEarliest) {
+        pr->set_offset(log->log_start_offset());
+      } else if (lp.timestamp_ms() == kListLatest) {
+        pr->set_offset(hw);
+      } else if (lp.timestamp_ms() < 0) {
+        pr->set_error(keel::INVALID_REQUEST);
+        pr->set_error_message(absl::StrCat("Unknown timestamp ", lp.timestamp_ms(),
+                                           ": use -1 (latest), -2 (earliest) or a time in ms."));
+      } else {
+        auto found = log->OffsetForTimestamp(lp.timestamp_ms());
+        if (!found.ok()) {
+          pr->set_error(StorageErrorCode(found.status()));
+          pr->set_error_message(std::string(found.status().message()));
+          continue;
+        }
+        // The batch index answers at batch granularity; find the exact record.
+        auto batches = (*found < hw) ? log->Read(*found, 1) : absl::StatusOr<std::vector<storage::RecordBatch>>();
+        if (batches.ok()) {
+          for (const storage::RecordBatch& b : *batches) {
+            int64_t offset = b.base_offset;
+            for (const storage::Record& r : b.records) {
+              if (offset >= *found && offset < hw && r.timestamp_ms >= lp.timestamp_ms()) {
+                pr->set_offset(offset);
+                pr->set_timestamp_ms(r.timestamp_ms);
+                break;
+              }
+              ++offset;
+            }
+            if (pr->offset() >= 0) break;
+          }
+        }
+        // No record at or after the time below the high watermark: offset -1 (Kafka).
+      }
+    }
+  }
+}
+
+}  // namespace keel::broker

@@ -1,0 +1,199 @@
+#include "broker/partition.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace keel::broker {
+
+absl::StatusOr<std::unique_ptr<Partition>> Partition::Open(std::string dir, std::string topic,
+                                                           int32_t partition, int32_t local_id,
+                                                           const storage::LogOptions& options) {
+  storage::LogOptions log_options = options;
+  log_options.flush = storage::FlushPolicy::Never();  // flushed here, per topic policy
+  auto log = storage::Log::Open(dir, log_options);
+  if (!log.ok()) return log.status();
+  return std::unique_ptr<Partition>(
+      new Partition(std::move(dir), std::move(topic), partition, local_id, std::move(*log)));
+}
+
+Partition::Partition(std::string dir, std::string topic, int32_t partition, int32_t local_id,
+                     std::unique_ptr<storage::Log> log)
+    : dir_(std::move(dir)),
+      topic_(std::move(topic)),
+      partition_(partition),
+      local_id_(local_id),
+      log_(std::move(log)) {}
+
+Partition::~Partition() = default;
+
+bool Partition::Update(const PartitionAssignment& assignment, const TopicPolicy& policy,
+                       int64_t now_ms) {
+  std::lock_guard<std::mutex> append_lock(append_mu_);  // no append straddles the change
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool was_leader = assignment_.leader == local_id_;
+  const int32_t old_epoch = assignment_.leader_epoch;
+  assignment_ = assignment;
+  policy_ = policy;
+  const bool is_leader = assignment.leader == local_id_;
+  bool new_leadership = false;
+  if (is_leader && (!was_leader || assignment.leader_epoch != old_epoch)) {
+    new_leadership = true;
+    // A new leader starts with no knowledge of its followers; they report on their next
+    // fetch. Everyone gets the benefit of the doubt for replica_lag_time_max_ms.
+    followers_.clear();
+    for (int32_t id : assignment.replicas) {
+      if (id != local_id_) followers_[id] = Follower{0, now_ms};
+    }
+    RecordEpochLocked(assignment.leader_epoch, log_->log_end_offset());
+  }
+  // Drop state of replicas that left the assignment.
+  for (auto it = followers_.begin(); it != followers_.end();) {
+    if (std::find(assignment.replicas.begin(), assignment.replicas.end(), it->first) ==
+        assignment.replicas.end()) {
+      it = followers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (is_leader) MaybeAdvanceHighWatermarkLocked();
+  return new_leadership;
+}
+
+PartitionAssignment Partition::assignment() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return assignment_;
+}
+
+TopicPolicy Partition::policy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return policy_;
+}
+
+bool Partition::IsLeader() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return assignment_.leader == local_id_;
+}
+
+absl::StatusOr<storage::AppendInfo> Partition::AppendAsLeader(std::vector<storage::Record> records,
+                                                               int64_t now_ms) {
+  std::lock_guard<std::mutex> append_lock(append_mu_);
+  int32_t epoch;
+  TopicPolicy policy;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (assignment_.leader != local_id_) {
+      return absl::FailedPreconditionError("no longer the leader");
+    }
+    epoch = assignment_.leader_epoch;
+    policy = policy_;
+  }
+  auto info = log_->Append(epoch, std::move(records));
+  if (!info.ok()) return info.status();
+  if (absl::Status s = MaybeFlush(policy, now_ms); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  MaybeAdvanceHighWatermarkLocked();
+  return info;
+}
+
+absl::Status Partition::MaybeFlush(const TopicPolicy& policy, int64_t now_ms) {
+  bool flush = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++batches_since_flush_;
+    if (policy.flush_messages > 0 && batches_since_flush_ >= policy.flush_messages) flush = true;
+    if (policy.flush_ms > 0 && now_ms - last_flush_ms_ >= policy.flush_ms) flush = true;
+  }
+  if (!flush) return absl::OkStatus();
+  if (absl::Status s = log_->Flush(); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  batches_since_flush_ = 0;
+  last_flush_ms_ = now_ms;
+  return absl::OkStatus();
+}
+
+void Partition::UpdateFollowerPosition(int32_t replica_id, int64_t log_end_offset,
+                                       int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = followers_.find(replica_id);
+  if (it == followers_.end()) return;  // not a replica (any more)
+  it->second.log_end_offset = log_end_offset;
+  if (log_end_offset >= log_->log_end_offset()) it->second.last_caught_up_ms = now_ms;
+  MaybeAdvanceHighWatermarkLocked();
+}
+
+void Partition::MaybeAdvanceHighWatermarkLocked() {
+  if (assignment_.leader != local_id_) return;
+  int64_t hw = log_->log_end_offset();
+  for (int32_t id : assignment_.isr) {
+    if (id == local_id_) continue;
+    auto it = followers_.find(id);
+    hw = std::min(hw, it == followers_.end() ? 0 : it->second.log_end_offset);
+  }
+  // Monotonic within a leadership: a follower restarting behind must not pull it back.
+  if (hw > high_watermark_.load(std::memory_order_relaxed)) {
+    high_watermark_.store(hw, std::memory_order_release);
+  }
+}
+
+void Partition::SetHighWatermarkFromLeader(int64_t leader_high_watermark) {
+  high_watermark_.store(std::min(leader_high_watermark, log_->log_end_offset()),
+                        std::memory_order_release);
+}
+
+void Partition::RestoreHighWatermark(int64_t high_watermark) {
+  high_watermark_.store(std::clamp(high_watermark, log_->log_start_offset(),
+                                   log_->log_end_offset()),
+                        std::memory_order_release);
+}
+
+std::vector<storage::state_keys::EpochEntry> Partition::epoch_history() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return epochs_;
+}
+
+void Partition::RestoreEpochHistory(std::vector<storage::state_keys::EpochEntry> history) {
+  std::lock_guard<std::mutex> lock(mu_);
+  epochs_ = std::move(history);
+  // Entries past the log end (an unflushed tail lost in a crash) describe nothing.
+  const int64_t end = log_->log_end_offset();
+  while (epochs_.size() > 1 && epochs_.back().start_offset > end) epochs_.pop_back();
+}
+
+void Partition::RecordEpochLocked(int32_t epoch, int64_t start_offset) {
+  if (!epochs_.empty() && epochs_.back().epoch >= epoch) return;
+  // An epoch that started where the previous one did replaces it (it wrote nothing).
+  while (!epochs_.empty() && epochs_.back().start_offset >= start_offset) epochs_.pop_back();
+  epochs_.push_back({epoch, start_offset});
+}
+
+std::pair<int32_t, int64_t> Partition::EndOffsetForEpoch(int32_t epoch) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = epochs_.size(); i-- > 0;) {
+    if (epochs_[i].epoch <= epoch) {
+      const int64_t end = i + 1 < epochs_.size() ? epochs_[i + 1].start_offset
+                                                 : log_->log_end_offset();
+      return {epochs_[i].epoch, end};
+    }
+  }
+  return {-1, -1};
+}
+
+std::map<int32_t, int64_t> Partition::follower_caught_up_ms() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<int32_t, int64_t> out;
+  for (const auto& [id, f] : followers_) out[id] = f.last_caught_up_ms;
+  return out;
+}
+
+std::map<int32_t, int64_t> Partition::follower_log_end_offsets() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<int32_t, int64_t> out;
+  for (const auto& [id, f] : followers_) out[id] = f.log_end_offset;
+  return out;
+}
+
+absl::Status Partition::Close() { return log_->Close(); }
+
+}  // namespace keel::broker

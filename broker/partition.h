@@ -1,0 +1,131 @@
+// Partition: one replica of a topic partition on this broker: its segmented log plus what the
+// committed metadata says about it (leader, leader epoch, ISR) and the high watermark.
+//
+// The log is opened with FlushPolicy::Never and flushed here instead, because the topic's flush
+// policy (flush.messages / flush.ms) is a dynamic topic config: an AlterConfigs takes effect
+// on the next append, with no reopen. Kafka's defaults (no fsync; durability comes from
+// replication) apply when the topic sets neither.
+//
+// High watermark: the leader advances it to the minimum log end offset over the ISR (itself
+// included); with an ISR of one it follows the log end. It never moves backwards while the
+// leader epoch stays the same. Followers take it from the leader's fetch responses.
+//
+// Thread safety: all methods are thread-safe. The log has its own lock; mu_ guards the
+// metadata-derived state, the follower positions and the leader-epoch history.
+#ifndef KEEL_BROKER_PARTITION_H_
+#define KEEL_BROKER_PARTITION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "storage/log.h"
+#include "storage/state_keys.h"
+
+namespace keel::broker {
+
+// The topic configs the data path needs, resolved with broker defaults.
+struct TopicPolicy {
+  int64_t max_message_bytes = 1048588;  // Kafka's message.max.bytes default
+  int64_t flush_messages = 0;           // fsync after this many unflushed batches; 0 = never
+  int64_t flush_ms = 0;                 // fsync when the last one is older; 0 = never
+  int32_t min_insync_replicas = 1;
+  bool unclean_leader_election = false;
+};
+
+// What the committed metadata says about this partition.
+struct PartitionAssignment {
+  std::string topic_id;  // 16 raw bytes
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;
+  int32_t leader = -1;
+  int32_t leader_epoch = 0;
+  int32_t partition_epoch = 0;
+};
+
+class Partition {
+ public:
+  // Opens (or creates) the log in `dir`. `local_id` is this broker's id.
+  static absl::StatusOr<std::unique_ptr<Partition>> Open(std::string dir, std::string topic,
+                                                         int32_t partition, int32_t local_id,
+                                                         const storage::LogOptions& options);
+  ~Partition();
+
+  const std::string& topic() const { return topic_; }
+  int32_t partition() const { return partition_; }
+  const std::string& dir() const { return dir_; }
+  storage::Log* log() const { return log_.get(); }
+
+  // Applies the newest committed assignment and topic policy. Returns true when this call
+  // made the broker the leader of a newer leader epoch (the caller persists the epoch history).
+  bool Update(const PartitionAssignment& assignment, const TopicPolicy& policy, int64_t now_ms);
+
+  PartitionAssignment assignment() const;
+  TopicPolicy policy() const;
+  bool IsLeader() const;
+
+  // Leader path: appends `records` as one batch in the current leader epoch and fsyncs if the
+  // topic's flush policy asks for it. Advances the high watermark when the ISR allows.
+  absl::StatusOr<storage::AppendInfo> AppendAsLeader(std::vector<storage::Record> records,
+                                                      int64_t now_ms);
+
+  // The leader learns a follower's log end offset from its fetch.
+  void UpdateFollowerPosition(int32_t replica_id, int64_t log_end_offset, int64_t now_ms);
+
+  int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }
+  // Follower path: the leader's high watermark, capped by the local log end.
+  void SetHighWatermarkFromLeader(int64_t leader_high_watermark);
+  // Restart: the checkpointed value, capped by the log end.
+  void RestoreHighWatermark(int64_t high_watermark);
+
+  // Leader-epoch history (Kafka's leader-epoch-checkpoint): each epoch with its first offset.
+  std::vector<storage::state_keys::EpochEntry> epoch_history() const;
+  void RestoreEpochHistory(std::vector<storage::state_keys::EpochEntry> history);
+  // The end offset of `epoch` as this replica knows it: the start offset of the first larger
+  // epoch, or the log end if none; and the largest epoch <= `epoch` (KIP-279). {-1, -1} when
+  // `epoch` is older than everything known.
+  std::pair<int32_t, int64_t> EndOffsetForEpoch(int32_t epoch) const;
+
+  // Times the replicas last caught up to the leader's log end (for ISR decisions).
+  std::map<int32_t, int64_t> follower_caught_up_ms() const;
+  std::map<int32_t, int64_t> follower_log_end_offsets() const;
+
+  absl::Status Close();
+
+ private:
+  Partition(std::string dir, std::string topic, int32_t partition, int32_t local_id,
+            std::unique_ptr<storage::Log> log);
+  void MaybeAdvanceHighWatermarkLocked();
+  void RecordEpochLocked(int32_t epoch, int64_t start_offset);
+  absl::Status MaybeFlush(const TopicPolicy& policy, int64_t now_ms);
+
+  const std::string dir_;
+  const std::string topic_;
+  const int32_t partition_;
+  const int32_t local_id_;
+  std::unique_ptr<storage::Log> log_;
+
+  mutable std::mutex mu_;
+  PartitionAssignment assignment_;  // guarded by mu_
+  TopicPolicy policy_;              // guarded by mu_
+  struct Follower {
+    int64_t log_end_offset = 0;
+    int64_t last_caught_up_ms = 0;
+  };
+  std::map<int32_t, Follower> followers_;                 // guarded by mu_
+  std::vector<storage::state_keys::EpochEntry> epochs_;  // guarded by mu_
+  int64_t batches_since_flush_ = 0;                       // guarded by mu_
+  int64_t last_flush_ms_ = 0;                             // guarded by mu_
+  std::mutex append_mu_;  // one leader append at a time: epoch history and offsets agree
+  std::atomic<int64_t> high_watermark_{0};
+};
+
+}  // namespace keel::broker
+
+#endif  // KEEL_BROKER_PARTITION_H_

@@ -1,0 +1,67 @@
+#include "broker/record_conversion.h"
+
+namespace keel::broker {
+namespace {
+// Offset delta, timestamp, lengths: what the log's batch codec spends per record, roughly.
+constexpr int64_t kRecordOverheadBytes = 24;
+constexpr int64_t kHeaderOverheadBytes = 8;
+}  // namespace
+
+std::vector<storage::Record> ToStorageRecords(
+    const google::protobuf::RepeatedPtrField<keel::broker::Record>& records,
+    int64_t append_time_ms) {
+  std::vector<storage::Record> out;
+  out.reserve(records.size());
+  for (const auto& r : records) {
+    storage::Record s;
+    s.key = r.key();
+    s.value = r.value();
+    s.timestamp_ms = r.timestamp_ms() == 0 ? append_time_ms : r.timestamp_ms();
+    s.headers.reserve(r.headers_size());
+    for (const auto& h : r.headers()) s.headers.push_back({h.key(), h.value()});
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+int64_t AppendWireBatch(const storage::RecordBatch& batch, int64_t from_offset,
+                        int64_t below_offset, keel::broker::RecordBatch* out) {
+  int64_t bytes = 0;
+  int64_t offset = batch.base_offset;
+  for (const storage::Record& r : batch.records) {
+    const int64_t this_offset = offset++;
+    if (this_offset < from_offset || this_offset >= below_offset) continue;
+    keel::broker::Record* w = out->add_records();
+    w->set_key(r.key);
+    w->set_value(r.value);
+    w->set_timestamp_ms(r.timestamp_ms);
+    w->set_offset(this_offset);
+    for (const auto& h : r.headers) {
+      auto* wh = w->add_headers();
+      wh->set_key(h.key);
+      wh->set_value(h.value);
+    }
+    bytes += RecordBytes(r);
+  }
+  return bytes;
+}
+
+int64_t RecordBytes(const keel::broker::Record& record) {
+  int64_t bytes = kRecordOverheadBytes + static_cast<int64_t>(record.key().size()) +
+                  static_cast<int64_t>(record.value().size());
+  for (const auto& h : record.headers()) {
+    bytes += kHeaderOverheadBytes + static_cast<int64_t>(h.key().size() + h.value().size());
+  }
+  return bytes;
+}
+
+int64_t RecordBytes(const storage::Record& record) {
+  int64_t bytes = kRecordOverheadBytes + static_cast<int64_t>(record.key.size()) +
+                  static_cast<int64_t>(record.value.size());
+  for (const auto& h : record.headers) {
+    bytes += kHeaderOverheadBytes + static_cast<int64_t>(h.key.size() + h.value.size());
+  }
+  return bytes;
+}
+
+}  // namespace keel::broker

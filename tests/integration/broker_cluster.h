@@ -1,0 +1,97 @@
+// Real keel-broker processes beside a ControllerCluster, and a data client that finds partition
+// leaders through the controllers and follows NOT_LEADER_OR_FOLLOWER, for integration tests.
+#ifndef KEEL_TESTS_INTEGRATION_BROKER_CLUSTER_H_
+#define KEEL_TESTS_INTEGRATION_BROKER_CLUSTER_H_
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "proto/broker.grpc.pb.h"
+#include "tests/integration/controller_cluster.h"
+#include "tests/integration/process.h"
+
+namespace keel::testing {
+
+struct BrokerSetOptions {
+  int brokers = 2;
+  int64_t heartbeat_interval_ms = 300;
+  int64_t session_timeout_ms = 3000;
+  std::vector<std::string> extra_flags;
+};
+
+class BrokerSet {
+ public:
+  BrokerSet(ControllerCluster* controllers, BrokerSetOptions options);
+  ~BrokerSet();
+
+  bool StartAll();
+  bool StartBroker(int id);
+  void KillBroker(int id);
+  int TerminateBroker(int id, std::chrono::milliseconds grace);
+  bool IsRunning(int id);
+
+  // True once DescribeCluster lists every running broker as registered and unfenced.
+  bool WaitAllUnfenced(ControllerClient* client, std::chrono::milliseconds timeout);
+
+  std::string Address(int id) const;
+  std::string DataDir(int id) const;
+  std::string BrokerLog(int id) const;
+  std::vector<int> ids() const;
+
+ private:
+  struct Node {
+    int id;
+    int port;
+    std::string dir;
+    std::unique_ptr<Process> process;
+  };
+  ControllerCluster* controllers_;
+  BrokerSetOptions options_;
+  std::string root_;
+  std::map<int, Node> nodes_;
+};
+
+// Produce / Fetch / ListOffsets against partition leaders, refreshing leadership from the
+// controllers on NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION and UNAVAILABLE.
+class DataClient {
+ public:
+  explicit DataClient(ControllerClient* controllers) : controllers_(controllers) {}
+
+  struct ProduceResult {
+    keel::ErrorCode error = keel::NONE;
+    std::string message;
+    int64_t base_offset = -1;
+  };
+  // Retries retriable errors until `timeout`; returns the last answer.
+  ProduceResult Produce(const std::string& topic, int partition,
+                        const std::vector<std::pair<std::string, std::string>>& records,
+                        broker::Acks acks = broker::ACKS_LEADER,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // One fetch from the current leader (retrying leadership errors until `timeout`).
+  broker::FetchPartitionData Fetch(const std::string& topic, int partition, int64_t offset,
+                                   int32_t max_bytes = 1 << 20, int32_t max_wait_ms = 0,
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  broker::ListOffsetsPartitionResult ListOffset(const std::string& topic, int partition,
+                                                int64_t timestamp_ms);
+
+  // Leader broker id of topic-partition per the controllers (-1 if none), refreshed.
+  int Leader(const std::string& topic, int partition);
+  std::shared_ptr<broker::BrokerService::Stub> StubFor(int broker_id);
+
+ private:
+  bool Refresh();
+  ControllerClient* controllers_;
+  std::map<std::pair<std::string, int>, int> leaders_;
+  std::map<int, std::string> addresses_;
+  std::map<int, std::shared_ptr<broker::BrokerService::Stub>> stubs_;
+};
+
+}  // namespace keel::testing
+
+#endif  // KEEL_TESTS_INTEGRATION_BROKER_CLUSTER_H_
