@@ -46,6 +46,21 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
   b->partitions_ = std::move(*partitions);
 
   Broker* raw = b.get();
+  ReplicaFetcherOptions rf = o.replica_fetcher;
+  rf.broker_id = o.broker_id;
+  b->fetcher_ = std::make_unique<ReplicaFetcher>(
+      rf, b->partitions_.get(),
+      [raw](int32_t broker_id) {
+        std::string address;
+        raw->follower_->Read([&](const controller::MetadataImage& image) {
+          const controller::BrokerInfo* info = image.Broker(broker_id);
+          if (info != nullptr && !info->endpoints.empty()) {
+            address = absl::StrCat(info->endpoints[0].host(), ":", info->endpoints[0].port());
+          }
+        });
+        return address;
+      },
+      [raw] { return raw->lifecycle_ != nullptr ? raw->lifecycle_->broker_epoch() : -1; });
   auto follower = MetadataFollower::Open(
       o.controllers, b->state_.get(),
       [raw](const controller::MetadataImage& image, const std::set<std::string>* topics) {
@@ -54,6 +69,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
                          image.applied_offset(), s.ToString());
         }
         raw->notifier_.Notify();  // leaderships may have changed: wake waiting requests
+        if (raw->started_.load()) raw->fetcher_->Reconcile();
       });
   if (!follower.ok()) return follower.status();
   b->follower_ = std::move(*follower);
@@ -103,8 +119,19 @@ absl::Status Broker::Start() {
   lifecycle_ = std::make_unique<BrokerLifecycle>(
       lo, [this] { return follower_->caught_up_offset(); });
 
+  IsrManagerOptions im;
+  im.broker_id = options_.broker_id;
+  im.controllers = options_.controllers;
+  im.replica_lag_time_max_ms = options_.replica_lag_time_max_ms;
+  isr_manager_ = std::make_unique<IsrManager>(
+      im, partitions_.get(), [this] { return lifecycle_->broker_epoch(); },
+      [this] { return lifecycle_->Active(); });
+
+  started_ = true;
+  fetcher_->Reconcile();
   follower_->Start();
   lifecycle_->Start();
+  isr_manager_->Start();
   housekeeping_ = std::thread([this] { Housekeeping(); });
   KEEL_LOG_INFO("serving on {}:{} with {} partition replicas", host, bound_port_,
                 partitions_->size());
@@ -154,7 +181,9 @@ void Broker::Shutdown() {
   if (server_ != nullptr) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   }
+  if (isr_manager_ != nullptr) isr_manager_->Stop();
   if (follower_ != nullptr) follower_->Stop();
+  if (fetcher_ != nullptr) fetcher_->Stop();
   if (lifecycle_ != nullptr) lifecycle_->Stop();
   if (partitions_ != nullptr) {
     if (absl::Status s = partitions_->CloseAll(); !s.ok()) {

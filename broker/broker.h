@@ -5,6 +5,7 @@
 //   PartitionManager: the partition logs under the data dirs
 //   MetadataFollower: WatchMetadata -> image -> PartitionManager::Reconcile
 //   BrokerLifecycle: register, heartbeat (unfencing), controlled shutdown
+//   ReplicaFetcher: follower side of replication; IsrManager: leader side ISR changes
 //   DataPlane + BrokerServiceImpl: the gRPC data API
 //   housekeeping thread: high-watermark checkpoints and retention
 //
@@ -32,8 +33,10 @@
 #include "broker/broker_lifecycle.h"
 #include "broker/broker_service.h"
 #include "broker/data_plane.h"
+#include "broker/isr_manager.h"
 #include "broker/metadata_follower.h"
 #include "broker/partition_manager.h"
+#include "broker/replica_fetcher.h"
 #include "storage/state_store.h"
 
 namespace keel::broker {
@@ -51,6 +54,8 @@ struct BrokerOptions {
   int64_t controlled_shutdown_timeout_ms = 15000;
   int64_t hw_checkpoint_interval_ms = 5000;    // Kafka's replica.high.watermark.checkpoint.interval.ms
   int64_t retention_check_interval_ms = 300000;  // Kafka's log.retention.check.interval.ms
+  int64_t replica_lag_time_max_ms = 30000;       // Kafka's replica.lag.time.max.ms
+  ReplicaFetcherOptions replica_fetcher;
   storage::LogOptions log_options;
   TopicPolicy default_policy;
   DataPlaneOptions data_plane;
@@ -81,10 +86,13 @@ class Broker {
   AppendNotifier notifier_;
   std::unique_ptr<MetadataFollower> follower_;
   std::unique_ptr<BrokerLifecycle> lifecycle_;
+  std::unique_ptr<ReplicaFetcher> fetcher_;
+  std::unique_ptr<IsrManager> isr_manager_;
   std::unique_ptr<DataPlane> data_plane_;
   std::unique_ptr<BrokerServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   int bound_port_ = 0;
+  std::atomic<bool> started_{false};  // fetchers start with the server, not during recovery
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -57,6 +57,10 @@ DEFINE_int64(log_segment_bytes, 1 << 30, "Segment size of partition logs.");
 DEFINE_int64(log_retention_ms, 7LL * 24 * 3600 * 1000,
              "Delete closed segments older than this (-1: keep forever).");
 DEFINE_int64(log_retention_bytes, -1, "Keep at most this many bytes per partition (-1: no limit).");
+DEFINE_int64(replica_lag_time_max_ms, 30000,
+             "A follower not caught up to the leader for this long leaves the ISR (Kafka's "
+             "replica.lag.time.max.ms).");
+DEFINE_int32(replica_fetch_wait_max_ms, 500, "How long a leader holds an empty replica fetch.");
 DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
 
 namespace {
@@ -132,6 +136,8 @@ int main(int argc, char** argv) {
   options.log_options.segment_size_bytes = FLAGS_log_segment_bytes;
   options.log_options.retention_ms = FLAGS_log_retention_ms;
   options.log_options.retention_bytes = FLAGS_log_retention_bytes;
+  options.replica_lag_time_max_ms = FLAGS_replica_lag_time_max_ms;
+  options.replica_fetcher.max_wait_ms = FLAGS_replica_fetch_wait_max_ms;
   options.default_policy.max_message_bytes = FLAGS_message_max_bytes;
   options.default_policy.flush_messages = FLAGS_log_flush_interval_messages;
   options.default_policy.flush_ms = FLAGS_log_flush_interval_ms;

@@ -41,4 +41,16 @@ grpc::Status BrokerServiceImpl::ListOffsets(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status BrokerServiceImpl::ReplicaFetch(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<ReplicaFetchResponse, ReplicaFetchRequest>* stream) {
+  ReplicaFetchRequest request;
+  while (stream->Read(&request)) {
+    ReplicaFetchResponse response;
+    data_plane_->ReplicaFetch(request, &response, [context] { return context->IsCancelled(); });
+    if (!stream->Write(response)) break;
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace keel::broker

@@ -1,5 +1,5 @@
 // The gRPC BrokerService: a thin shell over DataPlane (Produce / Fetch / ListOffsets).
-// ReplicaFetch answers UNIMPLEMENTED until replication lands.
+// ReplicaFetch is a stream: each request from a follower gets one response.
 #ifndef KEEL_BROKER_BROKER_SERVICE_H_
 #define KEEL_BROKER_BROKER_SERVICE_H_
 
@@ -20,6 +20,9 @@ class BrokerServiceImpl final : public BrokerService::Service {
                      FetchResponse* response) override;
   grpc::Status ListOffsets(grpc::ServerContext* context, const ListOffsetsRequest* request,
                            ListOffsetsResponse* response) override;
+  grpc::Status ReplicaFetch(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<ReplicaFetchResponse, ReplicaFetchRequest>* stream) override;
 
  private:
   DataPlane* const data_plane_;

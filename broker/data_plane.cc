@@ -1,6 +1,7 @@
 #include "broker/data_plane.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -121,6 +122,16 @@ void DataPlane::ProducePartition(const std::string& topic, const ProducePartitio
   if (l.error != keel::NONE) {
     result->set_error(l.error);
     result->set_error_message(l.message);
+    *result->mutable_leader() = l.leader;
+    return;
+  }
+  if (data.has_current_leader_epoch() && data.current_leader_epoch() != l.leader_epoch) {
+    const bool stale = data.current_leader_epoch() < l.leader_epoch;
+    result->set_error(stale ? keel::FENCED_LEADER_EPOCH : keel::UNKNOWN_LEADER_EPOCH);
+    result->set_error_message(absl::StrCat("The request's leader epoch ",
+                                           data.current_leader_epoch(), " is ",
+                                           stale ? "older" : "newer", " than the leader's ",
+                                           l.leader_epoch, "."));
     *result->mutable_leader() = l.leader;
     return;
   }
@@ -322,6 +333,119 @@ void DataPlane::ListOffsets(const ListOffsetsRequest& request, ListOffsetsRespon
       }
     }
   }
+}
+
+void DataPlane::ReplicaFetch(const ReplicaFetchRequest& request, ReplicaFetchResponse* response,
+                             const std::function<bool()>& cancelled) {
+  const FetchRequest& fetch = request.fetch();
+  const int64_t wait_ms = std::clamp<int64_t>(fetch.max_wait_ms(), 0, options_.max_fetch_wait_ms);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  while (true) {
+    const uint64_t seen = notifier_->generation();
+    FetchResponse* out = response->mutable_fetch();
+    out->Clear();
+    const int64_t bytes = ReplicaFetchOnce(request, out);
+    if (bytes > 0 || std::chrono::steady_clock::now() >= deadline || cancelled()) return;
+    bool answer_now = false;  // errors, divergence and high-watermark news go out at once
+    for (const auto& t : out->topics()) {
+      for (const auto& p : t.partitions()) {
+        answer_now |= p.error() != keel::NONE || p.has_diverging_epoch();
+      }
+    }
+    if (answer_now) return;
+    const auto slice = std::min(deadline, std::chrono::steady_clock::now() +
+                                              std::chrono::milliseconds(100));
+    notifier_->WaitChange(seen, slice);
+  }
+}
+
+int64_t DataPlane::ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchResponse* response) {
+  const FetchRequest& fetch = request.fetch();
+  const int32_t replica = request.replica_id();
+  int64_t budget = fetch.max_bytes() > 0 ? fetch.max_bytes() : options_.default_fetch_max_bytes;
+  int64_t total = 0;
+  bool hw_moved = false;
+  const int64_t now_ms = NowMs();
+  for (const FetchTopic& topic : fetch.topics()) {
+    FetchTopicData* td = response->add_topics();
+    td->set_topic(topic.topic());
+    for (const FetchPartition& fp : topic.partitions()) {
+      FetchPartitionData* pd = td->add_partitions();
+      pd->set_partition(fp.partition());
+      pd->set_high_watermark(-1);
+      pd->set_log_start_offset(-1);
+      pd->set_log_end_offset(-1);
+      Leadership l = CheckLeader(topic.topic(), fp.partition());
+      if (l.error != keel::NONE) {
+        pd->set_error(l.error);
+        pd->set_error_message(l.message);
+        *pd->mutable_leader() = l.leader;
+        continue;
+      }
+      if (fp.current_leader_epoch() != l.leader_epoch) {
+        const bool stale = fp.current_leader_epoch() < l.leader_epoch;
+        pd->set_error(stale ? keel::FENCED_LEADER_EPOCH : keel::UNKNOWN_LEADER_EPOCH);
+        pd->set_error_message(absl::StrCat("Replica ", replica, " fetches with leader epoch ",
+                                           fp.current_leader_epoch(), "; the leader's is ",
+                                           l.leader_epoch, "."));
+        continue;
+      }
+      Partition& p = *l.partition;
+      const auto replicas = p.assignment().replicas;
+      if (std::find(replicas.begin(), replicas.end(), replica) == replicas.end()) {
+        pd->set_error(keel::NOT_LEADER_OR_FOLLOWER);
+        pd->set_error_message(absl::StrCat("Broker ", replica, " is not a replica of ",
+                                           topic.topic(), "-", fp.partition(), "."));
+        continue;
+      }
+      storage::Log* log = p.log();
+      const int64_t start = log->log_start_offset();
+      const int64_t end = log->log_end_offset();
+      pd->set_log_start_offset(start);
+      pd->set_log_end_offset(end);
+      // KIP-320: does the follower's last fetched epoch end where the follower thinks?
+      if (fp.last_fetched_epoch() >= 0) {
+        auto [epoch, epoch_end] = p.EndOffsetForEpoch(fp.last_fetched_epoch());
+        if (epoch != fp.last_fetched_epoch() || epoch_end < fp.fetch_offset()) {
+          auto* d = pd->mutable_diverging_epoch();
+          d->set_epoch(epoch);
+          d->set_end_offset(epoch < 0 ? start : epoch_end);
+          pd->set_high_watermark(p.high_watermark());
+          continue;
+        }
+      }
+      if (fp.fetch_offset() < start || fp.fetch_offset() > end) {
+        pd->set_error(keel::OFFSET_OUT_OF_RANGE);
+        pd->set_error_message(absl::StrCat("Replica fetch offset ", fp.fetch_offset(),
+                                           " is outside [", start, ", ", end, "]."));
+        pd->set_high_watermark(p.high_watermark());
+        continue;
+      }
+      hw_moved |= p.UpdateFollowerPosition(replica, fp.fetch_offset(), now_ms);
+      pd->set_high_watermark(p.high_watermark());
+      if (fp.fetch_offset() == end || budget <= 0) continue;
+      const int64_t partition_max = fp.partition_max_bytes() > 0
+                                        ? fp.partition_max_bytes()
+                                        : options_.default_partition_max_bytes;
+      auto batches = log->Read(fp.fetch_offset(), std::min(partition_max, budget));
+      if (!batches.ok()) {
+        pd->set_error(StorageErrorCode(batches.status()));
+        pd->set_error_message(std::string(batches.status().message()));
+        continue;
+      }
+      for (const storage::RecordBatch& b : *batches) {
+        RecordBatch* wire = pd->add_batches();
+        wire->set_base_offset(std::max(b.base_offset, fp.fetch_offset()));
+        wire->set_leader_epoch(b.leader_epoch);
+        const int64_t bytes = AppendWireBatch(b, fp.fetch_offset(), INT64_MAX, wire);
+        total += bytes;
+        budget -= bytes;
+      }
+    }
+  }
+  // A moved high watermark completes acks=all produces and is news for consumers.
+  if (hw_moved) notifier_->Notify();
+  return total;
 }
 
 }  // namespace keel::broker

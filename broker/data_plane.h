@@ -44,6 +44,11 @@ class DataPlane {
   void Fetch(const FetchRequest& request, FetchResponse* response,
              const std::function<bool()>& cancelled);
   void ListOffsets(const ListOffsetsRequest& request, ListOffsetsResponse* response);
+  // A follower's fetch (one request of its ReplicaFetch stream): data up to the log end, the
+  // high watermark, and the divergence check of KIP-320 (diverging_epoch tells the follower
+  // where to truncate). Long-polls like Fetch.
+  void ReplicaFetch(const ReplicaFetchRequest& request, ReplicaFetchResponse* response,
+                    const std::function<bool()>& cancelled);
 
  private:
   struct Leadership;  // the outcome of the who-may-serve check
@@ -53,6 +58,7 @@ class DataPlane {
                         ProducePartitionResult* result);
   // One pass over the request; returns the record bytes gathered.
   int64_t FetchOnce(const FetchRequest& request, FetchResponse* response);
+  int64_t ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchResponse* response);
   static int64_t NowMs();
 
   const DataPlaneOptions options_;

@@ -145,7 +145,9 @@ TEST_F(DataPlaneTest, StaleAndFutureLeaderEpochsAreFenced) {
   const int epoch = cluster_.Partition("t", mine).leader_epoch;
   EXPECT_EQ(Fetch("t", mine, 0, 0, epoch).error(), keel::NONE);
   EXPECT_EQ(Fetch("t", mine, 0, 0, epoch + 1).error(), keel::UNKNOWN_LEADER_EPOCH);
-  if (epoch > 0) EXPECT_EQ(Fetch("t", mine, 0, 0, epoch - 1).error(), keel::FENCED_LEADER_EPOCH);
+  if (epoch > 0) {
+    EXPECT_EQ(Fetch("t", mine, 0, 0, epoch - 1).error(), keel::FENCED_LEADER_EPOCH);
+  }
 }
 
 TEST_F(DataPlaneTest, HighWatermarkIsTheIsrMinimumAndGatesFetchAndAcksAll) {

@@ -113,14 +113,98 @@ absl::Status Partition::MaybeFlush(const TopicPolicy& policy, int64_t now_ms) {
   return absl::OkStatus();
 }
 
-void Partition::UpdateFollowerPosition(int32_t replica_id, int64_t log_end_offset,
+bool Partition::UpdateFollowerPosition(int32_t replica_id, int64_t log_end_offset,
                                        int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = followers_.find(replica_id);
-  if (it == followers_.end()) return;  // not a replica (any more)
-  it->second.log_end_offset = log_end_offset;
-  if (log_end_offset >= log_->log_end_offset()) it->second.last_caught_up_ms = now_ms;
+  if (it == followers_.end()) return false;  // not a replica (any more)
+  Follower& f = it->second;
+  const int64_t leader_end = log_->log_end_offset();
+  f.log_end_offset = log_end_offset;
+  if (log_end_offset >= leader_end) {
+    f.last_caught_up_ms = std::max(f.last_caught_up_ms, now_ms);
+  } else if (log_end_offset >= f.leader_end_at_last_fetch) {
+    f.last_caught_up_ms = std::max(f.last_caught_up_ms, f.last_fetch_ms);
+  }
+  f.last_fetch_ms = now_ms;
+  f.leader_end_at_last_fetch = leader_end;
+  const int64_t before = high_watermark_.load(std::memory_order_relaxed);
   MaybeAdvanceHighWatermarkLocked();
+  return high_watermark_.load(std::memory_order_relaxed) != before;
+}
+
+absl::StatusOr<bool> Partition::AppendAsFollower(const storage::RecordBatch& batch) {
+  std::lock_guard<std::mutex> append_lock(append_mu_);
+  auto info = log_->AppendBatch(batch);
+  if (!info.ok()) return info.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool newer = epochs_.empty() || epochs_.back().epoch < batch.leader_epoch;
+  if (newer) RecordEpochLocked(batch.leader_epoch, batch.base_offset);
+  return newer;
+}
+
+absl::Status Partition::TruncateTo(int64_t offset) {
+  std::lock_guard<std::mutex> append_lock(append_mu_);
+  if (absl::Status s = log_->TruncateFrom(offset); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t end = log_->log_end_offset();
+  while (!epochs_.empty() && epochs_.back().start_offset >= end) epochs_.pop_back();
+  if (high_watermark_.load() > end) high_watermark_.store(end);
+  return absl::OkStatus();
+}
+
+absl::Status Partition::ResetTo(int64_t offset) {
+  std::lock_guard<std::mutex> append_lock(append_mu_);
+  if (absl::Status s = log_->Reset(offset); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  epochs_.clear();
+  high_watermark_.store(offset);
+  return absl::OkStatus();
+}
+
+int32_t Partition::LastFetchedEpoch() const {
+  const int64_t end = log_->log_end_offset();
+  if (end <= log_->log_start_offset()) return -1;
+  auto epoch = log_->EpochAt(end - 1);
+  return epoch.ok() ? *epoch : -1;
+}
+
+std::optional<std::vector<int32_t>> Partition::ProposedIsr(int64_t now_ms,
+                                                           int64_t lag_max_ms) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (assignment_.leader != local_id_) return std::nullopt;
+  const int64_t hw = high_watermark_.load();
+  const int64_t epoch_start = epochs_.empty() ? 0 : epochs_.back().start_offset;
+  std::vector<int32_t> isr;
+  bool changed = false;
+  for (int32_t id : assignment_.replicas) {
+    const bool member =
+        std::find(assignment_.isr.begin(), assignment_.isr.end(), id) != assignment_.isr.end();
+    if (id == local_id_) {
+      isr.push_back(id);
+      changed |= !member;
+      continue;
+    }
+    auto it = followers_.find(id);
+    if (it == followers_.end()) {
+      if (member) changed = true;  // unknown: drop it
+      continue;
+    }
+    const Follower& f = it->second;
+    if (member) {
+      if (now_ms - f.last_caught_up_ms > lag_max_ms) {
+        changed = true;
+      } else {
+        isr.push_back(id);
+      }
+    } else if (f.log_end_offset >= hw && f.log_end_offset >= epoch_start &&
+               now_ms - f.last_caught_up_ms <= lag_max_ms) {
+      isr.push_back(id);
+      changed = true;
+    }
+  }
+  if (!changed) return std::nullopt;
+  return isr;
 }
 
 void Partition::MaybeAdvanceHighWatermarkLocked() {

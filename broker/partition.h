@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,8 +76,27 @@ class Partition {
   absl::StatusOr<storage::AppendInfo> AppendAsLeader(std::vector<storage::Record> records,
                                                       int64_t now_ms);
 
-  // The leader learns a follower's log end offset from its fetch.
-  void UpdateFollowerPosition(int32_t replica_id, int64_t log_end_offset, int64_t now_ms);
+  // The leader learns a follower's log end offset from its fetch. Kafka's caught-up rule: a
+  // fetch at or past the leader's log end at this fetch makes the follower caught up now; one
+  // at or past the leader's log end at its previous fetch, caught up as of that fetch.
+  // Returns true if the high watermark moved.
+  bool UpdateFollowerPosition(int32_t replica_id, int64_t log_end_offset, int64_t now_ms);
+
+  // Follower path: appends a batch fetched from the leader (its base offset must be the log
+  // end). Returns true when the batch started a newer leader epoch (history to persist).
+  absl::StatusOr<bool> AppendAsFollower(const storage::RecordBatch& batch);
+  // Follower path: removes everything at or after `offset` (a divergent suffix) and the
+  // epoch-history entries that start there.
+  absl::Status TruncateTo(int64_t offset);
+  // Follower path: the leader no longer has our log end (retention): start over at `offset`.
+  absl::Status ResetTo(int64_t offset);
+  // Epoch of the last batch in the log; -1 when empty.
+  int32_t LastFetchedEpoch() const;
+
+  // Leader path: the ISR this replica would propose now, or nullopt when it should not
+  // change: members not caught up within `lag_max_ms` leave; non-members at or past both the
+  // high watermark and the start of the current leader epoch join.
+  std::optional<std::vector<int32_t>> ProposedIsr(int64_t now_ms, int64_t lag_max_ms) const;
 
   int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }
   // Follower path: the leader's high watermark, capped by the local log end.
@@ -117,6 +137,8 @@ class Partition {
   struct Follower {
     int64_t log_end_offset = 0;
     int64_t last_caught_up_ms = 0;
+    int64_t last_fetch_ms = 0;
+    int64_t leader_end_at_last_fetch = 0;
   };
   std::map<int32_t, Follower> followers_;                 // guarded by mu_
   std::vector<storage::state_keys::EpochEntry> epochs_;  // guarded by mu_

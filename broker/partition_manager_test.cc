@@ -95,7 +95,9 @@ TEST_F(PartitionManagerTest, HostsExactlyTheReplicasAssignedHereAcrossDataDirs) 
     EXPECT_EQ(OnDisk("a-" + std::to_string(index)), mine) << index;
     auto p = manager_->Get("a", index);
     ASSERT_EQ(p != nullptr, mine);
-    if (mine) EXPECT_EQ(p->IsLeader(), info.leader == 1);
+    if (mine) {
+      EXPECT_EQ(p->IsLeader(), info.leader == 1);
+    }
   }
   EXPECT_GT(assigned, 0);
   EXPECT_EQ(manager_->size(), static_cast<size_t>(assigned));

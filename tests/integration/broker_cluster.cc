@@ -69,6 +69,10 @@ int BrokerSet::TerminateBroker(int id, std::chrono::milliseconds grace) {
 
 bool BrokerSet::IsRunning(int id) { return nodes_.at(id).process->running(); }
 
+void BrokerSet::Suspend(int id) { nodes_.at(id).process->Stop(); }
+
+void BrokerSet::Resume(int id) { nodes_.at(id).process->Continue(); }
+
 bool BrokerSet::WaitAllUnfenced(ControllerClient* client, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -35,6 +35,8 @@ class BrokerSet {
   void KillBroker(int id);
   int TerminateBroker(int id, std::chrono::milliseconds grace);
   bool IsRunning(int id);
+  void Suspend(int id);  // SIGSTOP: neither fetches nor heartbeats
+  void Resume(int id);   // SIGCONT
 
   // True once DescribeCluster lists every running broker as registered and unfenced.
   bool WaitAllUnfenced(ControllerClient* client, std::chrono::milliseconds timeout);

@@ -1,0 +1,94 @@
+#include "broker/isr_manager.h"
+
+#include <chrono>
+
+#include "absl/strings/str_join.h"
+#include "controller/log.h"
+#include "proto/controller.grpc.pb.h"
+#include "tools/ctl/cluster_client.h"
+
+namespace keel::broker {
+
+IsrManager::IsrManager(IsrManagerOptions options, PartitionManager* partitions,
+                       std::function<int64_t()> broker_epoch, std::function<bool()> active)
+    : options_(std::move(options)),
+      partitions_(partitions),
+      broker_epoch_(std::move(broker_epoch)),
+      active_(std::move(active)) {}
+
+IsrManager::~IsrManager() { Stop(); }
+
+void IsrManager::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void IsrManager::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void IsrManager::Run() {
+  // Check several times per lag window so a lagging follower leaves within about 1.25x it.
+  const auto interval = std::chrono::milliseconds(
+      std::max<int64_t>(50, options_.replica_lag_time_max_ms / 4));
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, interval, [&] { return stop_; });
+    if (stop_) break;
+    lock.unlock();
+    CheckOnce(std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count());
+    lock.lock();
+  }
+}
+
+int IsrManager::CheckOnce(int64_t now_ms) {
+  if (!active_()) return 0;  // a fenced broker proposes nothing
+  int sent = 0;
+  for (const auto& p : partitions_->All()) {
+    auto proposed = p->ProposedIsr(now_ms, options_.replica_lag_time_max_ms);
+    if (!proposed.has_value()) continue;
+    const PartitionAssignment a = p->assignment();
+    const auto key = std::make_pair(p->topic(), p->partition());
+    auto it = sent_at_epoch_.find(key);
+    if (it != sent_at_epoch_.end() && it->second == a.partition_epoch) continue;
+    controller::AlterPartitionRequest request;
+    request.set_broker_id(options_.broker_id);
+    request.set_broker_epoch(broker_epoch_());
+    request.set_topic_id(a.topic_id);
+    request.set_partition(p->partition());
+    request.set_leader_epoch(a.leader_epoch);
+    request.set_partition_epoch(a.partition_epoch);
+    for (int32_t id : *proposed) request.add_new_isr(id);
+    controller::AlterPartitionResponse response;
+    keelctl::ClusterClient client(options_.controllers,
+                                  std::chrono::milliseconds(options_.request_timeout_ms));
+    grpc::Status s = client.CallLeader(
+        [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
+          return controller::BrokerLifecycleService::NewStub(channel)->AlterPartition(
+              context, request, &response);
+        });
+    ++sent;
+    if (!s.ok()) {
+      KEEL_LOG_WARN("AlterPartition {}-{}: {}", p->topic(), p->partition(), s.error_message());
+      continue;  // retried next pass
+    }
+    sent_at_epoch_[key] = a.partition_epoch;
+    if (response.error() != keel::NONE) {
+      KEEL_LOG_INFO("AlterPartition {}-{} refused: {} {}", p->topic(), p->partition(),
+                    keel::ErrorCode_Name(response.error()), response.error_message());
+      continue;
+    }
+    KEEL_LOG_INFO("ISR of {}-{} {} from [{}] to [{}]", p->topic(), p->partition(),
+                  proposed->size() < a.isr.size() ? "shrinks" : "changes",
+                  absl::StrJoin(a.isr, ","), absl::StrJoin(*proposed, ","));
+  }
+  return sent;
+}
+
+}  // namespace keel::broker

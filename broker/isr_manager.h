@@ -1,0 +1,59 @@
+// IsrManager: the leader side of ISR maintenance. Every check interval it asks each partition
+// this broker leads for the ISR it would propose (Partition::ProposedIsr: drop members not
+// caught up within replica_lag_time_max_ms, add replicas that caught up) and sends the change
+// to the controller with AlterPartition, guarded by the leader epoch and partition epoch the
+// proposal was computed from. The committed result comes back through the metadata stream;
+// until it does, the same proposal is not sent again for the same partition epoch.
+#ifndef KEEL_BROKER_ISR_MANAGER_H_
+#define KEEL_BROKER_ISR_MANAGER_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "broker/partition_manager.h"
+
+namespace keel::broker {
+
+struct IsrManagerOptions {
+  int32_t broker_id = -1;
+  std::vector<std::string> controllers;
+  int64_t replica_lag_time_max_ms = 30000;
+  int64_t request_timeout_ms = 2000;
+};
+
+class IsrManager {
+ public:
+  IsrManager(IsrManagerOptions options, PartitionManager* partitions,
+             std::function<int64_t()> broker_epoch, std::function<bool()> active);
+  ~IsrManager();
+
+  void Start();
+  void Stop();
+  // One pass (tests call it directly). Returns the number of AlterPartition calls sent.
+  int CheckOnce(int64_t now_ms);
+
+ private:
+  void Run();
+
+  const IsrManagerOptions options_;
+  PartitionManager* const partitions_;
+  const std::function<int64_t()> broker_epoch_;
+  const std::function<bool()> active_;
+  // topic-partition -> the partition epoch of the last proposal sent
+  std::map<std::pair<std::string, int32_t>, int32_t> sent_at_epoch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace keel::broker
+
+#endif  // KEEL_BROKER_ISR_MANAGER_H_
