@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 
+#include "broker/replica_apply.h"
 #include "controller/log.h"
 
 namespace keel::broker {
@@ -11,23 +12,6 @@ namespace {
 
 constexpr auto kIdlePause = std::chrono::milliseconds(100);
 constexpr auto kErrorPause = std::chrono::milliseconds(50);
-
-storage::RecordBatch FromWire(const RecordBatch& wire) {
-  storage::RecordBatch b;
-  b.base_offset = wire.base_offset();
-  b.leader_epoch = wire.leader_epoch();
-  b.records.reserve(wire.records_size());
-  for (const Record& r : wire.records()) {
-    storage::Record s;
-    s.key = r.key();
-    s.value = r.value();
-    s.timestamp_ms = r.timestamp_ms();
-    for (const auto& h : r.headers()) s.headers.push_back({h.key(), h.value()});
-    b.max_timestamp_ms = std::max(b.max_timestamp_ms, s.timestamp_ms);
-    b.records.push_back(std::move(s));
-  }
-  return b;
-}
 
 }  // namespace
 
@@ -133,7 +117,7 @@ void ReplicaFetcher::FollowStream(int32_t leader_id, const std::string& address)
       for (const FetchPartitionData& d : t.partitions()) {
         auto it = by_key.find({t.topic(), d.partition()});
         if (it == by_key.end()) continue;
-        pause |= !Apply(*it->second, d);
+        pause |= !ApplyReplicaFetch(*it->second, d, partitions_);
       }
     }
     if (pause) std::this_thread::sleep_for(kErrorPause);
@@ -142,51 +126,6 @@ void ReplicaFetcher::FollowStream(int32_t leader_id, const std::string& address)
   (void)stream->Finish();
   std::lock_guard<std::mutex> lock(mu_);
   contexts_.erase(leader_id);
-}
-
-bool ReplicaFetcher::Apply(Partition& p, const FetchPartitionData& data) {
-  if (data.error() == keel::OFFSET_OUT_OF_RANGE &&
-      p.log()->log_end_offset() < data.log_start_offset()) {
-    KEEL_LOG_INFO("{}-{}: the leader starts at {}, past our end {}; starting over there",
-                  p.topic(), p.partition(), data.log_start_offset(), p.log()->log_end_offset());
-    if (absl::Status s = p.ResetTo(data.log_start_offset()); !s.ok()) {
-      KEEL_LOG_ERROR("{}-{}: reset failed: {}", p.topic(), p.partition(), s.ToString());
-    }
-    (void)partitions_->SaveEpochHistory(p);
-    return true;
-  }
-  if (data.error() != keel::NONE) return false;  // epochs or leadership: wait for metadata
-  if (data.has_diverging_epoch()) {
-    // Truncate to the smaller of where the leader's epoch ends and where ours does.
-    int64_t target = data.diverging_epoch().end_offset();
-    if (data.diverging_epoch().epoch() >= 0) {
-      auto [epoch, ours] = p.EndOffsetForEpoch(data.diverging_epoch().epoch());
-      if (epoch == data.diverging_epoch().epoch()) target = std::min(target, ours);
-    }
-    target = std::min(target, p.log()->log_end_offset());
-    KEEL_LOG_INFO("{}-{}: log diverges from the leader's at epoch {}; truncating from {} to {}",
-                  p.topic(), p.partition(), data.diverging_epoch().epoch(),
-                  p.log()->log_end_offset(), target);
-    if (absl::Status s = p.TruncateTo(target); !s.ok()) {
-      KEEL_LOG_ERROR("{}-{}: truncation failed: {}", p.topic(), p.partition(), s.ToString());
-      return false;
-    }
-    (void)partitions_->SaveEpochHistory(p);
-    return true;
-  }
-  for (const RecordBatch& wire : data.batches()) {
-    if (wire.records_size() == 0) continue;
-    if (wire.base_offset() != p.log()->log_end_offset()) break;  // refetch from our end
-    auto newer_epoch = p.AppendAsFollower(FromWire(wire));
-    if (!newer_epoch.ok()) {
-      KEEL_LOG_ERROR("{}-{}: follower append failed: {}", p.topic(), p.partition(),
-                     newer_epoch.status().ToString());
-      return false;
-    }
-    if (*newer_epoch) (void)partitions_->SaveEpochHistory(p);
-  }
-  p.SetHighWatermarkFromLeader(data.high_watermark());
-  return true;
 }
 
 }  // namespace keel::broker

@@ -52,8 +52,6 @@ class ReplicaFetcher {
   // One stream's life; returns when it breaks, has nothing to fetch, or on Stop.
   void FollowStream(int32_t leader_id, const std::string& address);
   std::vector<std::shared_ptr<Partition>> FollowedAt(int32_t leader_id) const;
-  // Applies one partition's answer; returns false on an error worth a pause.
-  bool Apply(Partition& p, const FetchPartitionData& data);
 
   const ReplicaFetcherOptions options_;
   PartitionManager* const partitions_;

@@ -183,7 +183,7 @@ TEST_F(ReplicationTest, AcksAllLosesNothingWhileTheLeaderIsKilledRepeatedly) {
   ASSERT_TRUE(WaitForIsrSize("rep", 3, seconds(10)));
   const int rounds = std::getenv("KEEL_REPLICATION_ROUNDS") != nullptr
                          ? std::atoi(std::getenv("KEEL_REPLICATION_ROUNDS"))
-                         : 8;
+                         : 20;
 
   std::atomic<bool> stop{false};
   std::vector<std::string> acked;

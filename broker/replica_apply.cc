@@ -1,0 +1,75 @@
+#include "broker/replica_apply.h"
+
+#include <algorithm>
+
+#include "controller/log.h"
+
+namespace keel::broker {
+namespace {
+
+storage::RecordBatch FromWire(const RecordBatch& wire) {
+  storage::RecordBatch b;
+  b.base_offset = wire.base_offset();
+  b.leader_epoch = wire.leader_epoch();
+  b.records.reserve(wire.records_size());
+  for (const Record& r : wire.records()) {
+    storage::Record s;
+    s.key = r.key();
+    s.value = r.value();
+    s.timestamp_ms = r.timestamp_ms();
+    for (const auto& h : r.headers()) s.headers.push_back({h.key(), h.value()});
+    b.max_timestamp_ms = std::max(b.max_timestamp_ms, s.timestamp_ms);
+    b.records.push_back(std::move(s));
+  }
+  return b;
+}
+
+}  // namespace
+
+bool ApplyReplicaFetch(Partition& p, const FetchPartitionData& data,
+                       PartitionManager* partitions) {
+  if (data.error() == keel::OFFSET_OUT_OF_RANGE &&
+      p.log()->log_end_offset() < data.log_start_offset()) {
+    KEEL_LOG_INFO("{}-{}: the leader starts at {}, past our end {}; starting over there",
+                  p.topic(), p.partition(), data.log_start_offset(), p.log()->log_end_offset());
+    if (absl::Status s = p.ResetTo(data.log_start_offset()); !s.ok()) {
+      KEEL_LOG_ERROR("{}-{}: reset failed: {}", p.topic(), p.partition(), s.ToString());
+    }
+    (void)partitions->SaveEpochHistory(p);
+    return true;
+  }
+  if (data.error() != keel::NONE) return false;  // epochs or leadership: wait for metadata
+  if (data.has_diverging_epoch()) {
+    // Truncate to the smaller of where the leader's epoch ends and where ours does.
+    int64_t target = data.diverging_epoch().end_offset();
+    if (data.diverging_epoch().epoch() >= 0) {
+      auto [epoch, ours] = p.EndOffsetForEpoch(data.diverging_epoch().epoch());
+      if (epoch == data.diverging_epoch().epoch()) target = std::min(target, ours);
+    }
+    target = std::min(target, p.log()->log_end_offset());
+    KEEL_LOG_INFO("{}-{}: log diverges from the leader's at epoch {}; truncating from {} to {}",
+                  p.topic(), p.partition(), data.diverging_epoch().epoch(),
+                  p.log()->log_end_offset(), target);
+    if (absl::Status s = p.TruncateTo(target); !s.ok()) {
+      KEEL_LOG_ERROR("{}-{}: truncation failed: {}", p.topic(), p.partition(), s.ToString());
+      return false;
+    }
+    (void)partitions->SaveEpochHistory(p);
+    return true;
+  }
+  for (const RecordBatch& wire : data.batches()) {
+    if (wire.records_size() == 0) continue;
+    if (wire.base_offset() != p.log()->log_end_offset()) break;  // refetch from our end
+    auto newer_epoch = p.AppendAsFollower(FromWire(wire));
+    if (!newer_epoch.ok()) {
+      KEEL_LOG_ERROR("{}-{}: follower append failed: {}", p.topic(), p.partition(),
+                     newer_epoch.status().ToString());
+      return false;
+    }
+    if (*newer_epoch) (void)partitions->SaveEpochHistory(p);
+  }
+  p.SetHighWatermarkFromLeader(data.high_watermark());
+  return true;
+}
+
+}  // namespace keel::broker
