@@ -4,7 +4,6 @@
 #include <utility>
 #include <vector>
 
-#include <google/protobuf/message_lite.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/interceptor.h>
@@ -27,10 +26,7 @@ class ClientMetricsInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
       // nullptr when no message arrived (the call failed or the stream ended).
-      if (const void* message = methods->GetRecvMessage(); message != nullptr) {
-        method_->AddReceivedBytes(
-            static_cast<const google::protobuf::MessageLite*>(message)->ByteSizeLong());
-      }
+      method_->AddReceivedMessage(methods->GetRecvMessage());
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_STATUS)) {
       std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;

@@ -13,6 +13,8 @@
 //
 // Latency runs from the start of the call to the received status, so it includes waiting
 // for a connection. Bytes are serialized protobuf message sizes (no framing, compression).
+// Calls made through grpc::GenericStub carry ByteBuffers: name their methods with
+// rpc().SetRawMethods(...) before the first call (the health service's are known).
 //
 // Thread safety: thread-safe; must outlive every channel it instruments.
 #ifndef KEEL_CONTROLLER_OBSERVABILITY_GRPC_CLIENT_METRICS_H_

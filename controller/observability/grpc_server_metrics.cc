@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include <google/protobuf/message_lite.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/interceptor.h>
 
@@ -18,12 +17,8 @@ class ServerMetricsInterceptor : public grpc::experimental::Interceptor {
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
-      // The deserialized request (nullptr when the stream ended or parsing failed). Every
-      // generated message derives from MessageLite at offset 0.
-      if (const void* message = methods->GetRecvMessage(); message != nullptr) {
-        method_->AddReceivedBytes(
-            static_cast<const google::protobuf::MessageLite*>(message)->ByteSizeLong());
-      }
+      // The deserialized request (nullptr when the stream ended or parsing failed).
+      method_->AddReceivedMessage(methods->GetRecvMessage());
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
       // Serializes now rather than later; the bytes are the ones that go out.

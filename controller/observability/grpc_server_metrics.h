@@ -13,8 +13,9 @@
 // Latency runs from the interceptor's creation (when gRPC starts dispatching the call) to
 // the moment the status is sent. Bytes are protobuf ByteSizeLong of each message received
 // and the serialized size of each message sent, so they exclude gRPC framing and
-// compression. Every Keel service uses protobuf messages; a generic (ByteBuffer) service
-// must not be registered on a server using this interceptor.
+// compression. Every Keel service uses protobuf messages; gRPC's default health service is a
+// raw (ByteBuffer) handler and is known. Name any other raw or generic method with
+// rpc().SetRawMethods(...) before the server starts (see rpc_metrics.h).
 //
 // Thread safety: GrpcServerMetrics is thread-safe and must outlive the server.
 #ifndef KEEL_CONTROLLER_OBSERVABILITY_GRPC_SERVER_METRICS_H_

@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include <google/protobuf/message_lite.h>
+#include <grpcpp/support/byte_buffer.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace keel::observability {
@@ -55,14 +58,36 @@ RpcMetrics::RpcMetrics(MetricsRegistry& registry, Side side)
                                            Whose(side) + ".")),
       sent_bytes_(registry.Counter(
           Prefix(side) + "sent_bytes_total",
-          "Serialized protobuf message bytes sent in gRPC calls " + Whose(side) + ".")) {}
+          "Serialized protobuf message bytes sent in gRPC calls " + Whose(side) + ".")),
+      raw_methods_{"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"} {}
 
-RpcMetrics::Method::Method(RpcMetrics* owner, prometheus::Labels labels)
+void RpcMetrics::SetRawMethods(std::vector<std::string> methods) {
+  raw_methods_ = std::move(methods);
+}
+
+bool RpcMetrics::IsRawMethod(absl::string_view method) const {
+  for (const std::string& raw : raw_methods_) {
+    if (raw == method) return true;
+  }
+  return false;
+}
+
+RpcMetrics::Method::Method(RpcMetrics* owner, prometheus::Labels labels, bool raw)
     : owner_(owner),
+      raw_(raw),
       labels_(std::move(labels)),
       duration_(owner->duration_.Add(labels_, DurationBucketsSeconds())),
       received_bytes_(owner->received_bytes_.Add(labels_)),
       sent_bytes_(owner->sent_bytes_.Add(labels_)) {}
+
+void RpcMetrics::Method::AddReceivedMessage(const void* message) {
+  if (message == nullptr) return;
+  // Every generated message derives from MessageLite at offset 0.
+  const size_t bytes =
+      raw_ ? static_cast<const grpc::ByteBuffer*>(message)->Length()
+           : static_cast<const google::protobuf::MessageLite*>(message)->ByteSizeLong();
+  received_bytes_.Increment(static_cast<double>(bytes));
+}
 
 void RpcMetrics::Method::RecordCall(grpc::StatusCode code, double duration_seconds) {
   duration_.Observe(duration_seconds);
@@ -92,7 +117,7 @@ RpcMetrics::Method* RpcMetrics::ForMethod(absl::string_view method, absl::string
   if (slot == nullptr) {
     prometheus::Labels labels{{"method", std::string(method)}};
     if (side_ == Side::kClient) labels["target"] = std::string(target);
-    slot.reset(new Method(this, std::move(labels)));
+    slot.reset(new Method(this, std::move(labels), IsRawMethod(method)));
   }
   return slot.get();
 }

@@ -13,7 +13,13 @@
 // lock-free (atomics), except the histogram observation, which takes prometheus-cpp's
 // per-series mutex. Series for a status code are created on first use.
 //
-// Thread safety: all methods are thread-safe; Method pointers live as long as the RpcMetrics.
+// Message bytes: interceptors see a received message only in deserialized form, as a
+// `void*`. For every method it is a protobuf message (sized with ByteSizeLong) except for the
+// raw methods (SetRawMethods), where it is a grpc::ByteBuffer (sized with Length). A raw
+// method missing from that list would be misread, so list every generic/raw method.
+//
+// Thread safety: all methods are thread-safe except SetRawMethods, which must be called
+// before the first call is intercepted; Method pointers live as long as the RpcMetrics.
 #ifndef KEEL_CONTROLLER_OBSERVABILITY_RPC_METRICS_H_
 #define KEEL_CONTROLLER_OBSERVABILITY_RPC_METRICS_H_
 
@@ -22,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <grpcpp/support/status.h>
 
@@ -39,17 +46,19 @@ class RpcMetrics {
   // The series of one (method, target) pair.
   class Method {
    public:
-    void AddReceivedBytes(size_t bytes) { received_bytes_.Increment(static_cast<double>(bytes)); }
+    // A received message as interceptors see it (GetRecvMessage; nullptr: none).
+    void AddReceivedMessage(const void* message);
     void AddSentBytes(size_t bytes) { sent_bytes_.Increment(static_cast<double>(bytes)); }
     // One finished call: its status and how long it took.
     void RecordCall(grpc::StatusCode code, double duration_seconds);
 
    private:
     friend class RpcMetrics;
-    Method(RpcMetrics* owner, prometheus::Labels labels);
+    Method(RpcMetrics* owner, prometheus::Labels labels, bool raw);
 
     static constexpr int kCodes = 17;  // grpc::StatusCode 0 (OK) .. 16 (UNAUTHENTICATED)
     RpcMetrics* const owner_;
+    const bool raw_;  // messages are grpc::ByteBuffer
     const prometheus::Labels labels_;
     prometheus::Histogram& duration_;
     prometheus::Counter& received_bytes_;
@@ -64,12 +73,20 @@ class RpcMetrics {
   // The series for `method` (and, on the client side, `target`; ignored on the server).
   Method* ForMethod(absl::string_view method, absl::string_view target = "");
 
+  // Methods whose messages reach interceptors as grpc::ByteBuffer rather than as protobuf
+  // messages (raw handlers, generic stubs). By default gRPC's own health service, whose
+  // default implementation is a raw handler.
+  void SetRawMethods(std::vector<std::string> methods);
+  bool IsRawMethod(absl::string_view method) const;
+
  private:
   const Side side_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Counter>& received_bytes_;
   prometheus::Family<prometheus::Counter>& sent_bytes_;
+
+  std::vector<std::string> raw_methods_;  // set before any call; read-only afterwards
 
   absl::Mutex mu_;
   // key: method + '\0' + target
