@@ -19,8 +19,16 @@ for flag in broker_id listen controllers data_dirs rack; do
 done
 
 help=$("$ctl" --help)
-for cmd in quorum topics brokers version; do
+for cmd in quorum topics brokers metadata produce consume cluster version; do
   grep -q "$cmd" <<<"$help" || fail "keelctl --help lacks $cmd"
+done
+cluster_help=$("$ctl" cluster --help)
+for cmd in up status down logs restart-node; do
+  grep -q "$cmd" <<<"$cluster_help" || fail "keelctl cluster --help lacks $cmd"
+done
+up_help=$("$ctl" cluster up --help)
+for opt in --dir --controllers-count --brokers-count --base-port --bin-dir; do
+  grep -q -- "$opt" <<<"$up_help" || fail "keelctl cluster up --help lacks $opt"
 done
 [ "$("$ctl" version)" = "keelctl 0.1.0" ] || fail "keelctl version"
 

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -212,11 +213,14 @@ bool IsRunning(pid_t pid, const std::string& program) {
 }
 
 int ReapIfExited(pid_t pid) {
+  // Exit codes of children reaped so far: whichever check reaps first, the code is kept.
+  static std::map<pid_t, int> reaped;
+  if (auto it = reaped.find(pid); it != reaped.end()) return it->second;
   int status = 0;
   if (::waitpid(pid, &status, WNOHANG) != pid) return -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  reaped[pid] = code;
+  return code;
 }
 
 std::string CaptureOutput(const std::vector<std::string>& argv, int timeout_ms) {
