@@ -32,6 +32,9 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
   if (options.controllers.empty()) return absl::InvalidArgumentError("no controllers");
   std::unique_ptr<Broker> b(new Broker(std::move(options)));
   const BrokerOptions& o = b->options_;
+  b->metrics_ = observability::MetricsRegistry::Create();
+  b->server_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*b->metrics_);
+  b->client_metrics_ = std::make_unique<observability::GrpcClientMetrics>(*b->metrics_);
   auto state = storage::StateStore::Open(o.data_dirs[0] + "/broker-state");
   if (!state.ok()) return state.status();
   b->state_ = std::move(*state);
@@ -44,8 +47,14 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
   auto partitions = PartitionManager::Open(std::move(pm), b->state_.get());
   if (!partitions.ok()) return partitions.status();
   b->partitions_ = std::move(*partitions);
+  b->broker_metrics_ = std::make_unique<BrokerMetrics>(b->metrics_, b->partitions_.get());
 
   Broker* raw = b.get();
+  // Client-side RPC metrics (Kafka's request-latency-avg from the caller's view).
+  auto channels = [raw](const std::string& address) {
+    return raw->client_metrics_->CreateChannel(address, grpc::InsecureChannelCredentials(),
+                                               grpc::ChannelArguments());
+  };
   ReplicaFetcherOptions rf = o.replica_fetcher;
   rf.broker_id = o.broker_id;
   b->fetcher_ = std::make_unique<ReplicaFetcher>(
@@ -60,7 +69,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
         });
         return address;
       },
-      [raw] { return raw->lifecycle_ != nullptr ? raw->lifecycle_->broker_epoch() : -1; });
+      [raw] { return raw->lifecycle_ != nullptr ? raw->lifecycle_->broker_epoch() : -1; },
+      channels);
   auto follower = MetadataFollower::Open(
       o.controllers, b->state_.get(),
       [raw](const controller::MetadataImage& image, const std::set<std::string>* topics) {
@@ -70,7 +80,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
         }
         raw->notifier_.Notify();  // leaderships may have changed: wake waiting requests
         if (raw->started_.load()) raw->fetcher_->Reconcile();
-      });
+      },
+      channels);
   if (!follower.ok()) return follower.status();
   b->follower_ = std::move(*follower);
   // The stored image matches the logs on disk as of the last run: reconcile against it now,
@@ -84,7 +95,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
       [raw](const std::function<void(const controller::MetadataImage&)>& fn) {
         raw->follower_->Read(fn);
       },
-      [raw] { return raw->lifecycle_ != nullptr && raw->lifecycle_->Active(); }, &b->notifier_);
+      [raw] { return raw->lifecycle_ != nullptr && raw->lifecycle_->Active(); }, &b->notifier_,
+      b->broker_metrics_.get());
   b->service_ = std::make_unique<BrokerServiceImpl>(b->data_plane_.get());
   return b;
 }
@@ -95,10 +107,22 @@ absl::Status Broker::Start() {
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(service_.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(server_metrics_->NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || bound_port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options_.listen, " (address in use or invalid)"));
+  }
+  if (!options_.metrics_address.empty()) {
+    auto started = observability::MetricsServer::Start(options_.metrics_address, metrics_);
+    if (!started.ok()) {
+      return absl::Status(started.status().code(),
+                          absl::StrCat("--metrics_address: ", started.status().message()));
+    }
+    metrics_server_ = std::move(*started);
+    KEEL_LOG_INFO("serving metrics on http://{}/metrics", options_.metrics_address);
   }
   std::string host = options_.advertised_host;
   if (host.empty()) host = options_.listen.substr(0, options_.listen.rfind(':'));
@@ -125,7 +149,7 @@ absl::Status Broker::Start() {
   im.replica_lag_time_max_ms = options_.replica_lag_time_max_ms;
   isr_manager_ = std::make_unique<IsrManager>(
       im, partitions_.get(), [this] { return lifecycle_->broker_epoch(); },
-      [this] { return lifecycle_->Active(); });
+      [this] { return lifecycle_->Active(); }, broker_metrics_.get());
 
   started_ = true;
   fetcher_->Reconcile();
@@ -190,6 +214,7 @@ void Broker::Shutdown() {
       KEEL_LOG_WARN("closing partition logs: {}", s.ToString());
     }
   }
+  metrics_server_.reset();
   KEEL_LOG_INFO("stopped");
 }
 

@@ -31,12 +31,17 @@
 #include "absl/status/statusor.h"
 #include "broker/append_notifier.h"
 #include "broker/broker_lifecycle.h"
+#include "broker/broker_metrics.h"
 #include "broker/broker_service.h"
 #include "broker/data_plane.h"
 #include "broker/isr_manager.h"
 #include "broker/metadata_follower.h"
 #include "broker/partition_manager.h"
 #include "broker/replica_fetcher.h"
+#include "controller/observability/grpc_client_metrics.h"
+#include "controller/observability/grpc_server_metrics.h"
+#include "controller/observability/metrics_registry.h"
+#include "controller/observability/metrics_server.h"
 #include "storage/state_store.h"
 
 namespace keel::broker {
@@ -59,6 +64,7 @@ struct BrokerOptions {
   storage::LogOptions log_options;
   TopicPolicy default_policy;
   DataPlaneOptions data_plane;
+  std::string metrics_address;  // IP:PORT for GET /metrics; empty: not served
 };
 
 class Broker {
@@ -72,6 +78,7 @@ class Broker {
   void Shutdown();
 
   int bound_port() const { return bound_port_; }
+  int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   BrokerLifecycle* lifecycle() { return lifecycle_.get(); }
   MetadataFollower* follower() { return follower_.get(); }
   PartitionManager* partitions() { return partitions_.get(); }
@@ -81,6 +88,12 @@ class Broker {
   void Housekeeping();
 
   const BrokerOptions options_;
+  // Metrics are always recorded (cheap); metrics_address decides whether they are served.
+  std::shared_ptr<observability::MetricsRegistry> metrics_;
+  std::unique_ptr<observability::GrpcServerMetrics> server_metrics_;
+  std::unique_ptr<observability::GrpcClientMetrics> client_metrics_;
+  std::unique_ptr<BrokerMetrics> broker_metrics_;
+  std::unique_ptr<observability::MetricsServer> metrics_server_;
   std::unique_ptr<storage::StateStore> state_;
   std::unique_ptr<PartitionManager> partitions_;
   AppendNotifier notifier_;

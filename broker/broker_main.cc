@@ -61,6 +61,9 @@ DEFINE_int64(replica_lag_time_max_ms, 30000,
              "A follower not caught up to the leader for this long leaves the ISR (Kafka's "
              "replica.lag.time.max.ms).");
 DEFINE_int32(replica_fetch_wait_max_ms, 500, "How long a leader holds an empty replica fetch.");
+DEFINE_string(metrics_address, "",
+              "IP:PORT where GET /metrics serves Prometheus metrics (docs/observability.md); "
+              "empty: no metrics endpoint.");
 DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
 
 namespace {
@@ -137,6 +140,7 @@ int main(int argc, char** argv) {
   options.log_options.retention_ms = FLAGS_log_retention_ms;
   options.log_options.retention_bytes = FLAGS_log_retention_bytes;
   options.replica_lag_time_max_ms = FLAGS_replica_lag_time_max_ms;
+  options.metrics_address = FLAGS_metrics_address;
   options.replica_fetcher.max_wait_ms = FLAGS_replica_fetch_wait_max_ms;
   options.default_policy.max_message_bytes = FLAGS_message_max_bytes;
   options.default_policy.flush_messages = FLAGS_log_flush_interval_messages;

@@ -36,12 +36,13 @@ struct DataPlane::Leadership {
 
 DataPlane::DataPlane(DataPlaneOptions options, PartitionManager* partitions,
                      ReadImage read_image, std::function<bool()> active,
-                     AppendNotifier* notifier)
+                     AppendNotifier* notifier, BrokerMetrics* metrics)
     : options_(options),
       partitions_(partitions),
       read_image_(std::move(read_image)),
       active_(std::move(active)),
-      notifier_(notifier) {}
+      notifier_(notifier),
+      metrics_(metrics) {}
 
 int64_t DataPlane::NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -165,6 +166,11 @@ void DataPlane::ProducePartition(const std::string& topic, const ProducePartitio
     return;
   }
   notifier_->Notify();
+  if (metrics_ != nullptr) {
+    int64_t bytes = 0;
+    for (const Record& r : data.records()) bytes += RecordBytes(r);
+    metrics_->RecordProduced(topic, data.records_size(), bytes);
+  }
   result->set_base_offset(info->base_offset);
   if (acks != ACKS_ALL) return;
   // acks=all: answered once the high watermark (minimum over the ISR) covers the batch.
@@ -266,14 +272,22 @@ int64_t DataPlane::FetchOnce(const FetchRequest& request, FetchResponse* respons
         pd->set_error_message(std::string(batches.status().message()));
         continue;
       }
+      int64_t partition_bytes = 0;
+      int64_t partition_records = 0;
       for (const storage::RecordBatch& b : *batches) {
         if (b.base_offset >= hw) break;
         RecordBatch* wire = pd->add_batches();
         wire->set_base_offset(std::max(b.base_offset, fp.fetch_offset()));
         wire->set_leader_epoch(b.leader_epoch);
         const int64_t bytes = AppendWireBatch(b, fp.fetch_offset(), hw, wire);
+        partition_records += wire->records_size();
+        partition_bytes += bytes;
         total += bytes;
         budget -= bytes;
+      }
+      // A long poll gathers again only after finding nothing, so records count once.
+      if (metrics_ != nullptr && partition_records > 0) {
+        metrics_->RecordFetched(topic.topic(), partition_records, partition_bytes);
       }
     }
   }

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "broker/append_notifier.h"
+#include "broker/broker_metrics.h"
 #include "broker/partition_manager.h"
 #include "controller/metadata/metadata_image.h"
 #include "proto/broker.pb.h"
@@ -37,7 +38,8 @@ class DataPlane {
       std::function<void(const std::function<void(const controller::MetadataImage&)>&)>;
 
   DataPlane(DataPlaneOptions options, PartitionManager* partitions, ReadImage read_image,
-            std::function<bool()> active, AppendNotifier* notifier);
+            std::function<bool()> active, AppendNotifier* notifier,
+            BrokerMetrics* metrics = nullptr);
 
   void Produce(const ProduceRequest& request, ProduceResponse* response);
   // `cancelled` is polled while a long poll waits (the client went away).
@@ -66,6 +68,7 @@ class DataPlane {
   const ReadImage read_image_;
   const std::function<bool()> active_;
   AppendNotifier* const notifier_;
+  BrokerMetrics* const metrics_;  // may be null (tests)
 };
 
 }  // namespace keel::broker

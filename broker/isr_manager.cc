@@ -1,5 +1,6 @@
 #include "broker/isr_manager.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_join.h"
@@ -10,11 +11,13 @@
 namespace keel::broker {
 
 IsrManager::IsrManager(IsrManagerOptions options, PartitionManager* partitions,
-                       std::function<int64_t()> broker_epoch, std::function<bool()> active)
+                       std::function<int64_t()> broker_epoch, std::function<bool()> active,
+                       BrokerMetrics* metrics)
     : options_(std::move(options)),
       partitions_(partitions),
       broker_epoch_(std::move(broker_epoch)),
-      active_(std::move(active)) {}
+      active_(std::move(active)),
+      metrics_(metrics) {}
 
 IsrManager::~IsrManager() { Stop(); }
 
@@ -84,8 +87,17 @@ int IsrManager::CheckOnce(int64_t now_ms) {
                     keel::ErrorCode_Name(response.error()), response.error_message());
       continue;
     }
+    bool shrink = false;
+    bool expand = false;
+    for (int32_t id : a.isr) {
+      shrink |= std::find(proposed->begin(), proposed->end(), id) == proposed->end();
+    }
+    for (int32_t id : *proposed) {
+      expand |= std::find(a.isr.begin(), a.isr.end(), id) == a.isr.end();
+    }
+    if (metrics_ != nullptr) metrics_->RecordIsrChange(shrink, expand);
     KEEL_LOG_INFO("ISR of {}-{} {} from [{}] to [{}]", p->topic(), p->partition(),
-                  proposed->size() < a.isr.size() ? "shrinks" : "changes",
+                  shrink ? (expand ? "changes" : "shrinks") : "expands",
                   absl::StrJoin(a.isr, ","), absl::StrJoin(*proposed, ","));
   }
   return sent;

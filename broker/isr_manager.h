@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "broker/broker_metrics.h"
 #include "broker/partition_manager.h"
 
 namespace keel::broker {
@@ -31,7 +32,8 @@ struct IsrManagerOptions {
 class IsrManager {
  public:
   IsrManager(IsrManagerOptions options, PartitionManager* partitions,
-             std::function<int64_t()> broker_epoch, std::function<bool()> active);
+             std::function<int64_t()> broker_epoch, std::function<bool()> active,
+             BrokerMetrics* metrics = nullptr);
   ~IsrManager();
 
   void Start();
@@ -46,6 +48,7 @@ class IsrManager {
   PartitionManager* const partitions_;
   const std::function<int64_t()> broker_epoch_;
   const std::function<bool()> active_;
+  BrokerMetrics* const metrics_;
   // topic-partition -> the partition epoch of the last proposal sent
   std::map<std::pair<std::string, int32_t>, int32_t> sent_at_epoch_;
   std::mutex mu_;

@@ -29,19 +29,27 @@ std::string TopicOfKey(const std::string& key, const controller::MetadataImage& 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetadataFollower>> MetadataFollower::Open(
-    std::vector<std::string> controllers, storage::StateStore* store, Listener listener) {
+    std::vector<std::string> controllers, storage::StateStore* store, Listener listener,
+    ChannelFactory channels) {
   auto image = controller::LoadImage(*store);
   if (!image.ok()) return image.status();
-  return std::unique_ptr<MetadataFollower>(new MetadataFollower(
-      std::move(controllers), store, std::move(listener), std::move(*image)));
+  if (channels == nullptr) {
+    channels = [](const std::string& address) {
+      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    };
+  }
+  return std::unique_ptr<MetadataFollower>(
+      new MetadataFollower(std::move(controllers), store, std::move(listener),
+                           std::move(channels), std::move(*image)));
 }
 
 MetadataFollower::MetadataFollower(std::vector<std::string> controllers,
                                    storage::StateStore* store, Listener listener,
-                                   controller::MetadataImage image)
+                                   ChannelFactory channels, controller::MetadataImage image)
     : controllers_(std::move(controllers)),
       store_(store),
       listener_(std::move(listener)),
+      channels_(std::move(channels)),
       image_(std::move(image)) {
   caught_up_offset_ = image_.applied_offset();
 }
@@ -99,7 +107,7 @@ void MetadataFollower::Run() {
 }
 
 grpc::Status MetadataFollower::FollowOnce(const std::string& address) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel = channels_(address);
   auto stub = controller::MetadataService::NewStub(channel);
   grpc::ClientContext context;
   {

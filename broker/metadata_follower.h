@@ -39,10 +39,12 @@ class MetadataFollower {
  public:
   using Listener = std::function<void(const controller::MetadataImage& image,
                                       const std::set<std::string>* changed_topic_hex_ids)>;
+  using ChannelFactory = std::function<std::shared_ptr<grpc::Channel>(const std::string&)>;
 
   // Loads the stored image (empty at offset 0 in a fresh store).
   static absl::StatusOr<std::unique_ptr<MetadataFollower>> Open(
-      std::vector<std::string> controllers, storage::StateStore* store, Listener listener);
+      std::vector<std::string> controllers, storage::StateStore* store, Listener listener,
+      ChannelFactory channels = nullptr);
   ~MetadataFollower();
 
   void Start();
@@ -63,7 +65,7 @@ class MetadataFollower {
 
  private:
   MetadataFollower(std::vector<std::string> controllers, storage::StateStore* store,
-                   Listener listener, controller::MetadataImage image);
+                   Listener listener, ChannelFactory channels, controller::MetadataImage image);
   void Run();
   // Follows one stream until it ends; returns why.
   grpc::Status FollowOnce(const std::string& address);
@@ -74,6 +76,7 @@ class MetadataFollower {
   const std::vector<std::string> controllers_;
   storage::StateStore* const store_;
   const Listener listener_;
+  const ChannelFactory channels_;
 
   mutable std::shared_mutex image_mu_;
   controller::MetadataImage image_;  // guarded by image_mu_

@@ -17,11 +17,20 @@ constexpr auto kErrorPause = std::chrono::milliseconds(50);
 
 ReplicaFetcher::ReplicaFetcher(ReplicaFetcherOptions options, PartitionManager* partitions,
                                std::function<std::string(int32_t)> address_of,
-                               std::function<int64_t()> broker_epoch)
+                               std::function<int64_t()> broker_epoch,
+                               std::function<std::shared_ptr<grpc::Channel>(const std::string&)>
+                                   channels)
     : options_(options),
       partitions_(partitions),
       address_of_(std::move(address_of)),
-      broker_epoch_(std::move(broker_epoch)) {}
+      broker_epoch_(std::move(broker_epoch)),
+      channels_(std::move(channels)) {
+  if (channels_ == nullptr) {
+    channels_ = [](const std::string& address) {
+      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    };
+  }
+}
 
 ReplicaFetcher::~ReplicaFetcher() { Stop(); }
 
@@ -75,8 +84,7 @@ void ReplicaFetcher::Run(int32_t leader_id) {
 }
 
 void ReplicaFetcher::FollowStream(int32_t leader_id, const std::string& address) {
-  auto stub = BrokerService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub = BrokerService::NewStub(channels_(address));
   grpc::ClientContext context;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -40,7 +40,9 @@ class ReplicaFetcher {
   // `address_of` gives a broker's data address ("" if unknown); `broker_epoch` this broker's.
   ReplicaFetcher(ReplicaFetcherOptions options, PartitionManager* partitions,
                  std::function<std::string(int32_t)> address_of,
-                 std::function<int64_t()> broker_epoch);
+                 std::function<int64_t()> broker_epoch,
+                 std::function<std::shared_ptr<grpc::Channel>(const std::string&)> channels =
+                     nullptr);
   ~ReplicaFetcher();
 
   // Starts a fetcher thread for every leader this broker now follows (idempotent).
@@ -57,6 +59,7 @@ class ReplicaFetcher {
   PartitionManager* const partitions_;
   const std::function<std::string(int32_t)> address_of_;
   const std::function<int64_t()> broker_epoch_;
+  std::function<std::shared_ptr<grpc::Channel>(const std::string&)> channels_;
 
   std::mutex mu_;
   std::map<int32_t, std::thread> threads_;              // by leader id; guarded by mu_

@@ -18,6 +18,7 @@
 
 #include "controller/observability/http_get.h"
 #include "tests/integration/controller_cluster.h"
+#include "tests/integration/prometheus_text.h"
 
 namespace keel::testing {
 namespace {
@@ -26,27 +27,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr char kPromtool[] = "/usr/bin/promtool";
-
-// Sum of the values of every series of `name` whose labels contain each of `labels`
-// (substrings like `code="OK"`); -1 when there is none.
-double Sum(const std::string& text, const std::string& name,
-           const std::vector<std::string>& labels = {}) {
-  std::istringstream in(text);
-  std::string line;
-  double sum = 0;
-  bool found = false;
-  while (std::getline(in, line)) {
-    if (line.rfind(name, 0) != 0) continue;
-    const char next = line.size() > name.size() ? line[name.size()] : '\0';
-    if (next != ' ' && next != '{') continue;
-    bool all = true;
-    for (const std::string& label : labels) all = all && line.find(label) != std::string::npos;
-    if (!all) continue;
-    sum += std::stod(line.substr(line.rfind(' ') + 1));
-    found = true;
-  }
-  return found ? sum : -1;
-}
 
 class MetricsControllerTest : public ::testing::Test {
  protected:
@@ -64,8 +44,14 @@ class MetricsControllerTest : public ::testing::Test {
   }
 
   std::string Scrape(int id) {
+    // A node answers gRPC a moment before its metrics server is up: retry a refused connect.
     auto response = observability::HttpGet("127.0.0.1", cluster_->MetricsPort(id), "/metrics",
                                            milliseconds(5000));
+    for (int attempt = 0; attempt < 50 && !response.ok(); ++attempt) {
+      std::this_thread::sleep_for(milliseconds(100));
+      response = observability::HttpGet("127.0.0.1", cluster_->MetricsPort(id), "/metrics",
+                                        milliseconds(5000));
+    }
     EXPECT_TRUE(response.ok()) << response.status();
     if (!response.ok()) return "";
     EXPECT_EQ(response->status_code, 200) << response->headers;

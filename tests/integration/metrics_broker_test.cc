@@ -1,0 +1,82 @@
+// A broker's /metrics with real processes: per-topic traffic, per-partition offsets, gRPC
+// server metrics, and a scrape that passes `promtool check metrics`.
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "controller/observability/http_get.h"
+#include "tests/integration/broker_cluster.h"
+#include "tests/integration/controller_cluster.h"
+#include "tests/integration/prometheus_text.h"
+
+namespace keel::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TEST(MetricsBrokerTest, TrafficOffsetsAndRpcsShowAndPassPromtool) {
+  ControllerCluster controllers(ControllerClusterOptions{});
+  ASSERT_TRUE(controllers.StartAll());
+  ASSERT_GT(controllers.WaitForLeader(seconds(20)), 0);
+  std::vector<std::string> addresses;
+  for (int id : controllers.ids()) addresses.push_back(controllers.Address(id));
+  ControllerClient client(addresses);
+  const int metrics_port = PickFreePort();
+  BrokerSetOptions options;
+  options.brokers = 1;
+  options.extra_flags = {"--metrics_address=127.0.0.1:" + std::to_string(metrics_port)};
+  BrokerSet brokers(&controllers, options);
+  ASSERT_TRUE(brokers.StartAll());
+  ASSERT_TRUE(brokers.WaitAllUnfenced(&client, seconds(20)));
+  auto scrape = [&] {
+    auto r = observability::HttpGet("127.0.0.1", metrics_port, "/metrics", seconds(5));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->body : std::string();
+  };
+
+  controller::CreateTopicsResponse created;
+  ASSERT_TRUE(client.CreateTopic("metered", 1, 1, &created).ok());
+  DataClient data(&client);
+  std::vector<std::pair<std::string, std::string>> records;
+  for (int i = 0; i < 10; ++i) records.emplace_back("k", std::string(100, 'v'));
+  ASSERT_EQ(data.Produce("metered", 0, records).error, keel::NONE);
+  ASSERT_EQ(data.Produce("metered", 0, records).error, keel::NONE);
+  auto fetched = data.Fetch("metered", 0, 0);
+  ASSERT_EQ(fetched.error(), keel::NONE);
+  int fetched_records = 0;
+  for (const auto& b : fetched.batches()) fetched_records += b.records_size();
+
+  const std::string text = scrape();
+  const std::string topic = "topic=\"metered\"";
+  EXPECT_EQ(Sum(text, "keel_broker_topic_received_records_total", {topic}), 20);
+  EXPECT_GT(Sum(text, "keel_broker_topic_received_bytes_total", {topic}), 20 * 100);
+  EXPECT_EQ(Sum(text, "keel_broker_topic_sent_records_total", {topic}), fetched_records);
+  EXPECT_EQ(Sum(text, "keel_broker_partition_log_end_offset", {topic, "partition=\"0\""}), 20);
+  EXPECT_EQ(Sum(text, "keel_broker_partition_high_watermark", {topic, "partition=\"0\""}), 20);
+  EXPECT_EQ(Sum(text, "keel_broker_leader_partitions"), 1);
+  EXPECT_EQ(Sum(text, "keel_broker_under_replicated_partitions"), 0);
+  EXPECT_GE(Sum(text, "keel_grpc_server_requests_total", {"Produce", "code=\"OK\""}), 2);
+  EXPECT_GE(Sum(text, "keel_grpc_server_request_duration_seconds_count", {"Fetch"}), 1);
+
+  // Counters move with traffic.
+  ASSERT_EQ(data.Produce("metered", 0, records).error, keel::NONE);
+  EXPECT_EQ(Sum(scrape(), "keel_broker_topic_received_records_total", {topic}), 30);
+
+  const char* promtool = "/usr/bin/promtool";
+  ASSERT_EQ(access(promtool, X_OK), 0) << promtool << " missing: run tools/install-deps.sh";
+  const std::string path = MakeTempDir("broker-scrape") + "/metrics.txt";
+  std::ofstream(path) << scrape();
+  std::string output;
+  const int code = RunCommand(
+      {"/bin/sh", "-c", std::string(promtool) + " check metrics < " + path}, &output, seconds(30));
+  EXPECT_EQ(code, 0) << "promtool says:\n" << output;
+}
+
+}  // namespace
+}  // namespace keel::testing
