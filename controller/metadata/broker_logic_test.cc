@@ -248,3 +248,37 @@ TEST(BrokerHeartbeat, FencedBrokerAskingToShutDownMayStopAtOnce) {
 
 }  // namespace
 }  // namespace keel::controller
+
+namespace keel::controller {
+namespace {
+
+using testing::TestCluster;
+
+TEST(UncleanElection, OnlyWhenTheTopicAllowsItAReplicaOutsideTheIsrTakesOver) {
+  for (bool allowed : {false, true}) {
+    TestCluster c(3);
+    c.CreateTopic("t", 1, 2, {{"unclean.leader.election.enable", allowed ? "true" : "false"}});
+    const PartitionInfo start = c.Partition("t", 0);
+    const int32_t leader = start.leader;
+    const int32_t follower = start.replicas[0] == leader ? start.replicas[1] : start.replicas[0];
+    // The follower is fenced first (leaves the ISR), then the leader: the ISR is {leader}.
+    c.Commit(c.Heartbeat(follower, false, /*want_fence=*/true).records);
+    ASSERT_EQ(c.Partition("t", 0).isr, std::vector<int32_t>{leader});
+    c.Commit(c.Heartbeat(leader, false, /*want_fence=*/true).records);
+    EXPECT_EQ(c.Partition("t", 0).leader, kNoLeader) << "allowed=" << allowed;
+    // The lagging follower comes back.
+    c.Commit(c.Heartbeat(follower).records);
+    const PartitionInfo after = c.Partition("t", 0);
+    if (allowed) {
+      EXPECT_EQ(after.leader, follower);
+      EXPECT_EQ(after.isr, std::vector<int32_t>{follower});
+    } else {
+      EXPECT_EQ(after.leader, kNoLeader);
+      EXPECT_EQ(after.isr, std::vector<int32_t>{leader});
+    }
+    EXPECT_TRUE(testing::CheckInvariants(c.image).empty());
+  }
+}
+
+}  // namespace
+}  // namespace keel::controller

@@ -39,6 +39,11 @@ absl::Status MoveAwayFrom(int32_t broker, Proposal& proposal) {
       next.isr.erase(std::remove(next.isr.begin(), next.isr.end(), broker), next.isr.end());
     }
     if (next.leader == broker) next.leader = ElectLeader(next, proposal.image(), broker);
+    if (next.leader == kNoLeader && info.leader == broker &&
+        UncleanElectionAllowed(*proposal.image().TopicById(topic_id))) {
+      next.leader = ElectUncleanLeader(next, proposal.image(), broker);
+      if (next.leader != kNoLeader) next.isr = {next.leader};
+    }
     if (next.isr == info.isr && next.leader == info.leader) continue;
     metadata::MetadataRecord record;
     auto* change = record.mutable_partition_change();
@@ -55,18 +60,24 @@ absl::Status MoveAwayFrom(int32_t broker, Proposal& proposal) {
 
 absl::Status ElectOfflineLeaders(int32_t broker, Proposal& proposal) {
   auto offline_with = [](const PartitionInfo& p, int32_t b) {
-    return p.leader == kNoLeader && Contains(p.isr, b);
+    return p.leader == kNoLeader && Contains(p.replicas, b);
   };
   for (const auto& [topic_id, partition] :
        PartitionsWhere(proposal.image(), offline_with, broker)) {
     const PartitionInfo& info = *proposal.image().Partition(topic_id, partition);
-    const int32_t leader = ElectLeader(info, proposal.image());
+    int32_t leader = ElectLeader(info, proposal.image());
+    bool unclean = false;
+    if (leader == kNoLeader && UncleanElectionAllowed(*proposal.image().TopicById(topic_id))) {
+      leader = ElectUncleanLeader(info, proposal.image());
+      unclean = leader != kNoLeader;
+    }
     if (leader == kNoLeader) continue;
     metadata::MetadataRecord record;
     auto* change = record.mutable_partition_change();
     change->set_topic_id(topic_id);
     change->set_partition_id(partition);
     change->set_leader(leader);
+    if (unclean) change->mutable_isr()->add_ids(leader);
     if (absl::Status s = proposal.Add(std::move(record)); !s.ok()) return s;
   }
   return absl::OkStatus();

@@ -87,6 +87,21 @@ std::vector<std::vector<int32_t>> PlaceReplicas(const std::vector<PlacementBroke
   return out;
 }
 
+int32_t ElectUncleanLeader(const PartitionInfo& p, const MetadataImage& image,
+                           int32_t excluded) {
+  for (int32_t id : p.replicas) {
+    if (id == excluded) continue;
+    const BrokerInfo* b = image.Broker(id);
+    if (b != nullptr && b->usable()) return id;
+  }
+  return kNoLeader;
+}
+
+bool UncleanElectionAllowed(const TopicInfo& topic) {
+  auto it = topic.configs.find("unclean.leader.election.enable");
+  return it != topic.configs.end() && it->second == "true";
+}
+
 int32_t ElectLeader(const PartitionInfo& p, const MetadataImage& image, int32_t excluded) {
   for (int32_t id : p.replicas) {
     if (id == excluded) continue;

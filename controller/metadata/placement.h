@@ -33,6 +33,15 @@ std::vector<std::vector<int32_t>> PlaceReplicas(const std::vector<PlacementBroke
 // The leader `p` should have: the first replica in preference order (so the preferred
 // replica when it can) that is in the ISR, usable (unfenced, not shutting down) and not
 // `excluded`; kNoLeader if none. Never a replica outside the ISR (no unclean election).
+// Unclean election (a topic with unclean.leader.election.enable=true whose ISR has no usable
+// member): the first usable replica in replica order other than `excluded`, or kNoLeader. It
+// becomes the ISR's only member; records only it has may be lost, which is what the topic
+// accepted by enabling it.
+int32_t ElectUncleanLeader(const PartitionInfo& p, const MetadataImage& image,
+                           int32_t excluded = kNoLeader);
+// True if the topic's config allows unclean leader election.
+bool UncleanElectionAllowed(const TopicInfo& topic);
+
 int32_t ElectLeader(const PartitionInfo& p, const MetadataImage& image,
                     int32_t excluded = kNoLeader);
 
