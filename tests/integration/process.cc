@@ -1,5 +1,7 @@
 #include "tests/integration/process.h"
 
+#include <sys/prctl.h>
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -31,7 +33,11 @@ bool Process::Start(const std::vector<std::string>& argv, const std::string& log
       ::dup2(fd, 2);
       ::close(fd);
     }
-    // Die with the test runner even if it is killed before it can clean up.
+    // Die with the test runner even if it is killed (a Bazel timeout) before it can clean
+    // up. The signal comes when the forking thread exits: tests start servers from their
+    // main thread.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() == 1) ::_exit(127);  // the runner died before prctl took effect
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
