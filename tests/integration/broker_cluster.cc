@@ -144,8 +144,10 @@ std::shared_ptr<broker::BrokerService::Stub> DataClient::StubFor(int broker_id) 
   if (it != stubs_.end()) return it->second;
   auto address = addresses_.find(broker_id);
   if (address == addresses_.end()) return nullptr;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);  // fetches larger than gRPC's 4 MiB default
   auto stub = std::shared_ptr<broker::BrokerService::Stub>(broker::BrokerService::NewStub(
-      grpc::CreateChannel(address->second, grpc::InsecureChannelCredentials())));
+      grpc::CreateCustomChannel(address->second, grpc::InsecureChannelCredentials(), args)));
   stubs_[broker_id] = stub;
   return stub;
 }
