@@ -24,6 +24,29 @@ keel::ErrorCode StorageErrorCode(const absl::Status& s) {
   return keel::KAFKA_STORAGE_ERROR;
 }
 
+// A per-partition result starting as "nothing known": offsets -1.
+FetchPartitionData* AddPartitionData(FetchTopicData* topic, int32_t partition) {
+  FetchPartitionData* pd = topic->add_partitions();
+  pd->set_partition(partition);
+  pd->set_high_watermark(-1);
+  pd->set_log_start_offset(-1);
+  pd->set_log_end_offset(-1);
+  return pd;
+}
+
+// Sets `result`'s error when a request's leader epoch is not the leader's (-1 on fetches
+// means unchecked); true if it did.
+template <typename Result>
+bool RefuseEpoch(int32_t requested, int32_t current, Result* result) {
+  if (requested == current) return false;
+  const bool stale = requested < current;
+  result->set_error(stale ? keel::FENCED_LEADER_EPOCH : keel::UNKNOWN_LEADER_EPOCH);
+  result->set_error_message(absl::StrCat("The request's leader epoch ", requested, " is ",
+                                         stale ? "older" : "newer", " than the leader's ",
+                                         current, "."));
+  return true;
+}
+
 }  // namespace
 
 struct DataPlane::Leadership {
@@ -32,6 +55,16 @@ struct DataPlane::Leadership {
   keel::NodeAddress leader;  // the known leader (for NOT_LEADER_OR_FOLLOWER)
   std::shared_ptr<Partition> partition;
   int32_t leader_epoch = -1;
+
+  // Copies a refusal into `result`; true if this broker may not serve.
+  template <typename Result>
+  bool Refuse(Result* result) const {
+    if (error == keel::NONE) return false;
+    result->set_error(error);
+    result->set_error_message(message);
+    *result->mutable_leader() = leader;
+    return true;
+  }
 };
 
 DataPlane::DataPlane(DataPlaneOptions options, PartitionManager* partitions,
@@ -120,19 +153,9 @@ void DataPlane::ProducePartition(const std::string& topic, const ProducePartitio
                                  Acks acks, std::chrono::steady_clock::time_point deadline,
                                  ProducePartitionResult* result) {
   Leadership l = CheckLeader(topic, data.partition());
-  if (l.error != keel::NONE) {
-    result->set_error(l.error);
-    result->set_error_message(l.message);
-    *result->mutable_leader() = l.leader;
-    return;
-  }
-  if (data.has_current_leader_epoch() && data.current_leader_epoch() != l.leader_epoch) {
-    const bool stale = data.current_leader_epoch() < l.leader_epoch;
-    result->set_error(stale ? keel::FENCED_LEADER_EPOCH : keel::UNKNOWN_LEADER_EPOCH);
-    result->set_error_message(absl::StrCat("The request's leader epoch ",
-                                           data.current_leader_epoch(), " is ",
-                                           stale ? "older" : "newer", " than the leader's ",
-                                           l.leader_epoch, "."));
+  if (l.Refuse(result)) return;
+  if (data.has_current_leader_epoch() &&
+      RefuseEpoch(data.current_leader_epoch(), l.leader_epoch, result)) {
     *result->mutable_leader() = l.leader;
     return;
   }
@@ -225,25 +248,11 @@ int64_t DataPlane::FetchOnce(const FetchRequest& request, FetchResponse* respons
     FetchTopicData* td = response->add_topics();
     td->set_topic(topic.topic());
     for (const FetchPartition& fp : topic.partitions()) {
-      FetchPartitionData* pd = td->add_partitions();
-      pd->set_partition(fp.partition());
-      pd->set_high_watermark(-1);
-      pd->set_log_start_offset(-1);
-      pd->set_log_end_offset(-1);
+      FetchPartitionData* pd = AddPartitionData(td, fp.partition());
       Leadership l = CheckLeader(topic.topic(), fp.partition());
-      if (l.error != keel::NONE) {
-        pd->set_error(l.error);
-        pd->set_error_message(l.message);
-        *pd->mutable_leader() = l.leader;
-        continue;
-      }
-      if (fp.current_leader_epoch() >= 0 && fp.current_leader_epoch() != l.leader_epoch) {
-        const bool stale = fp.current_leader_epoch() < l.leader_epoch;
-        pd->set_error(stale ? keel::FENCED_LEADER_EPOCH : keel::UNKNOWN_LEADER_EPOCH);
-        pd->set_error_message(absl::StrCat("The request's leader epoch ",
-                                           fp.current_leader_epoch(), " is ",
-                                           stale ? "older" : "newer", " than the leader's ",
-                                           l.leader_epoch, "."));
+      if (l.Refuse(pd)) continue;
+      if (fp.current_leader_epoch() >= 0 &&
+          RefuseEpoch(fp.current_leader_epoch(), l.leader_epoch, pd)) {
         *pd->mutable_leader() = l.leader;
         continue;
       }
@@ -304,12 +313,7 @@ void DataPlane::ListOffsets(const ListOffsetsRequest& request, ListOffsetsRespon
       pr->set_offset(-1);
       pr->set_timestamp_ms(-1);
       Leadership l = CheckLeader(topic.topic(), lp.partition());
-      if (l.error != keel::NONE) {
-        pr->set_error(l.error);
-        pr->set_error_message(l.message);
-        *pr->mutable_leader() = l.leader;
-        continue;
-      }
+      if (l.Refuse(pr)) continue;
       storage::Log* log = l.partition->log();
       const int64_t hw = l.partition->high_watermark();
       if (lp.timestamp_ms() == kListEarliest) {
@@ -384,26 +388,11 @@ int64_t DataPlane::ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchRes
     FetchTopicData* td = response->add_topics();
     td->set_topic(topic.topic());
     for (const FetchPartition& fp : topic.partitions()) {
-      FetchPartitionData* pd = td->add_partitions();
-      pd->set_partition(fp.partition());
-      pd->set_high_watermark(-1);
-      pd->set_log_start_offset(-1);
-      pd->set_log_end_offset(-1);
+      FetchPartitionData* pd = AddPartitionData(td, fp.partition());
       Leadership l = CheckLeader(topic.topic(), fp.partition());
-      if (l.error != keel::NONE) {
-        pd->set_error(l.error);
-        pd->set_error_message(l.message);
-        *pd->mutable_leader() = l.leader;
-        continue;
-      }
-      if (fp.current_leader_epoch() != l.leader_epoch) {
-        const bool stale = fp.current_leader_epoch() < l.leader_epoch;
-        pd->set_error(stale ? keel::FENCED_LEADER_EPOCH : keel::UNKNOWN_LEADER_EPOCH);
-        pd->set_error_message(absl::StrCat("Replica ", replica, " fetches with leader epoch ",
-                                           fp.current_leader_epoch(), "; the leader's is ",
-                                           l.leader_epoch, "."));
-        continue;
-      }
+      if (l.Refuse(pd)) continue;
+      // Replicas always name their epoch: an older one waits for metadata, never reads.
+      if (RefuseEpoch(fp.current_leader_epoch(), l.leader_epoch, pd)) continue;
       Partition& p = *l.partition;
       const auto replicas = p.assignment().replicas;
       if (std::find(replicas.begin(), replicas.end(), replica) == replicas.end()) {

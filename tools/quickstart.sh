@@ -8,12 +8,14 @@
 #   tools/quickstart.sh clean    stop and delete the data
 #
 # Env: KEEL_QUICKSTART_DIR (default .keel/quickstart), KEEL_BASE_PORT (default 19091:
-# controllers on 19091-19093, brokers on 19191-19193).
+# controllers on 19091-19093, brokers on 19191-19193), KEELCTL (default bazel-bin/tools/keelctl;
+# keelctl finds keel-controller and keel-broker next to it), KEEL_QUICKSTART_SKIP_BUILD=1 to
+# skip installing and building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${KEEL_QUICKSTART_DIR:-.keel/quickstart}
 BASE_PORT=${KEEL_BASE_PORT:-19091}
-KEELCTL=bazel-bin/tools/keelctl
+KEELCTL=${KEELCTL:-bazel-bin/tools/keelctl}
 TOPIC=demo
 
 case "${1:-up}" in
@@ -25,8 +27,10 @@ case "${1:-up}" in
   *) echo "usage: tools/quickstart.sh [up|stop|clean]" >&2; exit 2 ;;
 esac
 
-tools/install-deps.sh
-bazel build //controller:keel-controller //broker:keel-broker //tools:keelctl
+if [ "${KEEL_QUICKSTART_SKIP_BUILD:-0}" != 1 ]; then
+  tools/install-deps.sh
+  bazel build //controller:keel-controller //broker:keel-broker //tools:keelctl
+fi
 
 echo "== keelctl cluster up --dir $DIR (3 controllers, 3 brokers)"
 # A second run finds DIR/cluster.json: same cluster id, running nodes kept, stopped ones started.

@@ -110,6 +110,37 @@ std::vector<int> BrokerSet::ids() const {
   return out;
 }
 
+std::string CreateTopicWithConfigs(ControllerClient* client, const std::string& name,
+                                   int partitions, int replication_factor,
+                                   const std::map<std::string, std::string>& configs) {
+  controller::CreateTopicsRequest request;
+  auto* t = request.add_topics();
+  t->set_name(name);
+  t->set_num_partitions(partitions);
+  t->set_replication_factor(replication_factor);
+  for (const auto& [k, v] : configs) (*t->mutable_configs())[k] = v;
+  controller::CreateTopicsResponse response;
+  grpc::Status s = client->Call(
+      [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
+        return controller::AdminService::NewStub(channel)->CreateTopics(context, request,
+                                                                        &response);
+      },
+      std::chrono::seconds(10));
+  if (!s.ok()) return s.error_message();
+  if (response.results_size() != 1) return "no result";
+  if (response.results(0).error() != keel::NONE) return response.results(0).error_message();
+  return "";
+}
+
+void PrintBrokerLogTails(const BrokerSet& brokers, int lines) {
+  for (int id : brokers.ids()) {
+    std::string out;
+    RunCommand({"/usr/bin/tail", "-n", std::to_string(lines), brokers.BrokerLog(id)}, &out,
+               std::chrono::seconds(5));
+    std::fprintf(stderr, "--- broker %d log tail ---\n%s\n", id, out.c_str());
+  }
+}
+
 bool DataClient::Refresh() {
   controller::DescribeClusterResponse cluster;
   if (!DescribeCluster(controllers_, &cluster).ok()) return false;

@@ -59,6 +59,15 @@ class BrokerSet {
   std::map<int, Node> nodes_;
 };
 
+// CreateTopics of one topic with configs through the controller leader; the first result's
+// error as a message ("" when created).
+std::string CreateTopicWithConfigs(ControllerClient* client, const std::string& name,
+                                   int partitions, int replication_factor,
+                                   const std::map<std::string, std::string>& configs);
+
+// Prints the last lines of every broker's log to stderr (for a failed test).
+void PrintBrokerLogTails(const BrokerSet& brokers, int lines = 30);
+
 // Produce / Fetch / ListOffsets against partition leaders, refreshing leadership from the
 // controllers on NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION and UNAVAILABLE.
 class DataClient {

@@ -41,33 +41,12 @@ class BrokerDataTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (HasFailure()) {
-      for (int id : brokers_->ids()) {
-        Process tail;
-        std::string out;
-        RunCommand({"/usr/bin/tail", "-n", "30", brokers_->BrokerLog(id)}, &out, seconds(5));
-        std::fprintf(stderr, "--- broker %d log tail ---\n%s\n", id, out.c_str());
-      }
-    }
+    if (HasFailure()) PrintBrokerLogTails(*brokers_);
   }
 
   void CreateTopic(const std::string& name, int partitions, int rf,
                    std::map<std::string, std::string> configs = {}) {
-    controller::CreateTopicsRequest request;
-    auto* t = request.add_topics();
-    t->set_name(name);
-    t->set_num_partitions(partitions);
-    t->set_replication_factor(rf);
-    for (const auto& [k, v] : configs) (*t->mutable_configs())[k] = v;
-    controller::CreateTopicsResponse response;
-    grpc::Status s = client_->Call(
-        [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
-          return controller::AdminService::NewStub(channel)->CreateTopics(context, request,
-                                                                          &response);
-        },
-        seconds(10));
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    ASSERT_EQ(response.results(0).error(), keel::NONE) << response.results(0).error_message();
+    ASSERT_EQ(CreateTopicWithConfigs(client_.get(), name, partitions, rf, configs), "");
   }
 
   // Every record of topic-partition from offset 0 up to the high watermark.

@@ -44,30 +44,11 @@ class ReplicationTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!HasFailure()) return;
-    for (int id : brokers_->ids()) {
-      std::string out;
-      RunCommand({"/usr/bin/tail", "-n", "25", brokers_->BrokerLog(id)}, &out, seconds(5));
-      std::fprintf(stderr, "--- broker %d log tail ---\n%s\n", id, out.c_str());
-    }
+    if (HasFailure()) PrintBrokerLogTails(*brokers_, 25);
   }
 
   void CreateTopic(const std::string& name, std::map<std::string, std::string> configs) {
-    controller::CreateTopicsRequest request;
-    auto* t = request.add_topics();
-    t->set_name(name);
-    t->set_num_partitions(1);
-    t->set_replication_factor(3);
-    for (const auto& [k, v] : configs) (*t->mutable_configs())[k] = v;
-    controller::CreateTopicsResponse response;
-    grpc::Status s = client_->Call(
-        [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
-          return controller::AdminService::NewStub(channel)->CreateTopics(context, request,
-                                                                          &response);
-        },
-        seconds(10));
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    ASSERT_EQ(response.results(0).error(), keel::NONE) << response.results(0).error_message();
+    ASSERT_EQ(CreateTopicWithConfigs(client_.get(), name, 1, 3, configs), "");
   }
 
   controller::PartitionDescription Describe(const std::string& topic) {
