@@ -1,7 +1,10 @@
 #include "broker/broker.h"
 
+#include <algorithm>
 #include <random>
 #include <utility>
+
+#include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
 #include "controller/log.h"
@@ -107,6 +110,7 @@ absl::Status Broker::Start() {
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(service_.get());
+  grpc::EnableDefaultHealthCheckService(true);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(server_metrics_->NewInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -115,6 +119,9 @@ absl::Status Broker::Start() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options_.listen, " (address in use or invalid)"));
   }
+  // The default health service starts out SERVING; the broker is fenced until it has
+  // registered and caught up.
+  UpdateHealth();
   if (!options_.metrics_address.empty()) {
     auto started = observability::MetricsServer::Start(options_.metrics_address, metrics_);
     if (!started.ok()) {
@@ -140,6 +147,7 @@ absl::Status Broker::Start() {
   lo.controllers = options_.controllers;
   lo.heartbeat_interval_ms = options_.heartbeat_interval_ms;
   lo.session_timeout_ms = options_.session_timeout_ms;
+  lo.on_fencing_change = [this] { UpdateHealth(); };  // at once; expiry is polled
   lifecycle_ = std::make_unique<BrokerLifecycle>(
       lo, [this] { return follower_->caught_up_offset(); });
 
@@ -162,11 +170,30 @@ absl::Status Broker::Start() {
   return absl::OkStatus();
 }
 
+void Broker::UpdateHealth() {
+  grpc::HealthCheckServiceInterface* health =
+      server_ == nullptr ? nullptr : server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  bool serving = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    serving = !stopped_ && lifecycle_ != nullptr && lifecycle_->Active();
+    if (health_known_ && serving == serving_) return;
+    health_known_ = true;
+    serving_ = serving;
+  }
+  health->SetServingStatus(serving);
+  KEEL_LOG_INFO("health: {}", serving ? "SERVING" : "NOT_SERVING");
+}
+
 void Broker::Housekeeping() {
   auto next_checkpoint = std::chrono::steady_clock::now();
   auto next_retention = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
+    lock.unlock();
+    UpdateHealth();
+    lock.lock();
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_checkpoint) {
       lock.unlock();
@@ -182,7 +209,8 @@ void Broker::Housekeeping() {
       lock.lock();
       next_retention = now + std::chrono::milliseconds(options_.retention_check_interval_ms);
     }
-    cv_.wait_until(lock, std::min(next_checkpoint, next_retention));
+    cv_.wait_until(lock, std::min({next_checkpoint, next_retention,
+                                   now + std::chrono::milliseconds(kHealthCheckIntervalMs)}));
   }
 }
 
@@ -192,6 +220,7 @@ void Broker::Shutdown() {
     if (stopped_) return;
     stopped_ = true;
   }
+  UpdateHealth();  // NOT_SERVING while the leaderships move away
   if (lifecycle_ != nullptr) {
     lifecycle_->ControlledShutdown(
         std::chrono::milliseconds(options_.controlled_shutdown_timeout_ms));

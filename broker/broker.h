@@ -86,6 +86,10 @@ class Broker {
  private:
   explicit Broker(BrokerOptions options);
   void Housekeeping();
+  // Health (grpc.health.v1) follows lifecycle_->Active(): SERVING only while registered,
+  // unfenced and within its session; NOT_SERVING from start and during shutdown.
+  void UpdateHealth();
+  static constexpr int64_t kHealthCheckIntervalMs = 200;
 
   const BrokerOptions options_;
   // Metrics are always recorded (cheap); metrics_address decides whether they are served.
@@ -110,6 +114,8 @@ class Broker {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_
+  bool health_known_ = false;  // guarded by mu_: a status was set at least once
+  bool serving_ = false;       // guarded by mu_: the status last set
   bool stopped_ = false;   // guarded by mu_
   std::thread housekeeping_;
 };

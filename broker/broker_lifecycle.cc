@@ -150,6 +150,7 @@ bool BrokerLifecycle::Heartbeat(bool want_shutdown,
   if (!response->is_fenced()) last_unfenced_answer_ms_ = sent_ms;
   if (was_fenced != response->is_fenced()) {
     KEEL_LOG_INFO("broker is now {}", response->is_fenced() ? "fenced" : "unfenced (active)");
+    if (options_.on_fencing_change) options_.on_fencing_change();
   }
   return true;
 }

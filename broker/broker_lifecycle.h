@@ -43,6 +43,8 @@ struct LifecycleOptions {
   int64_t heartbeat_interval_ms = 2000;
   int64_t session_timeout_ms = 9000;
   int64_t request_timeout_ms = 2000;  // per controller call, redirects included
+  // Called (on the heartbeat thread) after a heartbeat answer fences or unfences the broker.
+  std::function<void()> on_fencing_change;
 };
 
 class BrokerLifecycle {

@@ -34,20 +34,11 @@ fi
 
 echo "== keelctl cluster up --dir $DIR (3 controllers, 3 brokers)"
 # A second run finds DIR/cluster.json: same cluster id, running nodes kept, stopped ones started.
-brokers=3
 if ! out=$("$KEELCTL" cluster up --dir "$DIR" --controllers-count 3 --brokers-count 3 \
              --base-port "$BASE_PORT" 2>&1); then
   echo "$out"
-  if grep -q "not available in this build" <<<"$out"; then
-    echo "== keel-broker does not serve yet in this build: continuing with the controllers only"
-    "$KEELCTL" cluster down --dir "$DIR" >/dev/null
-    brokers=0
-    out=$("$KEELCTL" cluster up --dir "$DIR" --controllers-count 3 --brokers-count 0 \
-            --base-port "$BASE_PORT")
-  else
-    echo "quickstart: cluster up failed; logs are in $DIR (stop with: tools/quickstart.sh stop)" >&2
-    exit 1
-  fi
+  echo "quickstart: cluster up failed; logs are in $DIR (stop with: tools/quickstart.sh stop)" >&2
+  exit 1
 fi
 echo "$out"
 eval "$(grep '^export KEEL_CONTROLLERS=' <<<"$out")"
@@ -56,28 +47,26 @@ echo
 echo "== keelctl quorum status"
 "$KEELCTL" quorum status
 
-if [ "$brokers" -gt 0 ]; then
-  echo
-  echo "== keelctl brokers list"
-  "$KEELCTL" brokers list
-  echo
-  if "$KEELCTL" topics describe "$TOPIC" >/dev/null 2>&1; then
-    echo "== topic $TOPIC exists already (an earlier run)"
-  else
-    echo "== keelctl topics create $TOPIC --partitions 3 --replication-factor 3"
-    "$KEELCTL" topics create "$TOPIC" --partitions 3 --replication-factor 3
-  fi
-  echo
-  echo "== keelctl topics describe $TOPIC"
-  "$KEELCTL" topics describe "$TOPIC"
-  echo
-  echo "== keelctl produce $TOPIC --key-separator : --acks all"
-  printf 'user-1:signed up\nuser-2:signed up\nuser-1:bought a keel\n' |
-    "$KEELCTL" produce "$TOPIC" --key-separator : --acks all
-  echo
-  echo "== keelctl consume $TOPIC --from-beginning --print-offset --print-key"
-  "$KEELCTL" consume "$TOPIC" --from-beginning --print-offset --print-key
+echo
+echo "== keelctl brokers list"
+"$KEELCTL" brokers list
+echo
+if "$KEELCTL" topics describe "$TOPIC" >/dev/null 2>&1; then
+  echo "== topic $TOPIC exists already (an earlier run)"
+else
+  echo "== keelctl topics create $TOPIC --partitions 3 --replication-factor 3"
+  "$KEELCTL" topics create "$TOPIC" --partitions 3 --replication-factor 3
 fi
+echo
+echo "== keelctl topics describe $TOPIC"
+"$KEELCTL" topics describe "$TOPIC"
+echo
+echo "== keelctl produce $TOPIC --key-separator : --acks all"
+printf 'user-1:signed up\nuser-2:signed up\nuser-1:bought a keel\n' |
+  "$KEELCTL" produce "$TOPIC" --key-separator : --acks all
+echo
+echo "== keelctl consume $TOPIC --from-beginning --print-offset --print-key"
+"$KEELCTL" consume "$TOPIC" --from-beginning --print-offset --print-key
 
 echo
 echo "The cluster keeps running (data and logs in $DIR). Try:"

@@ -13,6 +13,7 @@
 #include "tests/integration/broker_cluster.h"
 #include "tests/integration/controller_cluster.h"
 #include "tests/integration/prometheus_text.h"
+#include "tools/ctl/health.h"
 
 namespace keel::testing {
 namespace {
@@ -76,6 +77,38 @@ TEST(MetricsBrokerTest, TrafficOffsetsAndRpcsShowAndPassPromtool) {
   const int code = RunCommand(
       {"/bin/sh", "-c", std::string(promtool) + " check metrics < " + path}, &output, seconds(30));
   EXPECT_EQ(code, 0) << "promtool says:\n" << output;
+}
+
+// grpc.health.v1 on a broker follows its own view of its session: SERVING once registered and
+// unfenced, NOT_SERVING when it can no longer reach the quorum (it stops acting as a leader).
+TEST(BrokerHealthTest, ServingWhileUnfencedAndNotServingOnceCutOffFromTheQuorum) {
+  ControllerCluster controllers(ControllerClusterOptions{});
+  ASSERT_TRUE(controllers.StartAll());
+  ASSERT_GT(controllers.WaitForLeader(seconds(20)), 0);
+  std::vector<std::string> addresses;
+  for (int id : controllers.ids()) addresses.push_back(controllers.Address(id));
+  ControllerClient client(addresses);
+  BrokerSetOptions options;
+  options.brokers = 1;
+  options.extra_flags = {"--heartbeat_interval_ms=200", "--broker_session_timeout_ms=1500"};
+  BrokerSet brokers(&controllers, options);
+  ASSERT_TRUE(brokers.StartAll());
+  const std::string address = brokers.Address(brokers.ids().front());
+  auto wait_for = [&](const std::string& want, std::chrono::milliseconds timeout) {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      got = keelctl::CheckHealth(address, milliseconds(1000));
+      if (got == want) return got;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    return got;
+  };
+  ASSERT_TRUE(brokers.WaitAllUnfenced(&client, seconds(20)));
+  EXPECT_EQ(wait_for("SERVING", seconds(5)), "SERVING");
+  for (int id : controllers.ids()) controllers.KillNode(id);
+  // Session 1.5 s without an unfenced heartbeat answer, checked every 200 ms.
+  EXPECT_EQ(wait_for("NOT_SERVING", seconds(10)), "NOT_SERVING");
 }
 
 }  // namespace
