@@ -104,7 +104,7 @@ LocalCluster Layout(const LocalClusterOptions& o, const std::string& dir,
   return c;
 }
 
-// Waits until the controllers agree on a leader and every broker in `brokers` is registered
+// Waits until every controller names the same leader and every broker in `brokers` is registered
 // and unfenced, while every node in `watched` stays alive. "" when ready, else why not.
 std::string WaitReady(const LocalCluster& c, const std::vector<const LocalNode*>& watched,
                       const std::set<int>& brokers, milliseconds timeout) {
@@ -118,7 +118,10 @@ std::string WaitReady(const LocalCluster& c, const std::vector<const LocalNode*>
         return n->name + " " + why + " (" + n->log_file + ": " + LastLine(n->log_file) + ")";
       }
     }
+    // Every controller must name the same leader, and that leader itself: then each one
+    // serves (health SERVING) and redirects writes correctly.
     std::string leader;
+    std::set<int32_t> named;
     for (const LocalNode& n : c.nodes) {
       if (n.role != "controller") continue;
       auto stub = controller::QuorumService::NewStub(
@@ -126,11 +129,13 @@ std::string WaitReady(const LocalCluster& c, const std::vector<const LocalNode*>
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + milliseconds(500));
       controller::DescribeQuorumResponse q;
-      if (stub->DescribeQuorum(&context, controller::DescribeQuorumRequest(), &q).ok() &&
-          q.leader_id() > 0 && q.leader().address() == n.address) {
-        leader = n.address;
-        break;
-      }
+      const bool ok = stub->DescribeQuorum(&context, controller::DescribeQuorumRequest(), &q).ok();
+      named.insert(ok ? q.leader_id() : -1);
+      if (ok && q.leader_id() > 0 && q.leader().address() == n.address) leader = n.address;
+    }
+    if (!leader.empty() && named.size() > 1) {
+      leader.clear();
+      waiting_for = "every controller to know the leader";
     }
     if (!leader.empty()) {
       waiting_for = "brokers to register and be unfenced";
