@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/metadata/image_records.h"
+#include "controller/metadata/topic_validation.h"
 
 namespace keel::controller {
 namespace {
@@ -164,6 +165,27 @@ absl::Status MetadataImage::ApplyUnregisterBroker(const metadata::UnregisterBrok
   return absl::OkStatus();
 }
 
+void MetadataImage::AddCollisionKey(const std::string& name) {
+  collision_keys_.emplace(CollisionKey(name), name);
+}
+
+void MetadataImage::RemoveCollisionKey(const std::string& name) {
+  auto [first, last] = collision_keys_.equal_range(CollisionKey(name));
+  for (auto it = first; it != last; ++it) {
+    if (it->second == name) {
+      collision_keys_.erase(it);
+      return;
+    }
+  }
+}
+
+std::vector<std::string> MetadataImage::TopicsCollidingWith(std::string_view name) const {
+  std::vector<std::string> out;
+  auto [first, last] = collision_keys_.equal_range(CollisionKey(name));
+  for (auto it = first; it != last; ++it) out.push_back(it->second);
+  return out;
+}
+
 absl::Status MetadataImage::ApplyTopic(const MetadataRecord& record, ImageChanges* changes,
                                        UndoLog* undo) {
   const auto& r = record.topic();
@@ -180,9 +202,11 @@ absl::Status MetadataImage::ApplyTopic(const MetadataRecord& record, ImageChange
   t.name = r.name();
   t.id = r.topic_id();
   names_[t.name] = t.id;
+  AddCollisionKey(t.name);
   if (undo != nullptr) {
     undo->push_back([name = t.name, id = t.id](MetadataImage& image) {
       image.names_.erase(name);
+      image.RemoveCollisionKey(name);
       image.topics_.erase(id);
     });
   }
@@ -267,11 +291,13 @@ absl::Status MetadataImage::ApplyRemoveTopic(const metadata::RemoveTopicRecord& 
   }
   Erase(changes, TopicKey(t.id));
   names_.erase(t.name);
+  RemoveCollisionKey(t.name);
   if (undo != nullptr) {
     // Moved, not copied: a topic may hold many partitions.
     auto removed = std::make_shared<TopicInfo>(std::move(it->second));
     undo->push_back([removed](MetadataImage& image) {
       image.names_[removed->name] = removed->id;
+      image.AddCollisionKey(removed->name);
       image.topics_[removed->id] = std::move(*removed);
     });
   }

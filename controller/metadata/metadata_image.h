@@ -28,6 +28,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -120,6 +121,10 @@ class MetadataImage {
   const std::map<std::string, TopicInfo>& topics_by_id() const { return topics_; }
   const std::map<std::string, std::string>& topic_ids_by_name() const { return names_; }
   const TopicInfo* TopicByName(const std::string& name) const;
+  // Names of the topics whose collision key (topic_validation.h: '.' and '_' are equal) is
+  // that of `name`, `name` itself included if it exists: usually none or one. O(log topics),
+  // so validating a new topic does not scan every name.
+  std::vector<std::string> TopicsCollidingWith(std::string_view name) const;
   const TopicInfo* TopicById(const std::string& id) const;
   const PartitionInfo* Partition(const std::string& topic_id, int32_t partition) const;
 
@@ -152,6 +157,8 @@ class MetadataImage {
                                  ImageChanges* changes, UndoLog* undo);
   absl::Status ApplyUnregisterBroker(const metadata::UnregisterBrokerRecord& r,
                                      ImageChanges* changes, UndoLog* undo);
+  void AddCollisionKey(const std::string& name);
+  void RemoveCollisionKey(const std::string& name);
   absl::Status ApplyTopic(const metadata::MetadataRecord& record, ImageChanges* changes,
                           UndoLog* undo);
   absl::Status ApplyPartition(const metadata::MetadataRecord& record, ImageChanges* changes,
@@ -168,6 +175,7 @@ class MetadataImage {
   std::map<int32_t, BrokerInfo> brokers_;
   std::map<std::string, TopicInfo> topics_;   // by id
   std::map<std::string, std::string> names_;  // name -> id
+  std::multimap<std::string, std::string> collision_keys_;  // CollisionKey(name) -> name
   std::map<std::string, ConfigMap> broker_configs_;
   std::optional<metadata::LeaderChangeRecord> leader_change_;
   int64_t applied_offset_ = 0;

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "controller/metadata/image_records.h"
+#include "controller/metadata/topic_validation.h"
 
 namespace keel::controller::testing {
 
@@ -81,6 +85,17 @@ std::vector<std::string> CheckInvariants(const MetadataImage& image) {
     auto name = image.topic_ids_by_name().find(t.name);
     if (name == image.topic_ids_by_name().end() || name->second != id) {
       violations.push_back("topic name index misses " + t.name);
+    }
+    // The collision index names exactly the topics a scan of every name would find.
+    std::vector<std::string> colliding;
+    for (const auto& [other, other_id] : image.topic_ids_by_name()) {
+      if (TopicNamesCollide(other, t.name)) colliding.push_back(other);
+    }
+    std::vector<std::string> indexed = image.TopicsCollidingWith(t.name);
+    std::sort(indexed.begin(), indexed.end());
+    if (indexed != colliding) {
+      violations.push_back("collision index for " + t.name + " holds " +
+                           absl::StrJoin(indexed, ",") + ", not " + absl::StrJoin(colliding, ","));
     }
     int32_t expected_partition = 0;
     for (const auto& [p, info] : t.partitions) {

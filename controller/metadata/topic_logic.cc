@@ -112,9 +112,8 @@ TopicsOutcome ControllerLogic::CreateTopics(const MetadataImage& image,
   std::mt19937_64 rng(random);
   std::map<std::string, int> occurrences;
   for (const CreatableTopic& t : request.topics()) ++occurrences[t.name()];
-  // Names a new topic must not collide with: the image's and this request's earlier ones.
-  std::vector<std::string> names;
-  for (const auto& [name, id] : image.topic_ids_by_name()) names.push_back(name);
+  // This request's topics created so far: a later one must not collide with them either.
+  std::vector<std::string> created_names;
   const std::vector<PlacementBroker> brokers = PlacementBrokers(image);
   std::set<std::string> used_ids;
   int64_t partitions_in_request = 0;
@@ -132,7 +131,14 @@ TopicsOutcome ControllerLogic::CreateTopics(const MetadataImage& image,
       error =
           ApiError{TOPIC_ALREADY_EXISTS, absl::StrCat("Topic '", t.name(), "' already exists.")};
     }
-    if (!error) error = CheckTopicCollision(t.name(), names);
+    if (!error) {
+      // Candidates only (same collision key), not every name: the image indexes them.
+      std::vector<std::string> candidates = image.TopicsCollidingWith(t.name());
+      for (const std::string& n : created_names) {
+        if (TopicNamesCollide(n, t.name())) candidates.push_back(n);
+      }
+      error = CheckTopicCollision(t.name(), candidates);
+    }
     if (!error && t.num_partitions() < 1) {
       error = ApiError{INVALID_PARTITIONS, "Number of partitions must be larger than 0."};
     }
@@ -178,7 +184,7 @@ TopicsOutcome ControllerLogic::CreateTopics(const MetadataImage& image,
       out.results.push_back(Result(t.name(), error));
     }
     if (!error) {
-      names.push_back(t.name());
+      created_names.push_back(t.name());
       partitions_in_request += t.num_partitions();
     }
   }

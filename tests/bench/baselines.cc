@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "tests/integration/prometheus_text.h"
 
 namespace keel::bench {
 namespace {
@@ -46,7 +49,32 @@ std::shared_ptr<grpc::Channel> BenchChannel(const std::string& address) {
   // A channel of its own: gRPC would otherwise share one connection between channels to the
   // same address, and a baseline must not queue behind another phase's leftovers.
   args.SetInt("grpc.use_local_subchannel_pool", 1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return BenchClientMetrics().CreateChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+namespace {
+observability::MetricsRegistry& BenchRegistry() {
+  static const std::shared_ptr<observability::MetricsRegistry> registry =
+      observability::MetricsRegistry::Create();
+  return *registry;
+}
+}  // namespace
+
+observability::GrpcClientMetrics& BenchClientMetrics() {
+  static observability::GrpcClientMetrics* metrics =
+      new observability::GrpcClientMetrics(BenchRegistry());  // outlives every channel
+  return *metrics;
+}
+
+ClientCalls ClientCallsSoFar(const std::string& method_suffix) {
+  const std::string text = BenchRegistry().ScrapeText();
+  const std::vector<std::string> labels = {method_suffix + "\""};
+  ClientCalls c;
+  c.calls = std::max(0.0, testing::Sum(text, "keel_grpc_client_request_duration_seconds_count",
+                                       labels));
+  c.seconds = std::max(0.0, testing::Sum(text, "keel_grpc_client_request_duration_seconds_sum",
+                                         labels));
+  return c;
 }
 
 // BrokerService with no storage behind it.

@@ -16,6 +16,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "controller/observability/grpc_client_metrics.h"
 #include "proto/broker.grpc.pb.h"
 #include "tests/bench/bench_stream.grpc.pb.h"
 
@@ -38,6 +39,9 @@ struct Throughput {
   int64_t calls = 0;
   int64_t records = 0;
   int64_t payload_bytes = 0;
+  // Kafka's request-latency-avg for the phase's unary calls, from the client-side gRPC
+  // metrics (keel_grpc_client_request_duration_seconds sum / count); -1: not recorded.
+  double request_latency_avg_ms = -1;
   std::string error;  // non-empty: the phase failed and its figures are partial
 
   double MegabytesPerSecond() const { return seconds > 0 ? payload_bytes / 1e6 / seconds : 0; }
@@ -51,8 +55,33 @@ struct Throughput {
 int64_t CountFetched(const broker::FetchPartitionData& data, int64_t fallback, int64_t* records,
                      int64_t* payload_bytes);
 
-// A channel to `address` that accepts messages up to kMaxMessageBytes.
+// A channel to `address` that accepts messages up to kMaxMessageBytes. Its calls are
+// recorded by BenchClientMetrics(), labelled with the address.
 std::shared_ptr<grpc::Channel> BenchChannel(const std::string& address);
+
+// The benchmark process's client-side gRPC metrics (keel_grpc_client_*, the same library and
+// names as the broker's own clients, docs/observability.md), in one process-wide registry.
+observability::GrpcClientMetrics& BenchClientMetrics();
+
+// Calls finished so far, and their summed duration, of every method whose full name ends with
+// `method_suffix` (e.g. "BrokerService/Produce"), over all targets.
+struct ClientCalls {
+  double calls = 0;
+  double seconds = 0;
+};
+ClientCalls ClientCallsSoFar(const std::string& method_suffix);
+
+// Runs `phase` and sets its request_latency_avg_ms from the calls of `method_suffix` it made.
+template <typename Phase>
+Throughput WithRequestLatency(const std::string& method_suffix, Phase phase) {
+  const ClientCalls before = ClientCallsSoFar(method_suffix);
+  Throughput t = phase();
+  const ClientCalls after = ClientCallsSoFar(method_suffix);
+  if (after.calls > before.calls) {
+    t.request_latency_avg_ms = 1e3 * (after.seconds - before.seconds) / (after.calls - before.calls);
+  }
+  return t;
+}
 
 class LoopbackBaseline {
  public:

@@ -15,6 +15,9 @@
 // raw bytes of the same message sizes streamed one way over loopback gRPC; and at the end the
 // disk's sequential write rate with one fdatasync and its 4 KiB write + fdatasync rate.
 // MB/s counts record value bytes only (1 MB = 10^6 bytes), the same way in every row.
+// request-latency-avg (Kafka's producer/consumer metric) is read back from the client-side gRPC
+// metrics every benchmark channel records (keel_grpc_client_request_duration_seconds sum /
+// count over the phase's calls; docs/observability.md).
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -152,10 +155,16 @@ std::string MBps(const Throughput& t) {
   return s;
 }
 
+// Kafka's request-latency-avg, as the client-side gRPC metrics recorded it.
+std::string Latency(const Throughput& t) {
+  return t.request_latency_avg_ms < 0 ? "-" : absl::StrFormat("%.2f ms", t.request_latency_avg_ms);
+}
+
 void PrintRow(const std::string& phase, const Throughput& keel, const Throughput& noop,
               const Throughput& stream) {
-  std::printf("| %s | %s; %.0f calls/s | %s | %s | %s | %s |\n", phase.c_str(), Rate(keel).c_str(),
-              keel.CallsPerSecond(), MBps(noop).c_str(), Ratio(keel, noop).c_str(),
+  std::printf("| %s | %s; %.0f calls/s | %s | %s | %s | %s | %s | %s |\n", phase.c_str(),
+              Rate(keel).c_str(), keel.CallsPerSecond(), Latency(keel).c_str(),
+              MBps(noop).c_str(), Latency(noop).c_str(), Ratio(keel, noop).c_str(),
               MBps(stream).c_str(), Ratio(keel, stream).c_str());
 }
 
@@ -288,11 +297,14 @@ int main(int argc, char** argv) {
         }
         std::printf("  %s, %d B values: produce...", c.label.c_str(), size);
         std::fflush(stdout);
-        r.produce.push_back(keel_topic->Produce(budget));
+        r.produce.push_back(keel::bench::WithRequestLatency(
+            "BrokerService/Produce", [&] { return keel_topic->Produce(budget); }));
         std::printf(" %s; fetch...", MBps(r.produce.back()).c_str());
         std::fflush(stdout);
         keel::broker::FetchResponse this_sample;
-        r.fetch.push_back(keel_topic->FetchAll(fetch_budget, &this_sample));
+        r.fetch.push_back(keel::bench::WithRequestLatency("BrokerService/Fetch", [&] {
+          return keel_topic->FetchAll(fetch_budget, &this_sample);
+        }));
         std::printf(" %s\n", MBps(r.fetch.back()).c_str());
         if (r.fetch.back().records != r.produce.back().records && r.fetch.back().error.empty()) {
           r.fetch.back().error = absl::StrCat("read ", r.fetch.back().records, " records of ",
@@ -318,9 +330,12 @@ int main(int argc, char** argv) {
                   size, static_cast<long long>(r.produce_message_bytes),
                   static_cast<long long>(r.fetch_message_bytes));
       std::fflush(stdout);
-      r.noop_produce = baseline->Produce(first_topic->request(), FLAGS_records_per_call,
-                                         first_topic->payload_per_call(), budget);
-      r.noop_fetch = baseline->Fetch(sample, fetch_budget);
+      r.noop_produce = keel::bench::WithRequestLatency("BrokerService/Produce", [&] {
+        return baseline->Produce(first_topic->request(), FLAGS_records_per_call,
+                                 first_topic->payload_per_call(), budget);
+      });
+      r.noop_fetch = keel::bench::WithRequestLatency(
+          "BrokerService/Fetch", [&] { return baseline->Fetch(sample, fetch_budget); });
       r.stream_produce = baseline->StreamUpload(r.produce_message_bytes, FLAGS_records_per_call,
                                                 first_topic->payload_per_call(), budget);
       if (sample_payload > 0) {
@@ -339,9 +354,10 @@ int main(int argc, char** argv) {
       keel::bench::MeasureDisk(root + "/disk", FLAGS_disk_megabytes, std::min(FLAGS_seconds, 2.0));
 
   std::printf("\nload average at the end: %s\n\n", LoadAverage().c_str());
-  std::printf("| Phase | Keel | no-op BrokerService (same messages, unary) | Keel / no-op | "
-              "raw gRPC stream (same message sizes) | Keel / stream |\n");
-  std::printf("|---|---|---|---|---|---|\n");
+  std::printf("| Phase | Keel | Keel request-latency-avg | no-op BrokerService (same messages, "
+              "unary) | no-op request-latency-avg | Keel / no-op | raw gRPC stream (same message "
+              "sizes) | Keel / stream |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const SizeResults& r : results) {
     for (size_t i = 0; i < r.produce.size(); ++i) {
       PrintRow(absl::StrCat("produce ", r.value_bytes, " B x ", FLAGS_records_per_call, ", ",

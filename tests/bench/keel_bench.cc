@@ -46,6 +46,7 @@
 #include "absl/strings/str_split.h"
 #include "proto/broker.grpc.pb.h"
 #include "proto/controller.grpc.pb.h"
+#include "tests/bench/baselines.h"
 #include "tests/bench/cluster_harness.h"
 #include "tests/integration/broker_cluster.h"
 #include "tests/integration/controller_cluster.h"
@@ -115,15 +116,6 @@ std::vector<int> ParseInts(const std::string& list) {
 
 std::string Ms(double ms) { return ms < 10 ? absl::StrFormat("%.2f", ms) : absl::StrFormat("%.0f", ms); }
 std::string Mb(int64_t bytes) { return absl::StrFormat("%.1f MB", bytes / 1e6); }
-
-// Each client gets its own TCP connection (no shared subchannel), as separate processes would.
-std::shared_ptr<grpc::Channel> OwnChannel(const std::string& address) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  args.SetMaxReceiveMessageSize(64 << 20);
-  args.SetMaxSendMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
 
 std::chrono::system_clock::time_point DeadlineIn(int64_t ms) {
   return std::chrono::system_clock::now() + std::chrono::milliseconds(ms);
@@ -246,8 +238,8 @@ std::vector<std::string> EtcdEnv(const std::string& suffix, int64_t election_ms,
   return env;
 }
 
-// Finds the number before `unit` on the line containing `key`, e.g. "Throughput is 150
-// writes/s" or "median_ms 1300".
+// The first number after the last `key` in `text`, e.g. 150 in "Throughput is 150 writes/s",
+// or 1300 in "median_ms 1300"; -1 if there is none.
 double ParseNumberAfter(const std::string& text, const std::string& key) {
   size_t at = text.rfind(key);
   if (at == std::string::npos) return -1;
@@ -303,7 +295,7 @@ LoadResult RunCreateLoad(const std::string& address, int clients, double seconds
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       std::string current = address;
-      auto stub = controller::AdminService::NewStub(OwnChannel(current));
+      auto stub = controller::AdminService::NewStub(keel::bench::BenchChannel(current));
       int64_t i = 0;
       // Warm-up call: connects before the clock starts.
       (void)CreateTopics(stub.get(), {absl::StrCat(prefix, "-w-", c)}, 1, 30000);
@@ -322,7 +314,7 @@ LoadResult RunCreateLoad(const std::string& address, int clients, double seconds
           // Leadership moved: follow the hint, as a client would.
           if (!leader_hint.empty() && leader_hint != current) {
             current = leader_hint;
-            stub = controller::AdminService::NewStub(OwnChannel(current));
+            stub = controller::AdminService::NewStub(keel::bench::BenchChannel(current));
           } else {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
           }
@@ -371,13 +363,26 @@ int RunMetadata() {
   for (int clients : client_counts) {
     const int64_t epoch_before = epoch();
     const int leader = q.cluster->WaitForLeader(std::chrono::seconds(30));
+    const keel::bench::ClientCalls calls_before =
+        keel::bench::ClientCallsSoFar("AdminService/CreateTopics");
     LoadResult r = RunCreateLoad(q.cluster->Address(leader), clients, FLAGS_seconds,
                                  absl::StrCat("m", clients));
+    const keel::bench::ClientCalls calls_after =
+        keel::bench::ClientCallsSoFar("AdminService/CreateTopics");
+    // Kafka's request-latency-avg from the client metrics: every call of the phase, warm-up
+    // calls and calls that finished after the window included.
+    const double latency_avg_ms =
+        calls_after.calls > calls_before.calls
+            ? 1e3 * (calls_after.seconds - calls_before.seconds) /
+                  (calls_after.calls - calls_before.calls)
+            : -1;
     r.leader_changes = epoch() - epoch_before;
-    std::printf("keel %d clients: %.0f commits/s, p50 %s ms, p99 %s ms, max %s ms, %lld errors%s, "
+    std::printf("keel %d clients: %.0f commits/s, p50 %s ms, p99 %s ms, max %s ms, "
+                "request-latency-avg (client metrics) %s ms, %lld errors%s, "
                 "%lld leader epoch changes\n",
                 clients, r.PerSecond(), Ms(r.latency.p50_ms).c_str(),
                 Ms(r.latency.p99_ms).c_str(), Ms(r.latency.max_ms).c_str(),
+                Ms(latency_avg_ms).c_str(),
                 static_cast<long long>(r.errors),
                 r.first_error.empty() ? "" : (" (" + r.first_error + ")").c_str(),
                 static_cast<long long>(r.leader_changes));
@@ -391,7 +396,8 @@ int RunMetadata() {
   double etcd_puts = -1;
   if (FLAGS_etcd) {
     std::string out = RunEtcd({"perf"}, EtcdEnv("-perf", 0, 0));
-    etcd_puts = ParseNumberAfter(out, "Throughput is");
+    // "PASS: Throughput is 150 writes/s" or "FAIL: Throughput too low: 3224 writes/s".
+    etcd_puts = ParseNumberAfter(out, "Throughput");
   }
   keel::bench::FsyncRate fsync_after = MeasureFsyncPrinted("after");
   const double fsync_rate = (fsync_before.per_second + fsync_after.per_second) / 2;
@@ -460,7 +466,7 @@ FailoverResult LeaderStops(Quorum* q, bool graceful, int trials, const std::stri
   result.label = label;
   std::vector<int> ids = q->cluster->ids();
   std::vector<std::unique_ptr<controller::AdminService::Stub>> stubs;
-  for (int id : ids) stubs.push_back(controller::AdminService::NewStub(OwnChannel(q->cluster->Address(id))));
+  for (int id : ids) stubs.push_back(controller::AdminService::NewStub(keel::bench::BenchChannel(q->cluster->Address(id))));
   static int round = 0;
   ++round;
   for (int t = 0; t < trials; ++t) {
@@ -754,7 +760,7 @@ int RunScale() {
 
   // Snapshot: serial probe writes until the leader's snapshot file appears. The probe that
   // waits on the snapshot shows the stall it imposes (the snapshot is taken on the Raft loop).
-  auto stub = controller::AdminService::NewStub(OwnChannel(q.cluster->Address(q.leader)));
+  auto stub = controller::AdminService::NewStub(keel::bench::BenchChannel(q.cluster->Address(q.leader)));
   std::vector<double> probe;
   auto snap_start = Clock::now();
   int64_t snapshot_bytes = 0;
