@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -21,20 +22,29 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-TEST(MetricsBrokerTest, TrafficOffsetsAndRpcsShowAndPassPromtool) {
-  ControllerCluster controllers(ControllerClusterOptions{});
-  ASSERT_TRUE(controllers.StartAll());
-  ASSERT_GT(controllers.WaitForLeader(seconds(20)), 0);
-  std::vector<std::string> addresses;
-  for (int id : controllers.ids()) addresses.push_back(controllers.Address(id));
-  ControllerClient client(addresses);
+// A 3-controller quorum and a client of it; each test starts its own brokers.
+class BrokerProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(controllers_.StartAll());
+    ASSERT_GT(controllers_.WaitForLeader(seconds(20)), 0);
+    std::vector<std::string> addresses;
+    for (int id : controllers_.ids()) addresses.push_back(controllers_.Address(id));
+    client_ = std::make_unique<ControllerClient>(addresses);
+  }
+
+  ControllerCluster controllers_{ControllerClusterOptions{}};
+  std::unique_ptr<ControllerClient> client_;
+};
+
+TEST_F(BrokerProcessTest, MetricsShowTrafficOffsetsAndRpcsAndPassPromtool) {
   const int metrics_port = PickFreePort();
   BrokerSetOptions options;
   options.brokers = 1;
   options.extra_flags = {"--metrics_address=127.0.0.1:" + std::to_string(metrics_port)};
-  BrokerSet brokers(&controllers, options);
+  BrokerSet brokers(&controllers_, options);
   ASSERT_TRUE(brokers.StartAll());
-  ASSERT_TRUE(brokers.WaitAllUnfenced(&client, seconds(20)));
+  ASSERT_TRUE(brokers.WaitAllUnfenced(client_.get(), seconds(20)));
   auto scrape = [&] {
     auto r = observability::HttpGet("127.0.0.1", metrics_port, "/metrics", seconds(5));
     EXPECT_TRUE(r.ok()) << r.status();
@@ -42,8 +52,8 @@ TEST(MetricsBrokerTest, TrafficOffsetsAndRpcsShowAndPassPromtool) {
   };
 
   controller::CreateTopicsResponse created;
-  ASSERT_TRUE(client.CreateTopic("metered", 1, 1, &created).ok());
-  DataClient data(&client);
+  ASSERT_TRUE(client_->CreateTopic("metered", 1, 1, &created).ok());
+  DataClient data(client_.get());
   std::vector<std::pair<std::string, std::string>> records;
   for (int i = 0; i < 10; ++i) records.emplace_back("k", std::string(100, 'v'));
   ASSERT_EQ(data.Produce("metered", 0, records).error, keel::NONE);
@@ -81,17 +91,11 @@ TEST(MetricsBrokerTest, TrafficOffsetsAndRpcsShowAndPassPromtool) {
 
 // grpc.health.v1 on a broker follows its own view of its session: SERVING once registered and
 // unfenced, NOT_SERVING when it can no longer reach the quorum (it stops acting as a leader).
-TEST(BrokerHealthTest, ServingWhileUnfencedAndNotServingOnceCutOffFromTheQuorum) {
-  ControllerCluster controllers(ControllerClusterOptions{});
-  ASSERT_TRUE(controllers.StartAll());
-  ASSERT_GT(controllers.WaitForLeader(seconds(20)), 0);
-  std::vector<std::string> addresses;
-  for (int id : controllers.ids()) addresses.push_back(controllers.Address(id));
-  ControllerClient client(addresses);
+TEST_F(BrokerProcessTest, HealthIsServingWhileUnfencedAndNotServingOnceCutOffFromTheQuorum) {
   BrokerSetOptions options;
   options.brokers = 1;
   options.extra_flags = {"--heartbeat_interval_ms=200", "--broker_session_timeout_ms=1500"};
-  BrokerSet brokers(&controllers, options);
+  BrokerSet brokers(&controllers_, options);
   ASSERT_TRUE(brokers.StartAll());
   const std::string address = brokers.Address(brokers.ids().front());
   auto wait_for = [&](const std::string& want, std::chrono::milliseconds timeout) {
@@ -104,9 +108,9 @@ TEST(BrokerHealthTest, ServingWhileUnfencedAndNotServingOnceCutOffFromTheQuorum)
     }
     return got;
   };
-  ASSERT_TRUE(brokers.WaitAllUnfenced(&client, seconds(20)));
+  ASSERT_TRUE(brokers.WaitAllUnfenced(client_.get(), seconds(20)));
   EXPECT_EQ(wait_for("SERVING", seconds(5)), "SERVING");
-  for (int id : controllers.ids()) controllers.KillNode(id);
+  for (int id : controllers_.ids()) controllers_.KillNode(id);
   // Session 1.5 s without an unfenced heartbeat answer, checked every 200 ms.
   EXPECT_EQ(wait_for("NOT_SERVING", seconds(10)), "NOT_SERVING");
 }
