@@ -183,12 +183,8 @@ bool MetadataClient::CreateTopicForSetup(const std::string& name, int partitions
                                          int replication_factor,
                                          const std::map<std::string, std::string>& configs,
                                          milliseconds timeout) {
-  controller::CreateTopicsRequest request;
-  auto* t = request.add_topics();
-  t->set_name(name);
-  t->set_num_partitions(partitions);
-  t->set_replication_factor(replication_factor);
-  for (const auto& [k, v] : configs) (*t->mutable_configs())[k] = v;
+  const controller::CreateTopicsRequest request =
+      keel::testing::OneTopicRequest(name, partitions, replication_factor, configs);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     controller::CreateTopicsResponse response;

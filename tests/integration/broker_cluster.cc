@@ -110,15 +110,23 @@ std::vector<int> BrokerSet::ids() const {
   return out;
 }
 
-std::string CreateTopicWithConfigs(ControllerClient* client, const std::string& name,
-                                   int partitions, int replication_factor,
-                                   const std::map<std::string, std::string>& configs) {
+controller::CreateTopicsRequest OneTopicRequest(const std::string& name, int partitions,
+                                                int replication_factor,
+                                                const std::map<std::string, std::string>& configs) {
   controller::CreateTopicsRequest request;
   auto* t = request.add_topics();
   t->set_name(name);
   t->set_num_partitions(partitions);
   t->set_replication_factor(replication_factor);
   for (const auto& [k, v] : configs) (*t->mutable_configs())[k] = v;
+  return request;
+}
+
+std::string CreateTopicWithConfigs(ControllerClient* client, const std::string& name,
+                                   int partitions, int replication_factor,
+                                   const std::map<std::string, std::string>& configs) {
+  const controller::CreateTopicsRequest request =
+      OneTopicRequest(name, partitions, replication_factor, configs);
   controller::CreateTopicsResponse response;
   grpc::Status s = client->Call(
       [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {

@@ -59,6 +59,11 @@ class BrokerSet {
   std::map<int, Node> nodes_;
 };
 
+// A CreateTopics request for one topic.
+controller::CreateTopicsRequest OneTopicRequest(const std::string& name, int partitions,
+                                                int replication_factor,
+                                                const std::map<std::string, std::string>& configs);
+
 // CreateTopics of one topic with configs through the controller leader; the first result's
 // error as a message ("" when created).
 std::string CreateTopicWithConfigs(ControllerClient* client, const std::string& name,
