@@ -563,9 +563,12 @@ int RunFailover() {
   if (FLAGS_etcd) {
     rows.push_back(EtcdFailover(0, 0, "etcd kill -9, defaults (election 1000 ms, heartbeat 100 ms)"));
     if (FLAGS_etcd_short) {
-      rows.push_back(EtcdFailover(FLAGS_short_election_timeout_ms, FLAGS_short_heartbeat_interval_ms,
+      // etcd refuses an election timeout under 5 heartbeats: shorten its heartbeat to fit.
+      const int64_t heartbeat_ms =
+          std::min(FLAGS_short_heartbeat_interval_ms, FLAGS_short_election_timeout_ms / 5);
+      rows.push_back(EtcdFailover(FLAGS_short_election_timeout_ms, heartbeat_ms,
                                   absl::StrCat("etcd kill -9, election ", FLAGS_short_election_timeout_ms,
-                                               " ms, heartbeat ", FLAGS_short_heartbeat_interval_ms, " ms")));
+                                               " ms, heartbeat ", heartbeat_ms, " ms")));
     }
   }
   PrintFailoverTable(rows);
