@@ -16,6 +16,10 @@ SCALE_FLAGS=${SCALE_FLAGS:---topics=1000}
 FETCH_FLAGS=${FETCH_FLAGS:-}
 commands=("$@")
 [[ ${#commands[@]} -gt 0 ]] || commands=(fsync metadata failover fetch-latency scale)
+# A broker holds two file descriptors per partition replica (docs/broker.md): the scale run's
+# broker needs about 100k. Raise the limit as far as this user may (root: up to nr_open).
+if [ "$(id -u)" = 0 ]; then ulimit -Hn "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || true; fi
+ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
 mkdir -p "$OUT"
 bazel --output_base="$OUTPUT_BASE" build -c opt //tests/bench:keel_bench
 for cmd in "${commands[@]}"; do
