@@ -786,7 +786,7 @@ int RunScale() {
   // Each controller logs how long its last snapshot took on its Raft loop (the write stall).
   double snapshot_ms = -1;
   for (int id : q.cluster->ids()) {
-    const std::string log = FileTail(q.cluster->NodeLog(id), 1 << 20);
+    const std::string log = FileTail(ControllerDir(id) + ".log", 1 << 20);  // beside its data
     const size_t at = log.rfind("took snapshot at offset");
     if (at == std::string::npos) continue;
     const std::string line = log.substr(at, log.find('\n', at) - at);
