@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "controller/image_store.h"
 #include "controller/log.h"
+#include "controller/watch_snapshot.h"
 
 namespace keel::broker {
 namespace {
@@ -128,6 +129,10 @@ grpc::Status MetadataFollower::FollowOnce(const std::string& address) {
   absl::Status failure;
   while (!stop_ && reader->Read(&event)) {
     if (event.has_snapshot()) {
+      if (!controller::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
+        failure = absl::UnavailableError("the stream ended inside a snapshot");
+        break;
+      }
       failure = ApplySnapshot(event.snapshot());
     } else if (event.has_entry()) {
       failure = ApplyEntry(event.entry());

@@ -67,7 +67,7 @@ int Fail(const std::string& message, int code = 1) {
 }
 
 // Health: SERVING only while this node knows a leader (a client or load balancer should not
-// send it work otherwise). Checked every 100 ms until `stopping`.
+// send it work otherwise). Follows each change as it happens, until `stopping`.
 void ReportHealth(grpc::Server* server, keel::controller::ControllerNode* node,
                   const std::atomic<bool>* stopping) {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
@@ -83,7 +83,8 @@ void ReportHealth(grpc::Server* server, keel::controller::ControllerNode* node,
       serving = has_leader;
       reported = true;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Wakes at the change; the bound only lets `stopping` be seen.
+    node->WaitLeaderKnownChange(serving, std::chrono::milliseconds(100));
   }
 }
 

@@ -508,7 +508,18 @@ void ControllerNode::UpdateQuorumView() {
   std::unique_lock<std::shared_mutex> lock(state_mu_);
   view.applied_offset = committed_.applied_offset();
   controller_metrics_.SetApplied(view.applied_offset, view.high_watermark);
+  const bool leader_known_changed = (quorum_.leader_id > 0) != (view.leader_id > 0);
   quorum_ = std::move(view);
+  lock.unlock();
+  if (leader_known_changed) leader_known_cv_.notify_all();
+}
+
+bool ControllerNode::WaitLeaderKnownChange(bool leader_known,
+                                           std::chrono::milliseconds timeout) const {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  leader_known_cv_.wait_for(lock, timeout,
+                            [&] { return (quorum_.leader_id > 0) != leader_known; });
+  return quorum_.leader_id > 0;
 }
 
 void ControllerNode::LogSoftState(const raft::SoftState& soft_state) {

@@ -123,6 +123,9 @@ class ControllerNode {
   void ReadCommitted(const std::function<void(const MetadataImage&)>& fn) const;
 
   QuorumView DescribeQuorum() const;
+  // Waits until whether this node knows a leader differs from `leader_known`, at most
+  // `timeout`; returns whether it knows one now. (Health follows leadership without polling.)
+  bool WaitLeaderKnownChange(bool leader_known, std::chrono::milliseconds timeout) const;
   NodeAddress LeaderAddress() const;
   const std::string& cluster_id() const { return options_.cluster_id; }
   MetadataFeed& feed() { return feed_; }
@@ -189,6 +192,7 @@ class ControllerNode {
   mutable std::shared_mutex state_mu_;
   MetadataImage committed_;  // guarded by state_mu_
   QuorumView quorum_;        // guarded by state_mu_
+  mutable std::condition_variable_any leader_known_cv_;  // quorum_.leader_id > 0 changed
   MetadataFeed feed_;
 
   std::mutex inbox_mu_;

@@ -7,6 +7,7 @@
 #include "controller/log.h"
 #include "controller/metadata/api_error.h"
 #include "controller/metadata/controller_logic.h"
+#include "controller/watch_snapshot.h"
 
 namespace keel::controller {
 namespace {
@@ -299,15 +300,19 @@ class ControllerServices::Metadata final : public MetadataService::Service {
     bool need_snapshot = cursor < 0;
     while (!context->IsCancelled() && !shutting_down_->load()) {
       if (need_snapshot) {
-        WatchMetadataResponse snapshot;
-        auto* s = snapshot.mutable_snapshot();
+        std::vector<metadata::MetadataRecord> records;
         node_->ReadCommitted([&](const MetadataImage& image) {
-          s->set_offset(image.applied_offset());
-          for (auto& r : image.ToRecords()) *s->add_records() = std::move(r);
+          cursor = image.applied_offset();
+          records = image.ToRecords();
         });
-        cursor = s->offset();
         last_sent = cursor;
-        if (!writer->Write(snapshot)) break;
+        // In chunks: the image grows with the cluster, a gRPC message must not.
+        if (!WriteSnapshotChunks(cursor, 0, std::move(records),
+                                 [&](const WatchMetadataResponse& chunk) {
+                                   return writer->Write(chunk);
+                                 })) {
+          break;
+        }
         need_snapshot = false;
       }
       std::vector<MetadataLogEntry> entries;

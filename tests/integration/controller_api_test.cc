@@ -7,6 +7,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
+#include "controller/watch_snapshot.h"
 #include "proto/controller.grpc.pb.h"
 #include "tests/integration/controller_cluster.h"
 
@@ -49,6 +50,31 @@ class ControllerApiTest : public ::testing::Test {
   std::unique_ptr<FakeBroker> broker_;
   int leader_ = -1;
 };
+
+// An image larger than one chunk (kSnapshotChunkRecords) arrives in bounded chunks that
+// reassemble to every record: a 12,000-partition image is ~12,000 records.
+TEST_F(ControllerApiTest, WatchMetadataSendsALargeImageInChunks) {
+  controller::CreateTopicsResponse created;
+  ASSERT_TRUE(client_->CreateTopic("wide-a", 6000, 1, &created).ok());
+  ASSERT_TRUE(client_->CreateTopic("wide-b", 6000, 1, &created).ok());
+  auto stub = controller::MetadataService::NewStub(Channel(leader_));
+  grpc::ClientContext context;
+  context.set_deadline(In(seconds(20)));
+  controller::WatchMetadataRequest request;
+  request.set_from_offset(-1);
+  auto stream = stub->WatchMetadata(&context, request);
+  controller::WatchMetadataResponse event;
+  ASSERT_TRUE(stream->Read(&event));
+  ASSERT_TRUE(event.has_snapshot());
+  EXPECT_TRUE(event.snapshot().more());
+  EXPECT_LE(event.snapshot().records_size(), controller::kSnapshotChunkRecords);
+  ASSERT_TRUE(controller::ReadRestOfSnapshot(stream.get(), event.mutable_snapshot()));
+  int partitions = 0;
+  for (const auto& r : event.snapshot().records()) partitions += r.has_partition();
+  EXPECT_EQ(partitions, 12000);
+  context.TryCancel();
+  (void)stream->Finish();
+}
 
 TEST_F(ControllerApiTest, WatchMetadataSendsImageThenEveryCommittedRecordAndResumes) {
   controller::CreateTopicsResponse created;

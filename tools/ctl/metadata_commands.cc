@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_join.h"
+#include "controller/watch_snapshot.h"
 #include "proto/controller.grpc.pb.h"
 #include "tools/ctl/cluster_client.h"
 #include "tools/ctl/commands.h"
@@ -329,6 +330,7 @@ int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o) {
       got_any = true;
       int64_t offset;
       if (event.has_snapshot()) {
+        if (!controller::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) break;
         const auto& s = event.snapshot();
         offset = s.offset();
         if (g.json() && !o.follow) {
@@ -409,7 +411,8 @@ int MetadataImage(const GlobalOptions& g) {
     auto reader = controller::MetadataService::NewStub(channel)->WatchMetadata(context, request);
     WatchMetadataResponse event;
     bool have = false;
-    if (reader->Read(&event) && event.has_snapshot()) {
+    if (reader->Read(&event) && event.has_snapshot() &&
+        controller::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
       image.offset = event.snapshot().offset();
       for (const auto& r : event.snapshot().records()) image.Apply(r);
       have = true;
