@@ -102,7 +102,15 @@ void MetadataFollower::Run() {
     ++next;
     grpc::Status status = FollowOnce(address);
     if (stop_) break;
-    KEEL_LOG_DEBUG("metadata stream from {} ended: {}", address, status.error_message());
+    // A controller going away is routine; anything else (a refused or oversized message)
+    // would keep the broker fenced, so an operator must see it.
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        status.error_code() == grpc::StatusCode::CANCELLED || status.ok()) {
+      KEEL_LOG_DEBUG("metadata stream from {} ended: {}", address, status.error_message());
+    } else {
+      KEEL_LOG_WARN("metadata stream from {} failed: {} {}", address,
+                    static_cast<int>(status.error_code()), status.error_message());
+    }
     std::this_thread::sleep_for(kReconnectBackoff);
   }
 }
