@@ -47,6 +47,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
   pm.data_dirs = o.data_dirs;
   pm.log_options = o.log_options;
   pm.default_policy = o.default_policy;
+  pm.max_replicas = MaxReplicasForOpenFiles(o.open_files_limit);
   auto partitions = PartitionManager::Open(std::move(pm), b->state_.get());
   if (!partitions.ok()) return partitions.status();
   b->partitions_ = std::move(*partitions);

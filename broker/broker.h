@@ -65,6 +65,7 @@ struct BrokerOptions {
   TopicPolicy default_policy;
   DataPlaneOptions data_plane;
   std::string metrics_address;  // IP:PORT for GET /metrics; empty: not served
+  uint64_t open_files_limit = 0;  // RLIMIT_NOFILE in force; bounds the hosted replicas (0: none)
 };
 
 class Broker {

@@ -92,9 +92,10 @@ std::string AskClusterId(const std::vector<std::string>& controllers,
   return "";
 }
 
-// Like Kafka's, a broker keeps each segment's .log and .index open, so it needs about two
-// file descriptors per hosted partition replica: the soft limit is raised to the hard one,
-// as etcd and the Go runtime do. Returns the limit now in force.
+// Like Kafka's, a broker keeps each segment's files open (three descriptors per replica with
+// one segment, broker/partition_manager.h), so the soft limit is raised to the hard one, as
+// etcd and the Go runtime do. Returns the limit now in force; it also bounds the replicas the
+// broker will host.
 uint64_t RaiseOpenFilesLimit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
@@ -103,16 +104,10 @@ uint64_t RaiseOpenFilesLimit() {
     raised.rlim_cur = limit.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   }
-  spdlog::info("open files limit: {}", static_cast<uint64_t>(limit.rlim_cur));
+  spdlog::info("open files limit: {} (room for about {} partition replicas)",
+               static_cast<uint64_t>(limit.rlim_cur),
+               keel::broker::MaxReplicasForOpenFiles(limit.rlim_cur));
   return limit.rlim_cur;
-}
-
-void WarnIfOpenFilesLimitIsLow(size_t replicas, uint64_t limit) {
-  const uint64_t needed = 2 * static_cast<uint64_t>(replicas) + 256;  // + LevelDB, sockets
-  if (limit == 0 || needed <= limit) return;
-  spdlog::warn("hosting {} partition replicas needs about {} open files but the limit is {}: "
-               "raise it (ulimit -n, or LimitNOFILE= in a systemd unit) or logs will fail to "
-               "open with \"Too many open files\"", replicas, needed, limit);
 }
 
 }  // namespace
@@ -192,10 +187,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  const uint64_t open_files_limit = RaiseOpenFilesLimit();
+  options.open_files_limit = RaiseOpenFilesLimit();
   auto broker = keel::broker::Broker::Open(options);
   if (!broker.ok()) return Fail("cannot open the data dirs: " + broker.status().ToString());
-  WarnIfOpenFilesLimitIsLow((*broker)->partitions()->size(), open_files_limit);
   if (auto s = (*broker)->Start(); !s.ok()) return Fail(std::string(s.message()));
 
   // A fatal registration answer (another cluster) stops the process instead of retrying.

@@ -148,8 +148,20 @@ absl::Status PartitionManager::LoadExisting() {
   return absl::OkStatus();
 }
 
+size_t MaxReplicasForOpenFiles(uint64_t open_files_limit) {
+  if (open_files_limit == 0) return 0;
+  if (open_files_limit <= kReservedFiles + kFilesPerReplica) return 1;
+  return static_cast<size_t>((open_files_limit - kReservedFiles) / kFilesPerReplica);
+}
+
 absl::StatusOr<std::shared_ptr<Partition>> PartitionManager::CreateLocked(
     const std::string& topic, int32_t partition, const std::string& topic_id) {
+  if (options_.max_replicas > 0 && partitions_.size() >= options_.max_replicas) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "cannot host ", topic, "-", partition, ": ", partitions_.size(),
+        " replicas already use the open-files limit (about ", kFilesPerReplica,
+        " descriptors each); raise it (ulimit -n, LimitNOFILE=) and restart the broker"));
+  }
   std::vector<size_t> load(options_.data_dirs.size(), 0);
   for (const auto& [key, h] : partitions_) ++load[h.data_dir];
   size_t d = 0;

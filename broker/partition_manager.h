@@ -39,7 +39,19 @@ struct PartitionManagerOptions {
   std::vector<std::string> data_dirs;
   storage::LogOptions log_options;  // segment size, retention defaults...
   TopicPolicy default_policy;       // broker-wide defaults, overridden by topic configs
+  // Replicas this broker may host (0: no limit). Each open segment holds three file
+  // descriptors (log writer, log reader, index writer), so the broker derives this from its
+  // open-files limit: past it, creating a replica fails with RESOURCE_EXHAUSTED instead of
+  // the process running out of descriptors (where gRPC itself aborts).
+  size_t max_replicas = 0;
 };
+
+// File descriptors a hosted replica holds with one segment.
+inline constexpr size_t kFilesPerReplica = 3;
+// Descriptors kept free for everything else (LevelDB, sockets, gRPC's own).
+inline constexpr size_t kReservedFiles = 1024;
+// The replicas an open-files limit allows (0 for an unknown limit: no limit).
+size_t MaxReplicasForOpenFiles(uint64_t open_files_limit);
 
 // The topic configs of `configs` on top of `defaults`; unknown keys are ignored and values
 // that do not parse keep the default (the controller validated them on the way in).

@@ -33,10 +33,11 @@ class PartitionManagerTest : public ::testing::Test {
     Reopen();
   }
 
-  void Reopen() {
+  void Reopen(size_t max_replicas = 0) {
     manager_.reset();
     PartitionManagerOptions o;
     o.broker_id = 1;
+    o.max_replicas = max_replicas;
     o.data_dirs = {root_ + "/d0", root_ + "/d1"};
     auto m = PartitionManager::Open(o, state_.get());
     ASSERT_TRUE(m.ok()) << m.status();
@@ -106,6 +107,27 @@ TEST_F(PartitionManagerTest, HostsExactlyTheReplicasAssignedHereAcrossDataDirs) 
   for (const auto& e : fs::directory_iterator(root_ + "/d0")) in_d0 += e.is_directory();
   EXPECT_GT(in_d0, 0);
   EXPECT_LT(in_d0, assigned);
+}
+
+TEST_F(PartitionManagerTest, RefusesReplicasPastTheOpenFilesBudgetWithoutHarmingOthers) {
+  EXPECT_EQ(MaxReplicasForOpenFiles(0), 0u);  // unknown limit: unbounded
+  EXPECT_EQ(MaxReplicasForOpenFiles(20000), (20000 - kReservedFiles) / kFilesPerReplica);
+  EXPECT_EQ(MaxReplicasForOpenFiles(100), 1u);
+  Reopen(3);
+  TestCluster cluster(1);
+  cluster.CreateTopic("many", 5, 1);
+  absl::Status s = manager_->Reconcile(cluster.image, nullptr, 0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_NE(s.message().find("open-files limit"), absl::string_view::npos) << s;
+  EXPECT_EQ(manager_->size(), 3u);
+  int served = 0;
+  for (int i = 0; i < 5; ++i) {
+    if (auto p = manager_->Get("many", i); p != nullptr) {
+      ASSERT_TRUE(p->AppendAsLeader({{"k", "v", {}, 5}}, 10).ok());
+      ++served;
+    }
+  }
+  EXPECT_EQ(served, 3);
 }
 
 TEST_F(PartitionManagerTest, RecoversLogsAndEpochHistoryOnReopen) {
