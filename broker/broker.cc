@@ -175,14 +175,18 @@ void Broker::UpdateHealth() {
   grpc::HealthCheckServiceInterface* health =
       server_ == nullptr ? nullptr : server_->GetHealthCheckService();
   if (health == nullptr) return;
-  bool serving = false;
+  // Held across deciding and setting: two callers (the housekeeping poll and a heartbeat's
+  // fencing change) must not set their answers in the opposite order.
+  std::lock_guard<std::mutex> health_lock(health_mu_);
+  bool stopped;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    serving = !stopped_ && lifecycle_ != nullptr && lifecycle_->Active();
-    if (health_known_ && serving == serving_) return;
-    health_known_ = true;
-    serving_ = serving;
+    stopped = stopped_;
   }
+  const bool serving = !stopped && lifecycle_ != nullptr && lifecycle_->Active();
+  if (health_known_ && serving == serving_) return;
+  health_known_ = true;
+  serving_ = serving;
   health->SetServingStatus(serving);
   KEEL_LOG_INFO("health: {}", serving ? "SERVING" : "NOT_SERVING");
 }

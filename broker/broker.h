@@ -115,8 +115,9 @@ class Broker {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_
-  bool health_known_ = false;  // guarded by mu_: a status was set at least once
-  bool serving_ = false;       // guarded by mu_: the status last set
+  std::mutex health_mu_;       // taken before mu_
+  bool health_known_ = false;  // guarded by health_mu_: a status was set at least once
+  bool serving_ = false;       // guarded by health_mu_: the status last set
   bool stopped_ = false;   // guarded by mu_
   std::thread housekeeping_;
 };
