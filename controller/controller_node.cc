@@ -207,7 +207,20 @@ absl::Status ControllerNode::Write(WriteFn fn, std::chrono::steady_clock::time_p
       result->Complete(offset.status());
     };
     if (plan.batch.records_size() == 0) {
-      done(latest_->applied_offset());
+      // The answer (a refusal such as TOPIC_ALREADY_EXISTS, or "nothing to change") was
+      // computed from the latest image, which includes our proposals not yet committed. Give
+      // it only once the newest of them commits, as KRaft's controller does: if they are
+      // lost with the leadership, so is the answer (the caller gets NOT_CONTROLLER).
+      if (pending_.empty()) {
+        done(latest_->applied_offset());
+        return;
+      }
+      PendingWrite& newest = pending_.rbegin()->second;
+      newest.done = [first = std::move(newest.done),
+                     then = std::move(done)](absl::StatusOr<int64_t> offset) {
+        if (first) first(offset);
+        then(offset);
+      };
       return;
     }
     Propose(std::move(plan.batch), std::move(done));

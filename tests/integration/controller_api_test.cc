@@ -45,6 +45,15 @@ class ControllerApiTest : public ::testing::Test {
     return grpc::CreateChannel(cluster_->Address(id), grpc::InsecureChannelCredentials());
   }
 
+  // A WatchMetadata stream from the start (a full image first), 20 s deadline.
+  static std::unique_ptr<grpc::ClientReader<controller::WatchMetadataResponse>> WatchFromStart(
+      controller::MetadataService::Stub* stub, grpc::ClientContext* context) {
+    context->set_deadline(In(seconds(20)));
+    controller::WatchMetadataRequest request;
+    request.set_from_offset(-1);
+    return stub->WatchMetadata(context, request);
+  }
+
   std::unique_ptr<ControllerCluster> cluster_;
   std::unique_ptr<ControllerClient> client_;
   std::unique_ptr<FakeBroker> broker_;
@@ -59,10 +68,7 @@ TEST_F(ControllerApiTest, WatchMetadataSendsALargeImageInChunks) {
   ASSERT_TRUE(client_->CreateTopic("wide-b", 6000, 1, &created).ok());
   auto stub = controller::MetadataService::NewStub(Channel(leader_));
   grpc::ClientContext context;
-  context.set_deadline(In(seconds(20)));
-  controller::WatchMetadataRequest request;
-  request.set_from_offset(-1);
-  auto stream = stub->WatchMetadata(&context, request);
+  auto stream = WatchFromStart(stub.get(), &context);
   controller::WatchMetadataResponse event;
   ASSERT_TRUE(stream->Read(&event));
   ASSERT_TRUE(event.has_snapshot());
@@ -82,10 +88,7 @@ TEST_F(ControllerApiTest, WatchMetadataSendsImageThenEveryCommittedRecordAndResu
   int follower = leader_ == 1 ? 2 : 1;  // any controller serves the watch
   auto stub = controller::MetadataService::NewStub(Channel(follower));
   grpc::ClientContext context;
-  context.set_deadline(In(seconds(20)));
-  controller::WatchMetadataRequest request;
-  request.set_from_offset(-1);
-  auto stream = stub->WatchMetadata(&context, request);
+  auto stream = WatchFromStart(stub.get(), &context);
   controller::WatchMetadataResponse event;
   ASSERT_TRUE(stream->Read(&event));
   ASSERT_TRUE(event.has_snapshot());
@@ -118,6 +121,7 @@ TEST_F(ControllerApiTest, WatchMetadataSendsImageThenEveryCommittedRecordAndResu
   // Resuming from just before that entry replays it, without a snapshot.
   grpc::ClientContext resume_context;
   resume_context.set_deadline(In(seconds(10)));
+  controller::WatchMetadataRequest request;
   request.set_from_offset(after_offset - 1);
   auto resumed = stub->WatchMetadata(&resume_context, request);
   ASSERT_TRUE(resumed->Read(&event));
@@ -154,6 +158,45 @@ TEST_F(ControllerApiTest, FollowerAnswersWritesWithUnavailableNamingTheLeader) {
   grpc::Status dup = client_->CreateTopic("dup", 1, 1, &bad);
   EXPECT_EQ(dup.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(dup.error_message().rfind("TOPIC_ALREADY_EXISTS:", 0), 0u) << dup.error_message();
+}
+
+// A refusal computed from a proposal that has not committed must not be answered: the nemesis
+// found a TOPIC_ALREADY_EXISTS for a topic whose only create was lost with the leadership
+// (not linearizable). With both followers paused the leader cannot commit: the second create
+// of the same name must wait like the first, not be refused at once.
+TEST_F(ControllerApiTest, RefusalBasedOnAnUncommittedProposalWaitsForItsCommit) {
+  auto stub = controller::AdminService::NewStub(Channel(leader_));
+  auto create_ghost = [&](milliseconds deadline) {
+    controller::CreateTopicsRequest request;
+    auto* topic = request.add_topics();
+    topic->set_name("ghost");
+    topic->set_num_partitions(1);
+    topic->set_replication_factor(1);
+    controller::CreateTopicsResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(In(deadline));
+    return stub->CreateTopics(&context, request, &response);
+  };
+  for (int id : cluster_->ids()) {
+    if (id != leader_) cluster_->PauseNode(id);
+  }
+  // Well inside the 300 ms election timeout after which CheckQuorum deposes the leader.
+  grpc::Status first = create_ghost(milliseconds(100));
+  grpc::Status second = create_ghost(milliseconds(100));
+  for (int id : cluster_->ids()) {
+    if (id != leader_) cluster_->ResumeNode(id);
+  }
+  EXPECT_EQ(first.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << first.error_message();
+  EXPECT_NE(second.error_code(), grpc::StatusCode::ALREADY_EXISTS) << second.error_message();
+  EXPECT_TRUE(second.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+              second.error_code() == grpc::StatusCode::UNAVAILABLE)
+      << second.error_code() << " " << second.error_message();
+
+  // Healed: the name exists or not, but creating it again agrees with the listing after.
+  controller::CreateTopicsResponse response;
+  grpc::Status again = client_->CreateTopic("ghost", 1, 1, &response, seconds(15));
+  EXPECT_TRUE(again.ok() || again.error_code() == grpc::StatusCode::ALREADY_EXISTS)
+      << again.error_message();
 }
 
 // Debian's gRPC ships no C++ stubs for grpc.health.v1, so this calls Health/Check through a

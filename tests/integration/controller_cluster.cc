@@ -63,6 +63,8 @@ bool ControllerCluster::StartNode(int id) {
 }
 
 void ControllerCluster::KillNode(int id) { nodes_.at(id).process->Kill(); }
+void ControllerCluster::PauseNode(int id) { nodes_.at(id).process->Stop(); }
+void ControllerCluster::ResumeNode(int id) { nodes_.at(id).process->Continue(); }
 
 int ControllerCluster::TerminateNode(int id, std::chrono::milliseconds grace) {
   return nodes_.at(id).process->Terminate(grace);

@@ -38,6 +38,8 @@ class ControllerCluster {
   bool StartAll();
   bool StartNode(int id);
   void KillNode(int id);
+  void PauseNode(int id);   // SIGSTOP
+  void ResumeNode(int id);  // SIGCONT
   int TerminateNode(int id, std::chrono::milliseconds grace);
   bool IsRunning(int id);
 
