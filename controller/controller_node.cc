@@ -206,7 +206,7 @@ absl::Status ControllerNode::Write(WriteFn fn, std::chrono::steady_clock::time_p
       if (plan_done) plan_done(offset);
       result->Complete(offset.status());
     };
-    if (plan.batch.records_size() == 0) {
+    if (plan.batch.records_size() == 0 && !plan.barrier) {
       // The answer (a refusal such as TOPIC_ALREADY_EXISTS, or "nothing to change") was
       // computed from the latest image, which includes our proposals not yet committed. Give
       // it only once the newest of them commits, as KRaft's controller does: if they are

@@ -78,6 +78,9 @@ struct ControllerNodeOptions {
 struct WritePlan {
   metadata::MetadataRecordBatch batch;
   std::function<void(absl::StatusOr<int64_t> commit_offset)> done;
+  // Propose even an empty batch and answer once it commits: a read's proof that this node
+  // was still the leader and had every earlier write (ListTopics linearizable).
+  bool barrier = false;
 };
 
 // Leader-only context a write function sees.

@@ -157,9 +157,26 @@ class ControllerServices::Admin final : public AdminService::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status ListTopics(grpc::ServerContext*, const ListTopicsRequest*,
+  grpc::Status ListTopics(grpc::ServerContext* context, const ListTopicsRequest* request,
                           ListTopicsResponse* response) override {
-    node_->ReadCommitted([&](const MetadataImage& image) { image.FillListTopics(response); });
+    if (!request->linearizable()) {
+      node_->ReadCommitted([&](const MetadataImage& image) { image.FillListTopics(response); });
+      return grpc::Status::OK;
+    }
+    // The list of the latest image (every proposal so far), answered once an empty entry
+    // after them commits in this leader's term: the read linearizes at that entry.
+    auto result = std::make_shared<ListTopicsResponse>();
+    grpc::Status status = RunWrite(
+        node_, context,
+        [result](LeaderContext& ctx) {
+          ctx.latest.FillListTopics(result.get());
+          WritePlan plan;
+          plan.barrier = true;
+          return plan;
+        },
+        nullptr);
+    if (!status.ok()) return status;
+    *response = *result;
     return grpc::Status::OK;
   }
 

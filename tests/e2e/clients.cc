@@ -155,8 +155,11 @@ void MetadataClient::ListTopics(History* history, int client, const std::string&
       controller::ListTopicsResponse response;
       grpc::ClientContext ctx;
       ctx.set_deadline(In(milliseconds(2000)));
-      grpc::Status s =
-          admin_[preferred_]->ListTopics(&ctx, controller::ListTopicsRequest(), &response);
+      // A linearizable read: the leader answers only after an entry of its term commits (a
+      // deposed or newly elected leader's committed image may be stale).
+      controller::ListTopicsRequest request;
+      request.set_linearizable(true);
+      grpc::Status s = admin_[preferred_]->ListTopics(&ctx, request, &response);
       if (s.ok()) {
         std::vector<std::string> names;
         for (const auto& n : response.names()) {

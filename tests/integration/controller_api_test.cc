@@ -199,6 +199,45 @@ TEST_F(ControllerApiTest, RefusalBasedOnAnUncommittedProposalWaitsForItsCommit) 
       << again.error_message();
 }
 
+// ListTopics{linearizable}: only the leader answers, and only once it has shown it still
+// leads (an empty entry of its term commits); the default read answers from any node's image.
+TEST_F(ControllerApiTest, LinearizableListIsAnsweredOnlyByAConfirmedLeader) {
+  controller::CreateTopicsResponse created;
+  ASSERT_TRUE(client_->CreateTopic("listed", 1, 1, &created).ok());
+  auto list = [&](int node, bool linearizable, controller::ListTopicsResponse* response) {
+    controller::ListTopicsRequest request;
+    request.set_linearizable(linearizable);
+    grpc::ClientContext context;
+    context.set_deadline(In(milliseconds(300)));
+    return controller::AdminService::NewStub(Channel(node))->ListTopics(&context, request,
+                                                                         response);
+  };
+  controller::ListTopicsResponse response;
+  grpc::Status s = list(leader_, true, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(std::vector<std::string>(response.names().begin(), response.names().end()),
+            std::vector<std::string>{"listed"});
+  const int follower = leader_ == 1 ? 2 : 1;
+  s = list(follower, true, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_NE(s.error_message().find("NOT_CONTROLLER"), std::string::npos) << s.error_message();
+  EXPECT_TRUE(list(follower, false, &response).ok());  // serializable: any node answers
+
+  // A leader cut off from its followers cannot confirm itself: no answer, stale or not.
+  for (int id : cluster_->ids()) {
+    if (id != leader_) cluster_->PauseNode(id);
+  }
+  s = list(leader_, true, &response);
+  grpc::Status serializable = list(leader_, false, &response);
+  for (int id : cluster_->ids()) {
+    if (id != leader_) cluster_->ResumeNode(id);
+  }
+  EXPECT_TRUE(s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+              s.error_code() == grpc::StatusCode::UNAVAILABLE)
+      << s.error_code() << " " << s.error_message();
+  EXPECT_TRUE(serializable.ok()) << serializable.error_message();
+}
+
 // Debian's gRPC ships no C++ stubs for grpc.health.v1, so this calls Health/Check through a
 // generic stub: the request is an empty HealthCheckRequest (service ""), and a
 // HealthCheckResponse with status SERVING (1) encodes as the two bytes 0x08 0x01.
