@@ -176,7 +176,9 @@ void DataPlane::ProducePartition(const std::string& topic, const ProducePartitio
     }
   }
   const int64_t now_ms = NowMs();
-  auto info = l.partition->AppendAsLeader(ToStorageRecords(data.records(), now_ms), now_ms);
+  int32_t append_epoch = -1;
+  auto info = l.partition->AppendAsLeader(ToStorageRecords(data.records(), now_ms), now_ms,
+                                          &append_epoch);
   if (!info.ok()) {
     if (absl::IsFailedPrecondition(info.status())) {  // leadership moved meanwhile
       result->set_error(keel::NOT_LEADER_OR_FOLLOWER);
@@ -196,15 +198,23 @@ void DataPlane::ProducePartition(const std::string& topic, const ProducePartitio
   }
   result->set_base_offset(info->base_offset);
   if (acks != ACKS_ALL) return;
-  // acks=all: answered once the high watermark (minimum over the ISR) covers the batch.
-  while (l.partition->high_watermark() <= info->last_offset) {
+  // acks=all: answered once the high watermark (minimum over the ISR) covers the batch, in
+  // the leadership that wrote it. A high watermark of a later leadership of this broker says
+  // nothing about the batch: as a follower in between, it may have truncated the batch and
+  // taken other records at those offsets. The epoch is read on both sides of the high
+  // watermark so that both reads fall inside the same leadership.
+  while (true) {
     const uint64_t seen = notifier_->generation();
-    if (l.partition->high_watermark() > info->last_offset) break;
-    if (!l.partition->IsLeader()) {
+    const bool leading_before = l.partition->IsLeaderAt(append_epoch);
+    const int64_t hw = l.partition->high_watermark();
+    if (!leading_before || !l.partition->IsLeaderAt(append_epoch)) {
       result->set_error(keel::NOT_LEADER_OR_FOLLOWER);
-      result->set_error_message("Leadership moved before the ISR had the batch.");
+      result->set_error_message(
+          absl::StrCat("Leadership of epoch ", append_epoch,
+                       " ended before the ISR had the batch; its outcome is unknown."));
       return;
     }
+    if (hw > info->last_offset) break;
     if (!notifier_->WaitChange(seen, deadline) && std::chrono::steady_clock::now() >= deadline) {
       result->set_error(keel::REQUEST_TIMED_OUT);
       result->set_error_message("The ISR did not acknowledge the batch within the timeout.");

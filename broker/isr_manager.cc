@@ -54,12 +54,29 @@ int IsrManager::CheckOnce(int64_t now_ms) {
   if (!active_()) return 0;  // a fenced broker proposes nothing
   int sent = 0;
   for (const auto& p : partitions_->All()) {
-    auto proposed = p->ProposedIsr(now_ms, options_.replica_lag_time_max_ms);
-    if (!proposed.has_value()) continue;
-    const PartitionAssignment a = p->assignment();
     const auto key = std::make_pair(p->topic(), p->partition());
-    auto it = sent_at_epoch_.find(key);
-    if (it != sent_at_epoch_.end() && it->second == a.partition_epoch) continue;
+    const PartitionAssignment now = p->assignment();
+    std::optional<Partition::IsrProposal> proposal;
+    auto unresolved = unresolved_.find(key);
+    if (unresolved != unresolved_.end()) {
+      // A proposal whose fate is unknown (the call failed) is sent again, unchanged, until
+      // the controller answers or the metadata moves on: its additions are in the maximal
+      // ISR, and only an answer or a new partition epoch may take them out.
+      const PartitionAssignment& base = unresolved->second.base;
+      if (base.partition_epoch == now.partition_epoch && base.leader_epoch == now.leader_epoch &&
+          now.leader == options_.broker_id) {
+        proposal = unresolved->second;
+      }
+      unresolved_.erase(unresolved);
+    }
+    if (!proposal.has_value()) {
+      auto it = sent_at_epoch_.find(key);
+      if (it != sent_at_epoch_.end() && it->second == now.partition_epoch) continue;
+      proposal = p->ProposeIsr(now_ms, options_.replica_lag_time_max_ms);
+      if (!proposal.has_value()) continue;
+    }
+    const PartitionAssignment& a = proposal->base;
+    const std::vector<int32_t>& proposed = proposal->isr;
     controller::AlterPartitionRequest request;
     request.set_broker_id(options_.broker_id);
     request.set_broker_epoch(broker_epoch_());
@@ -67,7 +84,7 @@ int IsrManager::CheckOnce(int64_t now_ms) {
     request.set_partition(p->partition());
     request.set_leader_epoch(a.leader_epoch);
     request.set_partition_epoch(a.partition_epoch);
-    for (int32_t id : *proposed) request.add_new_isr(id);
+    for (int32_t id : proposed) request.add_new_isr(id);
     controller::AlterPartitionResponse response;
     keelctl::ClusterClient client(options_.controllers,
                                   std::chrono::milliseconds(options_.request_timeout_ms));
@@ -79,10 +96,22 @@ int IsrManager::CheckOnce(int64_t now_ms) {
     ++sent;
     if (!s.ok()) {
       KEEL_LOG_WARN("AlterPartition {}-{}: {}", p->topic(), p->partition(), s.error_message());
-      continue;  // retried next pass
+      unresolved_[key] = *proposal;  // retried next pass
+      continue;
+    }
+    if (response.error() == keel::INVALID_REQUEST) {
+      // Checked after the epochs matched: the controller will not commit this proposal
+      // (e.g. an added broker is fenced). Its additions leave the maximal ISR; a later pass
+      // may propose again once the cause is gone.
+      p->IsrProposalRefused(a.partition_epoch);
+      KEEL_LOG_INFO("AlterPartition {}-{} refused: {}", p->topic(), p->partition(),
+                    response.error_message());
+      continue;
     }
     sent_at_epoch_[key] = a.partition_epoch;
     if (response.error() != keel::NONE) {
+      // Stale epochs, leadership or broker registration: the metadata will bring the change
+      // that made the proposal stale, and with it the end of the pending additions.
       KEEL_LOG_INFO("AlterPartition {}-{} refused: {} {}", p->topic(), p->partition(),
                     keel::ErrorCode_Name(response.error()), response.error_message());
       continue;
@@ -90,15 +119,15 @@ int IsrManager::CheckOnce(int64_t now_ms) {
     bool shrink = false;
     bool expand = false;
     for (int32_t id : a.isr) {
-      shrink |= std::find(proposed->begin(), proposed->end(), id) == proposed->end();
+      shrink |= std::find(proposed.begin(), proposed.end(), id) == proposed.end();
     }
-    for (int32_t id : *proposed) {
+    for (int32_t id : proposed) {
       expand |= std::find(a.isr.begin(), a.isr.end(), id) == a.isr.end();
     }
     if (metrics_ != nullptr) metrics_->RecordIsrChange(shrink, expand);
     KEEL_LOG_INFO("ISR of {}-{} {} from [{}] to [{}]", p->topic(), p->partition(),
                   shrink ? (expand ? "changes" : "shrinks") : "expands",
-                  absl::StrJoin(a.isr, ","), absl::StrJoin(*proposed, ","));
+                  absl::StrJoin(a.isr, ","), absl::StrJoin(proposed, ","));
   }
   return sent;
 }

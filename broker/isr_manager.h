@@ -3,7 +3,9 @@
 // caught up within replica_lag_time_max_ms, add replicas that caught up) and sends the change
 // to the controller with AlterPartition, guarded by the leader epoch and partition epoch the
 // proposal was computed from. The committed result comes back through the metadata stream;
-// until it does, the same proposal is not sent again for the same partition epoch.
+// until it does, the same proposal is not sent again for the same partition epoch. A call
+// that failed (outcome unknown) is resent unchanged until answered, because the replicas it
+// adds count in the high watermark until then (Partition::ProposeIsr).
 #ifndef KEEL_BROKER_ISR_MANAGER_H_
 #define KEEL_BROKER_ISR_MANAGER_H_
 
@@ -13,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +54,8 @@ class IsrManager {
   BrokerMetrics* const metrics_;
   // topic-partition -> the partition epoch of the last proposal sent
   std::map<std::pair<std::string, int32_t>, int32_t> sent_at_epoch_;
+  // topic-partition -> a proposal whose call failed, to send again unchanged
+  std::map<std::pair<std::string, int32_t>, Partition::IsrProposal> unresolved_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;  // guarded by mu_

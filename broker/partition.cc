@@ -34,7 +34,14 @@ bool Partition::Update(const PartitionAssignment& assignment, const TopicPolicy&
   std::lock_guard<std::mutex> lock(mu_);
   const bool was_leader = assignment_.leader == local_id_;
   const int32_t old_epoch = assignment_.leader_epoch;
+  const int32_t old_partition_epoch = assignment_.partition_epoch;
   assignment_ = assignment;
+  // The outcome of any expansion sent at the old partition epoch is now in `assignment`
+  // (committed) or never will be (the controller answers at the newest epoch only).
+  if (assignment.partition_epoch != old_partition_epoch || assignment.leader_epoch != old_epoch ||
+      assignment.leader != local_id_) {
+    pending_isr_additions_.clear();
+  }
   policy_ = policy;
   const bool is_leader = assignment.leader == local_id_;
   bool new_leadership = false;
@@ -76,8 +83,19 @@ bool Partition::IsLeader() const {
   return assignment_.leader == local_id_;
 }
 
+bool Partition::IsFollowingAt(int32_t leader_epoch) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return CheckFollowingLocked(leader_epoch).ok();
+}
+
+bool Partition::IsLeaderAt(int32_t leader_epoch) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return assignment_.leader == local_id_ && assignment_.leader_epoch == leader_epoch;
+}
+
 absl::StatusOr<storage::AppendInfo> Partition::AppendAsLeader(std::vector<storage::Record> records,
-                                                               int64_t now_ms) {
+                                                               int64_t now_ms,
+                                                               int32_t* leader_epoch) {
   std::lock_guard<std::mutex> append_lock(append_mu_);
   int32_t epoch;
   TopicPolicy policy;
@@ -89,6 +107,7 @@ absl::StatusOr<storage::AppendInfo> Partition::AppendAsLeader(std::vector<storag
     epoch = assignment_.leader_epoch;
     policy = policy_;
   }
+  if (leader_epoch != nullptr) *leader_epoch = epoch;
   auto info = log_->Append(epoch, std::move(records));
   if (!info.ok()) return info.status();
   if (absl::Status s = MaybeFlush(policy, now_ms); !s.ok()) return s;
@@ -133,8 +152,22 @@ bool Partition::UpdateFollowerPosition(int32_t replica_id, int64_t log_end_offse
   return high_watermark_.load(std::memory_order_relaxed) != before;
 }
 
-absl::StatusOr<bool> Partition::AppendAsFollower(const storage::RecordBatch& batch) {
+absl::Status Partition::CheckFollowingLocked(int32_t fetch_epoch) const {
+  if (assignment_.leader == local_id_ || assignment_.leader_epoch != fetch_epoch) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "fetched in leader epoch ", fetch_epoch, ", now epoch ", assignment_.leader_epoch,
+        assignment_.leader == local_id_ ? " led by this broker" : ""));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Partition::AppendAsFollower(const storage::RecordBatch& batch,
+                                                 int32_t fetch_epoch) {
   std::lock_guard<std::mutex> append_lock(append_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Status s = CheckFollowingLocked(fetch_epoch); !s.ok()) return s;
+  }
   auto info = log_->AppendBatch(batch);
   if (!info.ok()) return info.status();
   std::lock_guard<std::mutex> lock(mu_);
@@ -143,8 +176,12 @@ absl::StatusOr<bool> Partition::AppendAsFollower(const storage::RecordBatch& bat
   return newer;
 }
 
-absl::Status Partition::TruncateTo(int64_t offset) {
+absl::Status Partition::TruncateTo(int64_t offset, int32_t fetch_epoch) {
   std::lock_guard<std::mutex> append_lock(append_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Status s = CheckFollowingLocked(fetch_epoch); !s.ok()) return s;
+  }
   if (absl::Status s = log_->TruncateFrom(offset); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t end = log_->log_end_offset();
@@ -153,8 +190,12 @@ absl::Status Partition::TruncateTo(int64_t offset) {
   return absl::OkStatus();
 }
 
-absl::Status Partition::ResetTo(int64_t offset) {
+absl::Status Partition::ResetTo(int64_t offset, int32_t fetch_epoch) {
   std::lock_guard<std::mutex> append_lock(append_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Status s = CheckFollowingLocked(fetch_epoch); !s.ok()) return s;
+  }
   if (absl::Status s = log_->Reset(offset); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   epochs_.clear();
@@ -172,6 +213,42 @@ int32_t Partition::LastFetchedEpoch() const {
 std::optional<std::vector<int32_t>> Partition::ProposedIsr(int64_t now_ms,
                                                            int64_t lag_max_ms) const {
   std::lock_guard<std::mutex> lock(mu_);
+  return ProposedIsrLocked(now_ms, lag_max_ms);
+}
+
+std::optional<Partition::IsrProposal> Partition::ProposeIsr(int64_t now_ms,
+                                                            int64_t lag_max_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto proposed = ProposedIsrLocked(now_ms, lag_max_ms);
+  if (!proposed.has_value()) return std::nullopt;
+  for (int32_t id : *proposed) {
+    const bool known =
+        std::find(assignment_.isr.begin(), assignment_.isr.end(), id) != assignment_.isr.end() ||
+        std::find(pending_isr_additions_.begin(), pending_isr_additions_.end(), id) !=
+            pending_isr_additions_.end();
+    if (!known) pending_isr_additions_.push_back(id);
+  }
+  return IsrProposal{assignment_, std::move(*proposed)};
+}
+
+void Partition::IsrProposalRefused(int32_t partition_epoch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (assignment_.partition_epoch != partition_epoch) return;  // Update decided already
+  pending_isr_additions_.clear();
+  MaybeAdvanceHighWatermarkLocked();
+}
+
+std::vector<int32_t> Partition::maximal_isr() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int32_t> out = assignment_.isr;
+  for (int32_t id : pending_isr_additions_) {
+    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  }
+  return out;
+}
+
+std::optional<std::vector<int32_t>> Partition::ProposedIsrLocked(int64_t now_ms,
+                                                                 int64_t lag_max_ms) const {
   if (assignment_.leader != local_id_) return std::nullopt;
   const int64_t hw = high_watermark_.load();
   const int64_t epoch_start = epochs_.empty() ? 0 : epochs_.back().start_offset;
@@ -210,18 +287,23 @@ std::optional<std::vector<int32_t>> Partition::ProposedIsr(int64_t now_ms,
 void Partition::MaybeAdvanceHighWatermarkLocked() {
   if (assignment_.leader != local_id_) return;
   int64_t hw = log_->log_end_offset();
-  for (int32_t id : assignment_.isr) {
-    if (id == local_id_) continue;
+  auto include = [&](int32_t id) {
+    if (id == local_id_) return;
     auto it = followers_.find(id);
     hw = std::min(hw, it == followers_.end() ? 0 : it->second.log_end_offset);
-  }
+  };
+  for (int32_t id : assignment_.isr) include(id);
+  for (int32_t id : pending_isr_additions_) include(id);
   // Monotonic within a leadership: a follower restarting behind must not pull it back.
   if (hw > high_watermark_.load(std::memory_order_relaxed)) {
     high_watermark_.store(hw, std::memory_order_release);
   }
 }
 
-void Partition::SetHighWatermarkFromLeader(int64_t leader_high_watermark) {
+void Partition::SetHighWatermarkFromLeader(int64_t leader_high_watermark,
+                                           int32_t fetch_epoch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!CheckFollowingLocked(fetch_epoch).ok()) return;
   high_watermark_.store(std::min(leader_high_watermark, log_->log_end_offset()),
                         std::memory_order_release);
 }

@@ -6,9 +6,13 @@
 // on the next append, with no reopen. Kafka's defaults (no fsync; durability comes from
 // replication) apply when the topic sets neither.
 //
-// High watermark: the leader advances it to the minimum log end offset over the ISR (itself
-// included); with an ISR of one it follows the log end. It never moves backwards while the
-// leader epoch stays the same. Followers take it from the leader's fetch responses.
+// High watermark: the leader advances it to the minimum log end offset over the maximal ISR
+// (itself included): the committed ISR plus every replica an ISR expansion this leader sent
+// may add, until the metadata shows the outcome (a new partition epoch). Kafka does the same
+// (KIP-497's "maximal ISR"): a replica the controller may already count as in sync, and so
+// may elect, must hold every record below the high watermark. With an ISR of one the high
+// watermark follows the log end. It never moves backwards while the leader epoch stays the
+// same. Followers take it from the leader's fetch responses.
 //
 // Thread safety: all methods are thread-safe. The log has its own lock; mu_ guards the
 // metadata-derived state, the follower positions and the leader-epoch history.
@@ -70,11 +74,18 @@ class Partition {
   PartitionAssignment assignment() const;
   TopicPolicy policy() const;
   bool IsLeader() const;
+  // True while this broker is the leader in exactly `leader_epoch`.
+  bool IsLeaderAt(int32_t leader_epoch) const;
+  // True while this broker is a follower in exactly `leader_epoch`.
+  bool IsFollowingAt(int32_t leader_epoch) const;
 
   // Leader path: appends `records` as one batch in the current leader epoch and fsyncs if the
   // topic's flush policy asks for it. Advances the high watermark when the ISR allows.
+  // `leader_epoch`, when given, receives the epoch the batch was written in: a high
+  // watermark covers the batch only while that leadership lasts (see IsLeaderAt).
   absl::StatusOr<storage::AppendInfo> AppendAsLeader(std::vector<storage::Record> records,
-                                                      int64_t now_ms);
+                                                      int64_t now_ms,
+                                                      int32_t* leader_epoch = nullptr);
 
   // The leader learns a follower's log end offset from its fetch. Kafka's caught-up rule: a
   // fetch at or past the leader's log end at this fetch makes the follower caught up now; one
@@ -82,14 +93,19 @@ class Partition {
   // Returns true if the high watermark moved.
   bool UpdateFollowerPosition(int32_t replica_id, int64_t log_end_offset, int64_t now_ms);
 
-  // Follower path: appends a batch fetched from the leader (its base offset must be the log
-  // end). Returns true when the batch started a newer leader epoch (history to persist).
-  absl::StatusOr<bool> AppendAsFollower(const storage::RecordBatch& batch);
-  // Follower path: removes everything at or after `offset` (a divergent suffix) and the
-  // epoch-history entries that start there.
-  absl::Status TruncateTo(int64_t offset);
-  // Follower path: the leader no longer has our log end (retention): start over at `offset`.
-  absl::Status ResetTo(int64_t offset);
+  // Follower path. Each takes the leader epoch the fetch was sent in and fails with
+  // FailedPrecondition, changing nothing, unless this replica still follows in that epoch:
+  // an answer from a deposed leader, arriving after the metadata moved on, must not touch
+  // a log that already follows (or is) the new leader. Checked under the lock Update takes.
+  //
+  // Appends a batch fetched from the leader (its base offset must be the log end). Returns
+  // true when the batch started a newer leader epoch (history to persist).
+  absl::StatusOr<bool> AppendAsFollower(const storage::RecordBatch& batch, int32_t fetch_epoch);
+  // Removes everything at or after `offset` (a divergent suffix) and the epoch-history
+  // entries that start there.
+  absl::Status TruncateTo(int64_t offset, int32_t fetch_epoch);
+  // The leader no longer has our log end (retention): start over at `offset`.
+  absl::Status ResetTo(int64_t offset, int32_t fetch_epoch);
   // Epoch of the last batch in the log; -1 when empty.
   int32_t LastFetchedEpoch() const;
 
@@ -97,10 +113,24 @@ class Partition {
   // change: members not caught up within `lag_max_ms` leave; non-members at or past both the
   // high watermark and the start of the current leader epoch join.
   std::optional<std::vector<int32_t>> ProposedIsr(int64_t now_ms, int64_t lag_max_ms) const;
+  // The same, for a proposal about to be sent: under the same lock, every replica it adds
+  // joins the maximal ISR (counted in the high watermark) until the partition epoch changes
+  // or IsrProposalRefused. Call it only when the proposal will be sent.
+  struct IsrProposal {
+    PartitionAssignment base;  // the committed state the proposal was computed from
+    std::vector<int32_t> isr;
+  };
+  std::optional<IsrProposal> ProposeIsr(int64_t now_ms, int64_t lag_max_ms);
+  // The controller refused the proposal made at `partition_epoch` with an answer that proves
+  // it did not and will not commit it: the added replicas leave the maximal ISR.
+  void IsrProposalRefused(int32_t partition_epoch);
+  // Committed ISR plus replicas of pending expansions (what the high watermark waits for).
+  std::vector<int32_t> maximal_isr() const;
 
   int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }
-  // Follower path: the leader's high watermark, capped by the local log end.
-  void SetHighWatermarkFromLeader(int64_t leader_high_watermark);
+  // Follower path: the leader's high watermark, capped by the local log end; ignored unless
+  // this replica still follows in `fetch_epoch`.
+  void SetHighWatermarkFromLeader(int64_t leader_high_watermark, int32_t fetch_epoch);
   // Restart: the checkpointed value, capped by the log end.
   void RestoreHighWatermark(int64_t high_watermark);
 
@@ -122,6 +152,8 @@ class Partition {
   Partition(std::string dir, std::string topic, int32_t partition, int32_t local_id,
             std::unique_ptr<storage::Log> log);
   void MaybeAdvanceHighWatermarkLocked();
+  absl::Status CheckFollowingLocked(int32_t fetch_epoch) const;
+  std::optional<std::vector<int32_t>> ProposedIsrLocked(int64_t now_ms, int64_t lag_max_ms) const;
   void RecordEpochLocked(int32_t epoch, int64_t start_offset);
   absl::Status MaybeFlush(const TopicPolicy& policy, int64_t now_ms);
 
@@ -142,6 +174,9 @@ class Partition {
   };
   std::map<int32_t, Follower> followers_;                 // guarded by mu_
   std::vector<storage::state_keys::EpochEntry> epochs_;  // guarded by mu_
+  // Replicas that ISR expansions sent at assignment_.partition_epoch may add; cleared when
+  // the partition epoch or the leadership changes.
+  std::vector<int32_t> pending_isr_additions_;  // guarded by mu_
   int64_t batches_since_flush_ = 0;                       // guarded by mu_
   int64_t last_flush_ms_ = 0;                             // guarded by mu_
   std::mutex append_mu_;  // one leader append at a time: epoch history and offsets agree

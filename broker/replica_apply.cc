@@ -26,13 +26,14 @@ storage::RecordBatch FromWire(const RecordBatch& wire) {
 
 }  // namespace
 
-bool ApplyReplicaFetch(Partition& p, const FetchPartitionData& data,
+bool ApplyReplicaFetch(Partition& p, const FetchPartitionData& data, int32_t fetch_epoch,
                        PartitionManager* partitions) {
+  if (!p.IsFollowingAt(fetch_epoch)) return false;  // stale: the next request names the new one
   if (data.error() == keel::OFFSET_OUT_OF_RANGE &&
       p.log()->log_end_offset() < data.log_start_offset()) {
     KEEL_LOG_INFO("{}-{}: the leader starts at {}, past our end {}; starting over there",
                   p.topic(), p.partition(), data.log_start_offset(), p.log()->log_end_offset());
-    if (absl::Status s = p.ResetTo(data.log_start_offset()); !s.ok()) {
+    if (absl::Status s = p.ResetTo(data.log_start_offset(), fetch_epoch); !s.ok()) {
       KEEL_LOG_ERROR("{}-{}: reset failed: {}", p.topic(), p.partition(), s.ToString());
     }
     (void)partitions->SaveEpochHistory(p);
@@ -50,7 +51,8 @@ bool ApplyReplicaFetch(Partition& p, const FetchPartitionData& data,
     KEEL_LOG_INFO("{}-{}: log diverges from the leader's at epoch {}; truncating from {} to {}",
                   p.topic(), p.partition(), data.diverging_epoch().epoch(),
                   p.log()->log_end_offset(), target);
-    if (absl::Status s = p.TruncateTo(target); !s.ok()) {
+    if (absl::Status s = p.TruncateTo(target, fetch_epoch); !s.ok()) {
+      if (absl::IsFailedPrecondition(s)) return false;  // epoch moved on
       KEEL_LOG_ERROR("{}-{}: truncation failed: {}", p.topic(), p.partition(), s.ToString());
       return false;
     }
@@ -60,7 +62,8 @@ bool ApplyReplicaFetch(Partition& p, const FetchPartitionData& data,
   for (const RecordBatch& wire : data.batches()) {
     if (wire.records_size() == 0) continue;
     if (wire.base_offset() != p.log()->log_end_offset()) break;  // refetch from our end
-    auto newer_epoch = p.AppendAsFollower(FromWire(wire));
+    auto newer_epoch = p.AppendAsFollower(FromWire(wire), fetch_epoch);
+    if (absl::IsFailedPrecondition(newer_epoch.status())) return false;  // epoch moved on
     if (!newer_epoch.ok()) {
       KEEL_LOG_ERROR("{}-{}: follower append failed: {}", p.topic(), p.partition(),
                      newer_epoch.status().ToString());
@@ -68,7 +71,7 @@ bool ApplyReplicaFetch(Partition& p, const FetchPartitionData& data,
     }
     if (*newer_epoch) (void)partitions->SaveEpochHistory(p);
   }
-  p.SetHighWatermarkFromLeader(data.high_watermark());
+  p.SetHighWatermarkFromLeader(data.high_watermark(), fetch_epoch);
   return true;
 }
 

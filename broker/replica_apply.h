@@ -6,8 +6,10 @@
 //   keep records the leader does not have).
 // - batches: appended in order at the log end, new leader epochs recorded and persisted.
 // - the leader's high watermark, capped by the local log end.
+// `fetch_epoch` is the leader epoch the request named: an answer that arrives after the
+// replica moved to another epoch is dropped (Partition's follower path checks it).
 // Returns false for an answer worth pausing on (an epoch or leadership error: the metadata
-// will catch up), true otherwise.
+// will catch up, or a stale answer), true otherwise.
 #ifndef KEEL_BROKER_REPLICA_APPLY_H_
 #define KEEL_BROKER_REPLICA_APPLY_H_
 
@@ -17,7 +19,7 @@
 
 namespace keel::broker {
 
-bool ApplyReplicaFetch(Partition& p, const FetchPartitionData& data,
+bool ApplyReplicaFetch(Partition& p, const FetchPartitionData& data, int32_t fetch_epoch,
                        PartitionManager* partitions);
 
 }  // namespace keel::broker

@@ -102,9 +102,14 @@ void ReplicaFetcher::FollowStream(int32_t leader_id, const std::string& address)
     FetchRequest* fetch = request.mutable_fetch();
     fetch->set_max_wait_ms(options_.max_wait_ms);
     fetch->set_max_bytes(options_.max_bytes);
-    std::map<std::pair<std::string, int32_t>, std::shared_ptr<Partition>> by_key;
+    // The epoch each partition is fetched in, read once: the answer is applied only while
+    // the replica still follows in it.
+    std::map<std::pair<std::string, int32_t>, std::pair<std::shared_ptr<Partition>, int32_t>>
+        by_key;
     std::map<std::string, FetchTopic*> topics;
     for (const auto& p : followed) {
+      const PartitionAssignment a = p->assignment();
+      if (a.leader != leader_id) continue;  // moved since FollowedAt
       FetchTopic*& t = topics[p->topic()];
       if (t == nullptr) {
         t = fetch->add_topics();
@@ -114,9 +119,9 @@ void ReplicaFetcher::FollowStream(int32_t leader_id, const std::string& address)
       fp->set_partition(p->partition());
       fp->set_fetch_offset(p->log()->log_end_offset());
       fp->set_partition_max_bytes(options_.partition_max_bytes);
-      fp->set_current_leader_epoch(p->assignment().leader_epoch);
+      fp->set_current_leader_epoch(a.leader_epoch);
       fp->set_last_fetched_epoch(p->LastFetchedEpoch());
-      by_key[{p->topic(), p->partition()}] = p;
+      by_key[{p->topic(), p->partition()}] = {p, a.leader_epoch};
     }
     ReplicaFetchResponse response;
     if (!stream->Write(request) || !stream->Read(&response)) break;
@@ -125,7 +130,7 @@ void ReplicaFetcher::FollowStream(int32_t leader_id, const std::string& address)
       for (const FetchPartitionData& d : t.partitions()) {
         auto it = by_key.find({t.topic(), d.partition()});
         if (it == by_key.end()) continue;
-        pause |= !ApplyReplicaFetch(*it->second, d, partitions_);
+        pause |= !ApplyReplicaFetch(*it->second.first, d, it->second.second, partitions_);
       }
     }
     if (pause) std::this_thread::sleep_for(kErrorPause);

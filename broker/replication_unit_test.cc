@@ -1,6 +1,8 @@
 // Replication logic in one process, no network: two brokers' partition replicas, the leader's
 // DataPlane::ReplicaFetch and the follower's ApplyReplicaFetch, driven round by round.
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +15,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using controller::testing::TestCluster;
+
+// The clock the data plane stamps follower fetches with.
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // One broker's replicas, with the data plane it would serve.
 struct Node {
@@ -84,7 +93,8 @@ class ReplicationUnitTest : public ::testing::Test {
     ReplicaFetchResponse response;
     nodes_[leader]->plane->ReplicaFetch(request, &response, [] { return false; });
     FetchPartitionData d = response.fetch().topics(0).partitions(0);
-    EXPECT_TRUE(ApplyReplicaFetch(f, d, nodes_[follower]->manager.get()));
+    EXPECT_TRUE(ApplyReplicaFetch(f, d, request.fetch().topics(0).partitions(0).current_leader_epoch(),
+                                  nodes_[follower]->manager.get()));
     return d;
   }
 
@@ -97,6 +107,31 @@ class ReplicationUnitTest : public ::testing::Test {
       for (const auto& r : b.records) out.emplace_back(o++, r.value);
     }
     return out;
+  }
+
+  void CommitIsr(std::vector<int32_t> isr) {
+    metadata::MetadataRecordBatch batch;
+    auto* pc = batch.add_records()->mutable_partition_change();
+    pc->set_topic_id(cluster_.Topic("t").id);
+    pc->set_partition_id(partition_);
+    for (int32_t id : isr) pc->mutable_isr()->add_ids(id);
+    cluster_.Commit(batch);
+    Sync();
+  }
+
+  // The request Round sends, without sending it.
+  ReplicaFetchRequest FetchRequestOf(int follower) {
+    Partition& f = P(follower);
+    ReplicaFetchRequest request;
+    request.set_replica_id(follower);
+    auto* t = request.mutable_fetch()->add_topics();
+    t->set_topic("t");
+    auto* fp = t->add_partitions();
+    fp->set_partition(partition_);
+    fp->set_fetch_offset(f.log()->log_end_offset());
+    fp->set_current_leader_epoch(f.assignment().leader_epoch);
+    fp->set_last_fetched_epoch(f.LastFetchedEpoch());
+    return request;
   }
 
   void MoveLeaderTo(int broker) {
@@ -197,6 +232,115 @@ TEST_F(ReplicationUnitTest, IsrShrinksForALaggingFollowerAndExpandsWhenItCatches
   auto expanded = leader.ProposedIsr(6000, kLag);
   ASSERT_TRUE(expanded.has_value());
   EXPECT_EQ(*expanded, std::vector<int32_t>({1, 2}));
+}
+
+TEST_F(ReplicationUnitTest, PendingIsrExpansionHoldsTheHighWatermarkUntilTheNewMemberHasIt) {
+  // The nemesis found this loss: the leader proposed adding a caught-up follower, kept
+  // advancing the high watermark over the old ISR while the controller committed the
+  // expansion, and the controller then elected the new member, which lacked acknowledged
+  // records. Until the outcome is known, the proposed member counts (the maximal ISR).
+  CommitIsr({1});
+  Append(1, {"a"});
+  EXPECT_EQ(P(1).high_watermark(), 1);  // an ISR of one
+  Round(2, 1);
+  Round(2, 1);  // follower 2 reports log end 1: caught up
+  const int64_t now_ms = WallMs();
+  auto proposal = P(1).ProposeIsr(now_ms, 30000);
+  ASSERT_TRUE(proposal.has_value());
+  EXPECT_EQ(proposal->isr, std::vector<int32_t>({1, 2}));
+  EXPECT_EQ(P(1).maximal_isr(), std::vector<int32_t>({1, 2}));
+  Append(1, {"b"});  // written while the expansion is in flight
+  EXPECT_EQ(P(1).high_watermark(), 1) << "acknowledged before the new member had it";
+  // The controller commits the expansion; the next fetch brings 2 up to date.
+  CommitIsr({1, 2});
+  EXPECT_EQ(P(1).high_watermark(), 1);
+  Round(2, 1);
+  Round(2, 1);
+  EXPECT_EQ(P(1).high_watermark(), 2);
+  // Whichever ISR member is elected now holds every record below the high watermark.
+  EXPECT_EQ(Records(2), Records(1));
+}
+
+TEST_F(ReplicationUnitTest, RefusedIsrExpansionLeavesTheMaximalIsr) {
+  CommitIsr({1});
+  Append(1, {"a"});
+  Round(2, 1);
+  Round(2, 1);
+  const int64_t now_ms = WallMs();
+  auto proposal = P(1).ProposeIsr(now_ms, 30000);
+  ASSERT_TRUE(proposal.has_value());
+  Append(1, {"b"});
+  EXPECT_EQ(P(1).high_watermark(), 1);
+  // A refusal at another partition epoch proves nothing: the metadata decides.
+  P(1).IsrProposalRefused(proposal->base.partition_epoch + 1);
+  EXPECT_EQ(P(1).high_watermark(), 1);
+  // A refusal at the proposal's epoch (e.g. broker 2 is fenced): back to the committed ISR.
+  P(1).IsrProposalRefused(proposal->base.partition_epoch);
+  EXPECT_EQ(P(1).maximal_isr(), std::vector<int32_t>({1}));
+  EXPECT_EQ(P(1).high_watermark(), 2);
+  // A new partition epoch also ends a pending expansion: its outcome is in the metadata.
+  Round(2, 1);
+  Round(2, 1);
+  auto again = P(1).ProposeIsr(now_ms, 30000);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(P(1).maximal_isr(), std::vector<int32_t>({1, 2}));
+  CommitIsr({1});  // the same ISR at a new partition epoch: the expansion did not commit
+  EXPECT_EQ(P(1).maximal_isr(), std::vector<int32_t>({1}));
+}
+
+TEST_F(ReplicationUnitTest, AcksAllIsNotAnsweredByALaterLeadershipOfTheSameBroker) {
+  // Broker 1 appends a batch as leader of epoch 0 and waits for the ISR; before any follower
+  // has it, leadership moves to broker 2 (epoch 1), broker 1 truncates the batch as a
+  // follower and copies other records to those offsets, and then leads again (epoch 2).
+  // The high watermark of epoch 2 covers the offsets, not the batch: the produce must not
+  // succeed.
+  ProduceRequest request;
+  request.set_acks(ACKS_ALL);
+  request.set_timeout_ms(10000);
+  auto* td = request.add_topics();
+  td->set_topic("t");
+  auto* pd = td->add_partitions();
+  pd->set_partition(partition_);
+  pd->add_records()->set_value("lost-if-acknowledged");
+  ProduceResponse response;
+  std::thread producer([&] { nodes_[1]->plane->Produce(request, &response); });
+  for (int i = 0; i < 1000 && P(1).log()->log_end_offset() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(P(1).log()->log_end_offset(), 1);
+  MoveLeaderTo(2);
+  Append(2, {"x", "y"});
+  auto truncated = Round(1, 2);
+  ASSERT_TRUE(truncated.has_diverging_epoch());
+  Round(1, 2);
+  ASSERT_EQ(Records(1), Records(2));
+  MoveLeaderTo(1);
+  ASSERT_EQ(P(1).assignment().leader_epoch, 2);
+  Round(2, 1);
+  Round(2, 1);  // the high watermark of epoch 2 passes offset 0 and wakes the producer
+  EXPECT_EQ(P(1).high_watermark(), 2);
+  producer.join();
+  const auto& result = response.topics(0).partitions(0);
+  EXPECT_EQ(result.error(), keel::NOT_LEADER_OR_FOLLOWER) << result.error_message();
+}
+
+TEST_F(ReplicationUnitTest, AnswerFromADeposedLeaderIsNotApplied) {
+  Append(1, {"a", "b"});
+  ReplicaFetchRequest request = FetchRequestOf(2);
+  ReplicaFetchResponse response;
+  nodes_[1]->plane->ReplicaFetch(request, &response, [] { return false; });
+  const FetchPartitionData d = response.fetch().topics(0).partitions(0);
+  ASSERT_EQ(d.batches_size(), 1);
+  // Before the answer is applied, broker 2 becomes the leader (epoch 1) and writes.
+  MoveLeaderTo(2);
+  Append(2, {"c"});
+  const auto before = Records(2);
+  EXPECT_FALSE(ApplyReplicaFetch(P(2), d, 0, nodes_[2]->manager.get()));
+  EXPECT_EQ(Records(2), before);
+  // The same for a follower that moved on to a newer epoch of another leader.
+  MoveLeaderTo(1);
+  EXPECT_FALSE(ApplyReplicaFetch(P(2), d, 0, nodes_[2]->manager.get()));
+  EXPECT_EQ(Records(2), before);
 }
 
 }  // namespace
