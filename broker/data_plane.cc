@@ -368,11 +368,11 @@ void DataPlane::ReplicaFetch(const ReplicaFetchRequest& request, ReplicaFetchRes
   const FetchRequest& fetch = request.fetch();
   const int64_t wait_ms = std::clamp<int64_t>(fetch.max_wait_ms(), 0, options_.max_fetch_wait_ms);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
-  while (true) {
+  for (bool first_pass = true;; first_pass = false) {
     const uint64_t seen = notifier_->generation();
     FetchResponse* out = response->mutable_fetch();
     out->Clear();
-    const int64_t bytes = ReplicaFetchOnce(request, out);
+    const int64_t bytes = ReplicaFetchOnce(request, out, first_pass);
     if (bytes > 0 || std::chrono::steady_clock::now() >= deadline || cancelled()) return;
     bool answer_now = false;  // errors, divergence and high-watermark news go out at once
     for (const auto& t : out->topics()) {
@@ -387,7 +387,8 @@ void DataPlane::ReplicaFetch(const ReplicaFetchRequest& request, ReplicaFetchRes
   }
 }
 
-int64_t DataPlane::ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchResponse* response) {
+int64_t DataPlane::ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchResponse* response,
+                                    bool first_pass) {
   const FetchRequest& fetch = request.fetch();
   const int32_t replica = request.replica_id();
   int64_t budget = fetch.max_bytes() > 0 ? fetch.max_bytes() : options_.default_fetch_max_bytes;
@@ -434,7 +435,7 @@ int64_t DataPlane::ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchRes
         pd->set_high_watermark(p.high_watermark());
         continue;
       }
-      hw_moved |= p.UpdateFollowerPosition(replica, fp.fetch_offset(), now_ms);
+      if (first_pass) hw_moved |= p.UpdateFollowerPosition(replica, fp.fetch_offset(), now_ms);
       pd->set_high_watermark(p.high_watermark());
       if (fp.fetch_offset() == end || budget <= 0) continue;
       const int64_t partition_max = fp.partition_max_bytes() > 0

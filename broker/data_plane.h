@@ -60,7 +60,10 @@ class DataPlane {
                         ProducePartitionResult* result);
   // One pass over the request; returns the record bytes gathered.
   int64_t FetchOnce(const FetchRequest& request, FetchResponse* response);
-  int64_t ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchResponse* response);
+  // `first_pass`: the follower's position is recorded once per request, when it arrives; a
+  // long poll that gathers again must not re-assert it later (the follower may have moved).
+  int64_t ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchResponse* response,
+                           bool first_pass);
   static int64_t NowMs();
 
   const DataPlaneOptions options_;
