@@ -10,6 +10,22 @@
 
 namespace keel::broker {
 
+std::optional<keel::ErrorCode> ControllerRefusal(const grpc::Status& s) {
+  switch (s.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::ALREADY_EXISTS:
+      break;
+    default:
+      return std::nullopt;
+  }
+  const std::string& message = s.error_message();
+  keel::ErrorCode code;
+  if (!keel::ErrorCode_Parse(message.substr(0, message.find(':')), &code)) return std::nullopt;
+  return code;
+}
+
 IsrManager::IsrManager(IsrManagerOptions options, PartitionManager* partitions,
                        std::function<int64_t()> broker_epoch, std::function<bool()> active,
                        BrokerMetrics* metrics)
@@ -94,26 +110,28 @@ int IsrManager::CheckOnce(int64_t now_ms) {
               context, request, &response);
         });
     ++sent;
-    if (!s.ok()) {
+    const std::optional<keel::ErrorCode> refusal =
+        s.ok() ? std::optional<keel::ErrorCode>(response.error()) : ControllerRefusal(s);
+    if (!refusal.has_value()) {
       KEEL_LOG_WARN("AlterPartition {}-{}: {}", p->topic(), p->partition(), s.error_message());
-      unresolved_[key] = *proposal;  // retried next pass
+      unresolved_[key] = *proposal;  // retried next pass, unchanged
       continue;
     }
-    if (response.error() == keel::INVALID_REQUEST) {
+    if (*refusal == keel::INVALID_REQUEST) {
       // Checked after the epochs matched: the controller will not commit this proposal
       // (e.g. an added broker is fenced). Its additions leave the maximal ISR; a later pass
       // may propose again once the cause is gone.
       p->IsrProposalRefused(a.partition_epoch);
       KEEL_LOG_INFO("AlterPartition {}-{} refused: {}", p->topic(), p->partition(),
-                    response.error_message());
+                    s.ok() ? response.error_message() : s.error_message());
       continue;
     }
     sent_at_epoch_[key] = a.partition_epoch;
-    if (response.error() != keel::NONE) {
-      // Stale epochs, leadership or broker registration: the metadata will bring the change
+    if (*refusal != keel::NONE) {
+      // Stale epochs, leadership, registration or topic: the metadata will bring the change
       // that made the proposal stale, and with it the end of the pending additions.
-      KEEL_LOG_INFO("AlterPartition {}-{} refused: {} {}", p->topic(), p->partition(),
-                    keel::ErrorCode_Name(response.error()), response.error_message());
+      KEEL_LOG_INFO("AlterPartition {}-{} refused: {}", p->topic(), p->partition(),
+                    s.ok() ? response.error_message() : s.error_message());
       continue;
     }
     bool shrink = false;

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "broker/broker_metrics.h"
+#include "grpcpp/support/status.h"
+#include "proto/common.pb.h"
 #include "broker/partition_manager.h"
 
 namespace keel::broker {
@@ -31,6 +33,11 @@ struct IsrManagerOptions {
   int64_t replica_lag_time_max_ms = 30000;
   int64_t request_timeout_ms = 2000;
 };
+
+// The controller answers a refusal as a gRPC error whose message starts with the Kafka error
+// name ("INVALID_REQUEST: ..."). Returns that code, or nullopt when the call failed without
+// an answer (unreachable, timed out, no leader): the proposal's fate is then unknown.
+std::optional<keel::ErrorCode> ControllerRefusal(const grpc::Status& s);
 
 class IsrManager {
  public:

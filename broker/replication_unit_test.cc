@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "broker/data_plane.h"
+#include "broker/isr_manager.h"
 #include "broker/replica_apply.h"
 #include "controller/metadata/test_cluster.h"
 
@@ -341,6 +342,27 @@ TEST_F(ReplicationUnitTest, AnswerFromADeposedLeaderIsNotApplied) {
   MoveLeaderTo(1);
   EXPECT_FALSE(ApplyReplicaFetch(P(2), d, 0, nodes_[2]->manager.get()));
   EXPECT_EQ(Records(2), before);
+}
+
+TEST(ControllerRefusalTest, TellsAnAnswerFromAnUnknownOutcome) {
+  // A refusal the controller computed: its fate is known.
+  EXPECT_EQ(ControllerRefusal(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                           "INVALID_REQUEST: Invalid new ISR [1,2]: broker 2 "
+                                           "is fenced.")),
+            keel::INVALID_REQUEST);
+  EXPECT_EQ(ControllerRefusal(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                           "INVALID_UPDATE_VERSION: Partition epoch 3 ...")),
+            keel::INVALID_UPDATE_VERSION);
+  // No answer: the proposal may or may not commit.
+  EXPECT_FALSE(ControllerRefusal(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                              "failed to connect to all addresses"))
+                   .has_value());
+  EXPECT_FALSE(ControllerRefusal(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                              "INVALID_REQUEST: looks like one, but timed out"))
+                   .has_value());
+  EXPECT_FALSE(
+      ControllerRefusal(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no code here"))
+          .has_value());
 }
 
 }  // namespace
