@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <utility>
 
 #include <grpcpp/health_check_service_interface.h>
@@ -158,7 +159,15 @@ absl::Status Broker::Start() {
   im.replica_lag_time_max_ms = options_.replica_lag_time_max_ms;
   isr_manager_ = std::make_unique<IsrManager>(
       im, partitions_.get(), [this] { return lifecycle_->broker_epoch(); },
-      [this] { return lifecycle_->Active(); }, broker_metrics_.get());
+      [this] { return lifecycle_->Active(); }, broker_metrics_.get(), [this] {
+        std::set<int32_t> usable;
+        follower_->Read([&](const controller::MetadataImage& image) {
+          for (const auto& [id, b] : image.brokers()) {
+            if (b.usable()) usable.insert(id);
+          }
+        });
+        return usable;
+      });
 
   started_ = true;
   fetcher_->Reconcile();

@@ -28,12 +28,13 @@ std::optional<keel::ErrorCode> ControllerRefusal(const grpc::Status& s) {
 
 IsrManager::IsrManager(IsrManagerOptions options, PartitionManager* partitions,
                        std::function<int64_t()> broker_epoch, std::function<bool()> active,
-                       BrokerMetrics* metrics)
+                       BrokerMetrics* metrics, std::function<std::set<int32_t>()> usable_brokers)
     : options_(std::move(options)),
       partitions_(partitions),
       broker_epoch_(std::move(broker_epoch)),
       active_(std::move(active)),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      usable_brokers_(std::move(usable_brokers)) {}
 
 IsrManager::~IsrManager() { Stop(); }
 
@@ -69,6 +70,9 @@ void IsrManager::Run() {
 int IsrManager::CheckOnce(int64_t now_ms) {
   if (!active_()) return 0;  // a fenced broker proposes nothing
   int sent = 0;
+  // Read once per pass, outside any partition's lock (the image has its own).
+  std::optional<std::set<int32_t>> usable;
+  if (usable_brokers_ != nullptr) usable = usable_brokers_();
   for (const auto& p : partitions_->All()) {
     const auto key = std::make_pair(p->topic(), p->partition());
     const PartitionAssignment now = p->assignment();
@@ -88,7 +92,8 @@ int IsrManager::CheckOnce(int64_t now_ms) {
     if (!proposal.has_value()) {
       auto it = sent_at_epoch_.find(key);
       if (it != sent_at_epoch_.end() && it->second == now.partition_epoch) continue;
-      proposal = p->ProposeIsr(now_ms, options_.replica_lag_time_max_ms);
+      proposal = p->ProposeIsr(now_ms, options_.replica_lag_time_max_ms,
+                               usable.has_value() ? &*usable : nullptr);
       if (!proposal.has_value()) continue;
     }
     const PartitionAssignment& a = proposal->base;

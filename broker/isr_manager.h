@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,9 +42,12 @@ std::optional<keel::ErrorCode> ControllerRefusal(const grpc::Status& s);
 
 class IsrManager {
  public:
+  // `usable_brokers`, when given, lists the brokers the committed metadata shows unfenced and
+  // not shutting down: only they are proposed as new ISR members.
   IsrManager(IsrManagerOptions options, PartitionManager* partitions,
              std::function<int64_t()> broker_epoch, std::function<bool()> active,
-             BrokerMetrics* metrics = nullptr);
+             BrokerMetrics* metrics = nullptr,
+             std::function<std::set<int32_t>()> usable_brokers = nullptr);
   ~IsrManager();
 
   void Start();
@@ -59,6 +63,7 @@ class IsrManager {
   const std::function<int64_t()> broker_epoch_;
   const std::function<bool()> active_;
   BrokerMetrics* const metrics_;
+  const std::function<std::set<int32_t>()> usable_brokers_;
   // topic-partition -> the partition epoch of the last proposal sent
   std::map<std::pair<std::string, int32_t>, int32_t> sent_at_epoch_;
   // topic-partition -> a proposal whose call failed, to send again unchanged

@@ -210,16 +210,16 @@ int32_t Partition::LastFetchedEpoch() const {
   return epoch.ok() ? *epoch : -1;
 }
 
-std::optional<std::vector<int32_t>> Partition::ProposedIsr(int64_t now_ms,
-                                                           int64_t lag_max_ms) const {
+std::optional<std::vector<int32_t>> Partition::ProposedIsr(
+    int64_t now_ms, int64_t lag_max_ms, const std::set<int32_t>* may_join) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return ProposedIsrLocked(now_ms, lag_max_ms);
+  return ProposedIsrLocked(now_ms, lag_max_ms, may_join);
 }
 
-std::optional<Partition::IsrProposal> Partition::ProposeIsr(int64_t now_ms,
-                                                            int64_t lag_max_ms) {
+std::optional<Partition::IsrProposal> Partition::ProposeIsr(int64_t now_ms, int64_t lag_max_ms,
+                                                            const std::set<int32_t>* may_join) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto proposed = ProposedIsrLocked(now_ms, lag_max_ms);
+  auto proposed = ProposedIsrLocked(now_ms, lag_max_ms, may_join);
   if (!proposed.has_value()) return std::nullopt;
   for (int32_t id : *proposed) {
     const bool known =
@@ -247,8 +247,8 @@ std::vector<int32_t> Partition::maximal_isr() const {
   return out;
 }
 
-std::optional<std::vector<int32_t>> Partition::ProposedIsrLocked(int64_t now_ms,
-                                                                 int64_t lag_max_ms) const {
+std::optional<std::vector<int32_t>> Partition::ProposedIsrLocked(
+    int64_t now_ms, int64_t lag_max_ms, const std::set<int32_t>* may_join) const {
   if (assignment_.leader != local_id_) return std::nullopt;
   const int64_t hw = high_watermark_.load();
   const int64_t epoch_start = epochs_.empty() ? 0 : epochs_.back().start_offset;
@@ -275,7 +275,8 @@ std::optional<std::vector<int32_t>> Partition::ProposedIsrLocked(int64_t now_ms,
         isr.push_back(id);
       }
     } else if (f.log_end_offset >= hw && f.log_end_offset >= epoch_start &&
-               now_ms - f.last_caught_up_ms <= lag_max_ms) {
+               now_ms - f.last_caught_up_ms <= lag_max_ms &&
+               (may_join == nullptr || may_join->count(id) > 0)) {
       isr.push_back(id);
       changed = true;
     }

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -111,8 +112,10 @@ class Partition {
 
   // Leader path: the ISR this replica would propose now, or nullopt when it should not
   // change: members not caught up within `lag_max_ms` leave; non-members at or past both the
-  // high watermark and the start of the current leader epoch join.
-  std::optional<std::vector<int32_t>> ProposedIsr(int64_t now_ms, int64_t lag_max_ms) const;
+  // high watermark and the start of the current leader epoch join, if `may_join` (when
+  // given) holds them: the controller refuses fenced and shutting-down brokers (KIP-841).
+  std::optional<std::vector<int32_t>> ProposedIsr(int64_t now_ms, int64_t lag_max_ms,
+                                                  const std::set<int32_t>* may_join = nullptr) const;
   // The same, for a proposal about to be sent: under the same lock, every replica it adds
   // joins the maximal ISR (counted in the high watermark) until the partition epoch changes
   // or IsrProposalRefused. Call it only when the proposal will be sent.
@@ -120,7 +123,8 @@ class Partition {
     PartitionAssignment base;  // the committed state the proposal was computed from
     std::vector<int32_t> isr;
   };
-  std::optional<IsrProposal> ProposeIsr(int64_t now_ms, int64_t lag_max_ms);
+  std::optional<IsrProposal> ProposeIsr(int64_t now_ms, int64_t lag_max_ms,
+                                        const std::set<int32_t>* may_join = nullptr);
   // The controller refused the proposal made at `partition_epoch` with an answer that proves
   // it did not and will not commit it: the added replicas leave the maximal ISR.
   void IsrProposalRefused(int32_t partition_epoch);
@@ -153,7 +157,8 @@ class Partition {
             std::unique_ptr<storage::Log> log);
   void MaybeAdvanceHighWatermarkLocked();
   absl::Status CheckFollowingLocked(int32_t fetch_epoch) const;
-  std::optional<std::vector<int32_t>> ProposedIsrLocked(int64_t now_ms, int64_t lag_max_ms) const;
+  std::optional<std::vector<int32_t>> ProposedIsrLocked(int64_t now_ms, int64_t lag_max_ms,
+                                                        const std::set<int32_t>* may_join) const;
   void RecordEpochLocked(int32_t epoch, int64_t start_offset);
   absl::Status MaybeFlush(const TopicPolicy& policy, int64_t now_ms);
 

@@ -233,6 +233,9 @@ TEST_F(ReplicationUnitTest, IsrShrinksForALaggingFollowerAndExpandsWhenItCatches
   auto expanded = leader.ProposedIsr(6000, kLag);
   ASSERT_TRUE(expanded.has_value());
   EXPECT_EQ(*expanded, std::vector<int32_t>({1, 2}));
+  // Not while the metadata shows broker 2 fenced or shutting down (KIP-841).
+  const std::set<int32_t> usable = {1};
+  EXPECT_FALSE(leader.ProposedIsr(6000, kLag, &usable).has_value());
 }
 
 TEST_F(ReplicationUnitTest, PendingIsrExpansionHoldsTheHighWatermarkUntilTheNewMemberHasIt) {
