@@ -320,11 +320,17 @@ void ControllerNode::BecomeServing() {
     std::shared_lock<std::shared_mutex> lock(state_mu_);
     latest_ = committed_;
   }
-  // Sessions are leader-local: give every registered broker a full session from now, as a
-  // new Kafka controller does, rather than fencing them for silence we did not observe.
+  // Sessions are leader-local: give every usable broker a full session from now, as a new
+  // Kafka controller does, rather than fencing it for silence we did not observe. Fenced and
+  // shutting-down brokers get none: they lead nothing, a live one heartbeats anyway, and a
+  // session for a dead one would only refuse its restarted successor
+  // (DUPLICATE_BROKER_REGISTRATION) for another session timeout after every failover.
   heartbeats_.Reset();
   int64_t now = NowMs();
-  for (int32_t id : latest_->BrokerIds()) heartbeats_.Touch(id, now);
+  for (int32_t id : latest_->BrokerIds()) {
+    const BrokerInfo* b = latest_->Broker(id);
+    if (b != nullptr && b->usable()) heartbeats_.Touch(id, now);
+  }
   KEEL_LOG_INFO("node {}: serving as active controller at offset {}", options_.node_id,
                 latest_->applied_offset());
 }

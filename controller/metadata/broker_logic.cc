@@ -119,6 +119,12 @@ HeartbeatOutcome ControllerLogic::BrokerHeartbeat(const MetadataImage& image,
   out.response.set_is_fenced(after.fenced);
   out.response.set_should_shut_down(shut_down_now || (after.in_controlled_shutdown &&
                                                       !LeadsAnyPartition(proposal.image(), b->id)));
+  if (out.response.should_shut_down()) {
+    // The broker leads nothing and is about to exit: it needs no session, and keeping one
+    // would refuse its restarted successor (DUPLICATE_BROKER_REGISTRATION) for a whole
+    // session timeout. FenceExpiredBrokers fences it on its next pass.
+    heartbeats.Forget(b->id);
+  }
   out.records = proposal.TakeBatch();
   return out;
 }

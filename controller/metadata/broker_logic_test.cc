@@ -237,6 +237,23 @@ TEST(BrokerHeartbeat, ControlledShutdownMovesLeadershipsThenGrantsShutdown) {
   EXPECT_EQ(c.Heartbeat(2).records.records_size(), 0);
 }
 
+TEST(BrokerHeartbeat, ARestartAfterControlledShutdownRegistersAtOnce) {
+  TestCluster c(3);
+  c.CreateTopic("t", 3, 3);
+  auto out = c.Heartbeat(2, /*want_shutdown=*/true);
+  ASSERT_TRUE(out.response.should_shut_down());
+  c.Commit(out.records);
+  // The shut-down registration is fenced on the next expiry pass, not a session later.
+  EXPECT_GT(ControllerLogic::FenceExpiredBrokers(c.image, c.heartbeats, c.now_ms + 100)
+                .records_size(),
+            0);
+  // The process exits and starts again with a new incarnation well within the session the
+  // old one would have had: the shutdown released the session, so no DUPLICATE refusal.
+  auto restarted = ControllerLogic::RegisterBroker(c.image, c.heartbeats,
+                                                   Registration(2, "restarted"), c.now_ms + 100);
+  ASSERT_TRUE(restarted.ok()) << restarted.status().message;
+}
+
 TEST(BrokerHeartbeat, FencedBrokerAskingToShutDownMayStopAtOnce) {
   TestCluster c(2);
   c.Commit(c.Heartbeat(1, false, true).records);

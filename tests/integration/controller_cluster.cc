@@ -209,8 +209,9 @@ grpc::Status FakeBroker::Register(std::chrono::milliseconds timeout) {
   controller::RegisterBrokerRequest request;
   request.set_broker_id(broker_id_);
   request.set_cluster_id(cluster_id_);
-  request.set_incarnation_id("fake-" + std::to_string(broker_id_) + "-" +
-                             std::to_string(::getpid()));
+  request.set_incarnation_id(!incarnation_.empty() ? incarnation_
+                                                  : "fake-" + std::to_string(broker_id_) + "-" +
+                                                        std::to_string(::getpid()));
   auto* endpoint = request.add_endpoints();
   endpoint->set_name("DATA");
   endpoint->set_host("127.0.0.1");

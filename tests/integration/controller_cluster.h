@@ -101,6 +101,8 @@ class FakeBroker {
   FakeBroker(ControllerClient* client, int broker_id, std::string cluster_id);
   ~FakeBroker();
   grpc::Status Register(std::chrono::milliseconds timeout);
+  // A restarted process registers with a new incarnation id (default: fake-<id>-<pid>).
+  void set_incarnation(std::string incarnation) { incarnation_ = std::move(incarnation); }
   void StartHeartbeats();
   void StopHeartbeats();
   int64_t epoch() const { return epoch_; }
@@ -110,6 +112,7 @@ class FakeBroker {
   ControllerClient* client_;
   int broker_id_;
   std::string cluster_id_;
+  std::string incarnation_;
   int64_t epoch_ = -1;
   std::atomic<bool> fenced_{true};
   std::atomic<bool> stop_{false};
