@@ -83,15 +83,18 @@ int IsrManager::CheckOnce(int64_t now_ms) {
       // the controller answers or the metadata moves on: its additions are in the maximal
       // ISR, and only an answer or a new partition epoch may take them out.
       const PartitionAssignment& base = unresolved->second.base;
-      if (base.partition_epoch == now.partition_epoch && base.leader_epoch == now.leader_epoch &&
-          now.leader == options_.broker_id) {
+      if (base.topic_id == now.topic_id && base.partition_epoch == now.partition_epoch &&
+          base.leader_epoch == now.leader_epoch && now.leader == options_.broker_id) {
         proposal = unresolved->second;
       }
       unresolved_.erase(unresolved);
     }
     if (!proposal.has_value()) {
       auto it = sent_at_epoch_.find(key);
-      if (it != sent_at_epoch_.end() && it->second == now.partition_epoch) continue;
+      if (it != sent_at_epoch_.end() &&
+          it->second == std::make_pair(now.topic_id, now.partition_epoch)) {
+        continue;
+      }
       proposal = p->ProposeIsr(now_ms, options_.replica_lag_time_max_ms,
                                usable.has_value() ? &*usable : nullptr);
       if (!proposal.has_value()) continue;
@@ -131,7 +134,7 @@ int IsrManager::CheckOnce(int64_t now_ms) {
                     s.ok() ? response.error_message() : s.error_message());
       continue;
     }
-    sent_at_epoch_[key] = a.partition_epoch;
+    sent_at_epoch_[key] = {a.topic_id, a.partition_epoch};
     if (*refusal != keel::NONE) {
       // Stale epochs, leadership, registration or topic: the metadata will bring the change
       // that made the proposal stale, and with it the end of the pending additions.

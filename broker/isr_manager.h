@@ -64,8 +64,9 @@ class IsrManager {
   const std::function<bool()> active_;
   BrokerMetrics* const metrics_;
   const std::function<std::set<int32_t>()> usable_brokers_;
-  // topic-partition -> the partition epoch of the last proposal sent
-  std::map<std::pair<std::string, int32_t>, int32_t> sent_at_epoch_;
+  // topic-partition -> the topic id and partition epoch of the last proposal answered (a
+  // topic deleted and created again starts its partition epochs over)
+  std::map<std::pair<std::string, int32_t>, std::pair<std::string, int32_t>> sent_at_epoch_;
   // topic-partition -> a proposal whose call failed, to send again unchanged
   std::map<std::pair<std::string, int32_t>, Partition::IsrProposal> unresolved_;
   std::mutex mu_;
