@@ -125,21 +125,21 @@ int IsrManager::CheckOnce(int64_t now_ms) {
       unresolved_[key] = *proposal;  // retried next pass, unchanged
       continue;
     }
+    if (*refusal != keel::NONE) {
+      KEEL_LOG_INFO("AlterPartition {}-{} refused: {}", p->topic(), p->partition(),
+                    s.ok() ? response.error_message() : s.error_message());
+    }
     if (*refusal == keel::INVALID_REQUEST) {
       // Checked after the epochs matched: the controller will not commit this proposal
       // (e.g. an added broker is fenced). Its additions leave the maximal ISR; a later pass
       // may propose again once the cause is gone.
       p->IsrProposalRefused(a.partition_epoch);
-      KEEL_LOG_INFO("AlterPartition {}-{} refused: {}", p->topic(), p->partition(),
-                    s.ok() ? response.error_message() : s.error_message());
       continue;
     }
     sent_at_epoch_[key] = {a.topic_id, a.partition_epoch};
     if (*refusal != keel::NONE) {
       // Stale epochs, leadership, registration or topic: the metadata will bring the change
       // that made the proposal stale, and with it the end of the pending additions.
-      KEEL_LOG_INFO("AlterPartition {}-{} refused: {}", p->topic(), p->partition(),
-                    s.ok() ? response.error_message() : s.error_message());
       continue;
     }
     bool shrink = false;

@@ -222,11 +222,7 @@ std::optional<Partition::IsrProposal> Partition::ProposeIsr(int64_t now_ms, int6
   auto proposed = ProposedIsrLocked(now_ms, lag_max_ms, may_join);
   if (!proposed.has_value()) return std::nullopt;
   for (int32_t id : *proposed) {
-    const bool known =
-        std::find(assignment_.isr.begin(), assignment_.isr.end(), id) != assignment_.isr.end() ||
-        std::find(pending_isr_additions_.begin(), pending_isr_additions_.end(), id) !=
-            pending_isr_additions_.end();
-    if (!known) pending_isr_additions_.push_back(id);
+    if (!InMaximalIsrLocked(id)) pending_isr_additions_.push_back(id);
   }
   return IsrProposal{assignment_, std::move(*proposed)};
 }
@@ -238,12 +234,17 @@ void Partition::IsrProposalRefused(int32_t partition_epoch) {
   MaybeAdvanceHighWatermarkLocked();
 }
 
+bool Partition::InMaximalIsrLocked(int32_t id) const {
+  return std::find(assignment_.isr.begin(), assignment_.isr.end(), id) != assignment_.isr.end() ||
+         std::find(pending_isr_additions_.begin(), pending_isr_additions_.end(), id) !=
+             pending_isr_additions_.end();
+}
+
 std::vector<int32_t> Partition::maximal_isr() const {
   std::lock_guard<std::mutex> lock(mu_);
+  // ProposeIsr adds only replicas outside the committed ISR, so the two never overlap.
   std::vector<int32_t> out = assignment_.isr;
-  for (int32_t id : pending_isr_additions_) {
-    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
-  }
+  out.insert(out.end(), pending_isr_additions_.begin(), pending_isr_additions_.end());
   return out;
 }
 

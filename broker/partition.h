@@ -157,6 +157,7 @@ class Partition {
             std::unique_ptr<storage::Log> log);
   void MaybeAdvanceHighWatermarkLocked();
   absl::Status CheckFollowingLocked(int32_t fetch_epoch) const;
+  bool InMaximalIsrLocked(int32_t id) const;
   std::optional<std::vector<int32_t>> ProposedIsrLocked(int64_t now_ms, int64_t lag_max_ms,
                                                         const std::set<int32_t>* may_join) const;
   void RecordEpochLocked(int32_t epoch, int64_t start_offset);

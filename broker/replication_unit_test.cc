@@ -79,22 +79,13 @@ class ReplicationUnitTest : public ::testing::Test {
   }
 
   // One replica-fetch round of `follower` against `leader`; returns the answer.
-  FetchPartitionData Round(int follower, int leader, int64_t now_ms = 1) {
-    Partition& f = P(follower);
-    ReplicaFetchRequest request;
-    request.set_replica_id(follower);
-    auto* t = request.mutable_fetch()->add_topics();
-    t->set_topic("t");
-    auto* fp = t->add_partitions();
-    fp->set_partition(partition_);
-    fp->set_fetch_offset(f.log()->log_end_offset());
-    fp->set_current_leader_epoch(f.assignment().leader_epoch);
-    fp->set_last_fetched_epoch(f.LastFetchedEpoch());
-    (void)now_ms;
+  FetchPartitionData Round(int follower, int leader) {
+    const ReplicaFetchRequest request = FetchRequestOf(follower);
     ReplicaFetchResponse response;
     nodes_[leader]->plane->ReplicaFetch(request, &response, [] { return false; });
     FetchPartitionData d = response.fetch().topics(0).partitions(0);
-    EXPECT_TRUE(ApplyReplicaFetch(f, d, request.fetch().topics(0).partitions(0).current_leader_epoch(),
+    EXPECT_TRUE(ApplyReplicaFetch(P(follower), d,
+                                  request.fetch().topics(0).partitions(0).current_leader_epoch(),
                                   nodes_[follower]->manager.get()));
     return d;
   }
@@ -120,7 +111,7 @@ class ReplicationUnitTest : public ::testing::Test {
     Sync();
   }
 
-  // The request Round sends, without sending it.
+  // The request a follower's fetcher would send (Round sends it).
   ReplicaFetchRequest FetchRequestOf(int follower) {
     Partition& f = P(follower);
     ReplicaFetchRequest request;
@@ -219,14 +210,7 @@ TEST_F(ReplicationUnitTest, IsrShrinksForALaggingFollowerAndExpandsWhenItCatches
   auto shrunk = leader.ProposedIsr(5000, kLag);
   ASSERT_TRUE(shrunk.has_value());
   EXPECT_EQ(*shrunk, std::vector<int32_t>({1}));
-  // Commit the shrink, as the controller would.
-  metadata::MetadataRecordBatch batch;
-  auto* pc = batch.add_records()->mutable_partition_change();
-  pc->set_topic_id(cluster_.Topic("t").id);
-  pc->set_partition_id(partition_);
-  pc->mutable_isr()->add_ids(1);
-  cluster_.Commit(batch);
-  Sync();
+  CommitIsr({1});  // the shrink, as the controller would commit it
   EXPECT_EQ(leader.high_watermark(), 1);  // an ISR of one: the log end
   // Follower 2 catches up to the high watermark: back in.
   leader.UpdateFollowerPosition(2, 1, 6000);
