@@ -8,7 +8,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
-#include "controller/log.h"
+#include "common/logging.h"
 
 namespace keel::broker {
 namespace {

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "broker/produce_validation.h"
 #include "broker/record_conversion.h"
-#include "controller/log.h"
+#include "common/logging.h"
 
 namespace keel::broker {
 

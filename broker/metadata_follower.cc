@@ -3,10 +3,11 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "common/logging.h"
 #include "controller/image_store.h"
-#include "controller/log.h"
 #include "controller/watch_snapshot.h"
 
 namespace keel::broker {
@@ -21,7 +22,7 @@ std::string TopicOfKey(const std::string& key, const controller::MetadataImage& 
   if (parts.size() >= 2 && (parts[0] == "topic" || parts[0] == "partition")) return parts[1];
   if (parts.size() >= 3 && parts[0] == "config" && parts[1] == "topic") {
     if (const controller::TopicInfo* t = image.TopicByName(parts[2])) {
-      return controller::HexId(t->id);
+      return absl::BytesToHexString(t->id);
     }
   }
   return "";

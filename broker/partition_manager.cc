@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "controller/log.h"
+#include "common/logging.h"
 
 namespace keel::broker {
 namespace {
@@ -20,7 +20,7 @@ constexpr char kPartitionMetadataFile[] = "partition.metadata";
 constexpr char kDeleteSuffix[] = ".deleting";
 
 std::string EncodePartitionMetadata(const std::string& topic_id) {
-  return absl::StrCat("version: 0\ntopic_id: ", controller::HexId(topic_id), "\n");
+  return absl::StrCat("version: 0\ntopic_id: ", absl::BytesToHexString(topic_id), "\n");
 }
 
 // The hex topic id from a partition.metadata file, or an error.
@@ -138,7 +138,7 @@ absl::Status PartitionManager::LoadExisting() {
       Hosted& h = partitions_[{topic, partition}];
       h.partition = std::move(shared);
       h.data_dir = d;
-      // The hex id is kept; it is compared with HexId(topic id) from the image.
+      // The hex id is kept; it is compared with absl::BytesToHexString(topic id) from the image.
       h.topic_id = *hex;
     }
   }
@@ -185,7 +185,7 @@ absl::StatusOr<std::shared_ptr<Partition>> PartitionManager::CreateLocked(
   (void)state_->Delete(storage::state_keys::HighWatermark(topic, partition), false);
   Hosted& h = partitions_[{topic, partition}];
   h.partition = shared;
-  h.topic_id = controller::HexId(topic_id);
+  h.topic_id = absl::BytesToHexString(topic_id);
   h.data_dir = d;
   KEEL_LOG_INFO("created partition {}-{} in {}", topic, partition, path);
   return shared;
@@ -212,7 +212,7 @@ absl::Status PartitionManager::DeleteLocked(const Key& key) {
 absl::Status PartitionManager::ReconcileTopicLocked(const controller::TopicInfo& topic,
                                                     int64_t now_ms, std::set<Key>* wanted) {
   const TopicPolicy policy = ResolveTopicPolicy(topic.configs, options_.default_policy);
-  const std::string hex_id = controller::HexId(topic.id);
+  const std::string hex_id = absl::BytesToHexString(topic.id);
   for (const auto& [index, info] : topic.partitions) {
     if (std::find(info.replicas.begin(), info.replicas.end(), options_.broker_id) ==
         info.replicas.end()) {
@@ -274,7 +274,7 @@ absl::Status PartitionManager::Reconcile(const controller::MetadataImage& image,
     if (topic_ids != nullptr && !considered_hex.count(h.topic_id)) {
       // Untouched by this change, unless the name now belongs to another topic id.
       const controller::TopicInfo* now = image.TopicByName(key.first);
-      if (now == nullptr || controller::HexId(now->id) == h.topic_id) continue;
+      if (now == nullptr || absl::BytesToHexString(now->id) == h.topic_id) continue;
     }
     doomed.push_back(key);
   }

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/image_store.h"
-#include "controller/log.h"
+#include "common/logging.h"
 #include "controller/metadata/controller_logic.h"
 
 namespace keel::controller {

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "controller/log.h"
+#include "common/logging.h"
 #include "controller/metadata/api_error.h"
 #include "controller/metadata/controller_logic.h"
 #include "controller/watch_snapshot.h"

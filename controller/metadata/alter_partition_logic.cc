@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "controller/metadata/controller_logic.h"
@@ -50,8 +51,9 @@ Outcome<AlterPartitionOutcome> ControllerLogic::AlterPartition(
   }
   const TopicInfo* t = image.TopicById(request.topic_id());
   if (t == nullptr) {
-    return ApiError{UNKNOWN_TOPIC_ID,
-                    absl::StrCat("Topic id ", HexId(request.topic_id()), " does not exist.")};
+    return ApiError{
+        UNKNOWN_TOPIC_ID,
+        absl::StrCat("Topic id ", absl::BytesToHexString(request.topic_id()), " does not exist.")};
   }
   auto pit = t->partitions.find(request.partition());
   if (pit == t->partitions.end()) {

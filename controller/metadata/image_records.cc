@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -10,23 +11,14 @@ namespace keel::controller {
 
 using metadata::MetadataRecord;
 
-std::string HexId(const std::string& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
 std::string BrokerKey(int32_t broker_id) { return absl::StrCat("broker/", broker_id); }
 
-std::string TopicKey(const std::string& topic_id) { return "topic/" + HexId(topic_id); }
+std::string TopicKey(const std::string& topic_id) {
+  return "topic/" + absl::BytesToHexString(topic_id);
+}
 
 std::string PartitionKey(const std::string& topic_id, int32_t partition) {
-  return absl::StrCat("partition/", HexId(topic_id), "/", partition);
+  return absl::StrCat("partition/", absl::BytesToHexString(topic_id), "/", partition);
 }
 
 std::string ConfigKey(metadata::ConfigResourceType type, const std::string& resource_name,

@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "controller/metadata/image_records.h"
 #include "controller/metadata/topic_validation.h"
@@ -196,7 +197,8 @@ absl::Status MetadataImage::ApplyTopic(const MetadataRecord& record, ImageChange
     return absl::AlreadyExistsError(absl::StrCat("topic '", r.name(), "' already exists"));
   }
   if (topics_.count(r.topic_id())) {
-    return absl::AlreadyExistsError(absl::StrCat("topic id ", HexId(r.topic_id()), " is taken"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("topic id ", absl::BytesToHexString(r.topic_id()), " is taken"));
   }
   TopicInfo& t = topics_[r.topic_id()];
   t.name = r.name();
@@ -219,7 +221,8 @@ absl::Status MetadataImage::ApplyPartition(const MetadataRecord& record, ImageCh
   const auto& r = record.partition();
   auto it = topics_.find(r.topic_id());
   if (it == topics_.end()) {
-    return absl::NotFoundError(absl::StrCat("partition of unknown topic id ", HexId(r.topic_id())));
+    return absl::NotFoundError(
+        absl::StrCat("partition of unknown topic id ", absl::BytesToHexString(r.topic_id())));
   }
   if (r.partition_id() < 0) {
     return absl::InvalidArgumentError(absl::StrCat("negative partition id ", r.partition_id()));
@@ -252,8 +255,9 @@ absl::Status MetadataImage::ApplyPartition(const MetadataRecord& record, ImageCh
 absl::Status MetadataImage::ApplyPartitionChange(const metadata::PartitionChangeRecord& r,
                                                  ImageChanges* changes, UndoLog* undo) {
   auto not_found = [&] {
-    return absl::NotFoundError(
-        absl::StrCat("change of unknown partition ", HexId(r.topic_id()), "/", r.partition_id()));
+    return absl::NotFoundError(absl::StrCat("change of unknown partition ",
+                                            absl::BytesToHexString(r.topic_id()), "/",
+                                            r.partition_id()));
   };
   auto it = topics_.find(r.topic_id());
   if (it == topics_.end()) return not_found();
@@ -282,7 +286,8 @@ absl::Status MetadataImage::ApplyRemoveTopic(const metadata::RemoveTopicRecord& 
                                              ImageChanges* changes, UndoLog* undo) {
   auto it = topics_.find(r.topic_id());
   if (it == topics_.end()) {
-    return absl::NotFoundError("remove of unknown topic id " + HexId(r.topic_id()));
+    return absl::NotFoundError("remove of unknown topic id " +
+                               absl::BytesToHexString(r.topic_id()));
   }
   const TopicInfo& t = it->second;
   for (const auto& [p, info] : t.partitions) Erase(changes, PartitionKey(t.id, p));

@@ -90,9 +90,6 @@ struct ImageChanges {
 // One partition as the admin and lifecycle RPCs report it.
 PartitionDescription DescribePartition(int32_t partition, const PartitionInfo& info);
 
-// Lower-case hex of raw bytes (topic ids in keys and messages).
-std::string HexId(const std::string& bytes);
-
 class MetadataImage {
  public:
   // Applies every record of `batch` at `offset`, atomically (see above).

@@ -1,7 +1,9 @@
 // Logging for the controller and broker processes: spdlog (Debian's libspdlog-dev), one line
 // per event. The process sets the pattern (with its node id) once at start-up.
-#ifndef KEEL_CONTROLLER_LOG_H_
-#define KEEL_CONTROLLER_LOG_H_
+//
+// Not to be confused with storage/log.h, the segmented log.
+#ifndef KEEL_COMMON_LOGGING_H_
+#define KEEL_COMMON_LOGGING_H_
 
 #include <spdlog/spdlog.h>
 
@@ -11,4 +13,4 @@
 #define KEEL_LOG_ERROR(...) spdlog::error(__VA_ARGS__)
 #define KEEL_LOG_CRITICAL(...) spdlog::critical(__VA_ARGS__)
 
-#endif  // KEEL_CONTROLLER_LOG_H_
+#endif  // KEEL_COMMON_LOGGING_H_

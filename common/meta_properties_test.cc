@@ -1,4 +1,4 @@
-#include "controller/meta_properties.h"
+#include "common/meta_properties.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
-namespace keel::controller {
+#include "storage/fault_injection_env.h"
+
+namespace keel::common {
 namespace {
 
 std::string TempDir(const std::string& name) {
@@ -42,5 +44,25 @@ TEST(MetaProperties, RejectsCorruptFile) {
   EXPECT_EQ(FormatOrCheckDataDir(dir, {"abc", 1}).code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Through storage::Env: the fault-injection Env reaches the file, and what was formatted
+// survives a crash (the write is synced, renamed and its directory synced).
+TEST(MetaProperties, FormattedIdentitySurvivesACrash) {
+  storage::FaultInjectionEnv env;
+  ASSERT_TRUE(FormatOrCheckDataDir("/data", {"abc", 7}, &env).ok());
+  env.SimulateCrash();
+  EXPECT_TRUE(env.FileExists("/data/meta.properties"));
+  EXPECT_FALSE(env.FileExists("/data/meta.properties.tmp"));
+  EXPECT_TRUE(FormatOrCheckDataDir("/data", {"abc", 7}, &env).ok());
+  EXPECT_EQ(FormatOrCheckDataDir("/data", {"abc", 8}, &env).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(MetaProperties, MissingNodeIdIsInvalid) {
+  storage::MemEnv env;
+  ASSERT_TRUE(storage::WriteFileAtomically(&env, "/d/meta.properties", "cluster.id=abc\n").ok());
+  EXPECT_EQ(FormatOrCheckDataDir("/d", {"abc", 1}, &env).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
-}  // namespace keel::controller
+}  // namespace keel::common

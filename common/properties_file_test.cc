@@ -1,4 +1,4 @@
-#include "controller/properties_file.h"
+#include "common/properties_file.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -11,7 +11,7 @@ DEFINE_string(test_voters, "", "test flag");
 DEFINE_string(test_listen, "default", "test flag");
 DEFINE_int32(test_count, 0, "test flag");
 
-namespace keel::controller {
+namespace keel::common {
 namespace {
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
@@ -50,5 +50,19 @@ TEST(PropertiesFile, RejectsUnknownKeysBadValuesAndMalformedLines) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(PropertiesFile, ParsesLinesInOrderKeepingKeysAsWritten) {
+  auto lines = ParsePropertyLines("# c\n a.b = 1 \n\n! c\nx=y=z\na.b=2\n", "f");
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"a.b", "1"}, {"x", "y=z"}, {"a.b", "2"}};
+  EXPECT_EQ(*lines, want);
+  auto map = ParseProperties("a.b=1\na.b=2\n", "f");
+  ASSERT_TRUE(map.ok());
+  EXPECT_EQ(map->at("a.b"), "2");
+  absl::Status bad = ParseProperties("ok=1\nno equals here\n", "f.properties").status();
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("f.properties:2"), absl::string_view::npos) << bad;
+}
+
 }  // namespace
-}  // namespace keel::controller
+}  // namespace keel::common
