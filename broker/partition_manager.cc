@@ -38,7 +38,7 @@ absl::Status RemoveTree(const std::string& path) {
   return absl::OkStatus();
 }
 
-int64_t ParseLong(const controller::ConfigMap& configs, const char* key, int64_t fallback) {
+int64_t ParseLong(const metadata::ConfigMap& configs, const char* key, int64_t fallback) {
   auto it = configs.find(key);
   int64_t v = 0;
   if (it == configs.end() || !absl::SimpleAtoi(it->second, &v)) return fallback;
@@ -47,7 +47,7 @@ int64_t ParseLong(const controller::ConfigMap& configs, const char* key, int64_t
 
 }  // namespace
 
-TopicPolicy ResolveTopicPolicy(const controller::ConfigMap& configs, const TopicPolicy& defaults) {
+TopicPolicy ResolveTopicPolicy(const metadata::ConfigMap& configs, const TopicPolicy& defaults) {
   TopicPolicy p = defaults;
   p.max_message_bytes = ParseLong(configs, "max.message.bytes", p.max_message_bytes);
   p.flush_messages = ParseLong(configs, "flush.messages", p.flush_messages);
@@ -209,7 +209,7 @@ absl::Status PartitionManager::DeleteLocked(const Key& key) {
   return RemoveTree(doomed);
 }
 
-absl::Status PartitionManager::ReconcileTopicLocked(const controller::TopicInfo& topic,
+absl::Status PartitionManager::ReconcileTopicLocked(const metadata::TopicInfo& topic,
                                                     int64_t now_ms, std::set<Key>* wanted) {
   const TopicPolicy policy = ResolveTopicPolicy(topic.configs, options_.default_policy);
   const std::string hex_id = absl::BytesToHexString(topic.id);
@@ -251,7 +251,7 @@ absl::Status PartitionManager::ReconcileTopicLocked(const controller::TopicInfo&
   return absl::OkStatus();
 }
 
-absl::Status PartitionManager::Reconcile(const controller::MetadataImage& image,
+absl::Status PartitionManager::Reconcile(const metadata::MetadataImage& image,
                                          const std::set<std::string>* topic_ids, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   std::set<Key> wanted;
@@ -263,7 +263,7 @@ absl::Status PartitionManager::Reconcile(const controller::MetadataImage& image,
   } else {
     for (const std::string& hex : *topic_ids) {
       considered_hex.insert(hex);
-      if (const controller::TopicInfo* topic = image.TopicById(absl::HexStringToBytes(hex))) {
+      if (const metadata::TopicInfo* topic = image.TopicById(absl::HexStringToBytes(hex))) {
         if (absl::Status s = ReconcileTopicLocked(*topic, now_ms, &wanted); !s.ok()) return s;
       }
     }
@@ -273,7 +273,7 @@ absl::Status PartitionManager::Reconcile(const controller::MetadataImage& image,
     if (wanted.count(key)) continue;
     if (topic_ids != nullptr && !considered_hex.count(h.topic_id)) {
       // Untouched by this change, unless the name now belongs to another topic id.
-      const controller::TopicInfo* now = image.TopicByName(key.first);
+      const metadata::TopicInfo* now = image.TopicByName(key.first);
       if (now == nullptr || absl::BytesToHexString(now->id) == h.topic_id) continue;
     }
     doomed.push_back(key);

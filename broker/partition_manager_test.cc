@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/escaping.h"
-#include "controller/metadata/test_cluster.h"
+#include "controller/logic/test_cluster.h"
 #include "storage/state_store.h"
 
 namespace keel::broker {

@@ -16,7 +16,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
-#include "controller/watch_snapshot.h"
+#include "metadata/watch_snapshot.h"
 #include "proto/controller.grpc.pb.h"
 #include "tools/ctl/cluster_client.h"
 #include "tools/ctl/commands.h"
@@ -331,7 +331,7 @@ int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o) {
       got_any = true;
       int64_t offset;
       if (event.has_snapshot()) {
-        if (!controller::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) break;
+        if (!metadata::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) break;
         const auto& s = event.snapshot();
         offset = s.offset();
         if (g.json() && !o.follow) {
@@ -413,7 +413,7 @@ int MetadataImage(const GlobalOptions& g) {
     WatchMetadataResponse event;
     bool have = false;
     if (reader->Read(&event) && event.has_snapshot() &&
-        controller::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
+        metadata::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
       image.offset = event.snapshot().offset();
       for (const auto& r : event.snapshot().records()) image.Apply(r);
       have = true;
