@@ -66,6 +66,8 @@ struct ControllerNodeOptions {
   int64_t snapshot_every_entries = 20000;
   int64_t session_timeout_ms = 9000;  // a broker without heartbeats this long is fenced
   int64_t segment_size_bytes = 64 << 20;
+  // Every file of the metadata log and snapshot goes through it (LevelDB keeps its own).
+  storage::Env* env = storage::Env::Default();
   size_t feed_max_entries = 100000;
   uint64_t random_seed = 0;  // 0: seeded from the clock
   // Where keel_raft_* and keel_controller_* are recorded (docs/observability.md); null: a
