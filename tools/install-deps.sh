@@ -11,6 +11,7 @@ PACKAGES=(
   libleveldb-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgflags-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libssl-dev zlib1g-dev libc-ares-dev libre2-dev libabsl-dev libsystemd-dev
+  libsnappy-dev liblz4-dev libzstd-dev   # Kafka record batch compression (kafka/)
   prometheus-cpp-dev         # /metrics (docs/observability.md)
   prometheus                 # promtool, run by the metrics tests to lint /metrics
   ca-certificates procps
