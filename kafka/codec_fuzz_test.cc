@@ -156,7 +156,9 @@ TEST(CodecFuzzTest, DecodersSurviveRandomAndMutatedInput) {
         Mutate(rng, frame);
       }
       absl::StatusOr<ParsedRequest> parsed = ParseRequest(frame);
-      if (parsed.ok()) EXPECT_LE(parsed->body.size(), frame.size());
+      if (parsed.ok()) {
+        EXPECT_LE(parsed->body.size(), frame.size());
+      }
       ++frames;
     }
     for (int round = 0; round < 16; ++round) {

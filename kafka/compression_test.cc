@@ -91,7 +91,9 @@ TEST(CompressionTest, TruncatedOrGarbledInputIsAnErrorNotACrash) {
       std::string garbled = packed;
       garbled[rng() % garbled.size()] ^= static_cast<char>(1 + rng() % 255);
       absl::StatusOr<std::string> out = Decompress(codec, garbled, 1 << 20);
-      if (out.ok()) EXPECT_LE(out->size(), size_t{1} << 20);  // only "no crash, bounded"
+      if (out.ok()) {
+        EXPECT_LE(out->size(), size_t{1} << 20);  // only "no crash, bounded"
+      }
     }
   }
 }

@@ -41,7 +41,7 @@ TEST(MessageBytesTest, ApiVersionsV3RequestAsLibrdkafkaSendsIt) {
   absl::StatusOr<int32_t> size = ReadFrameSize(kApiVersionsV3Frame.substr(0, 4));
   ASSERT_TRUE(size.ok());
   EXPECT_EQ(*size, 36);
-  absl::StatusOr<ParsedRequest> parsed = ParseRequest(kApiVersionsV3Frame.substr(4));
+  absl::StatusOr<ParsedRequest> parsed = ParseRequest(std::string_view(kApiVersionsV3Frame).substr(4));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->header.key(), ApiKey::kApiVersions);
   EXPECT_EQ(parsed->header.api_version, 3);
@@ -243,6 +243,14 @@ TEST(MessageBytesTest, JoinGroupV5RequestAsLibrdkafkaShapesIt) {
   ASSERT_EQ(r->protocols.size(), 1u);
   EXPECT_EQ(r->protocols[0].name, "range");
   EXPECT_EQ(r->protocols[0].metadata, "md");
+}
+
+TEST(MessageBytesTest, CodecApiVersionsListsEveryApi) {
+  std::vector<ApiVersionsResponse::ApiVersion> versions = CodecApiVersions();
+  ASSERT_EQ(versions.size(), SupportedApis().size());
+  EXPECT_EQ(versions[0].api_key, 0);  // Produce 3..11
+  EXPECT_EQ(versions[0].min_version, 3);
+  EXPECT_EQ(versions[0].max_version, 11);
 }
 
 TEST(MessageBytesTest, HeaderV1ForNonFlexibleAndV2ForFlexible) {
