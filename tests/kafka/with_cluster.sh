@@ -14,6 +14,7 @@
 #   KAFKA_BOOTSTRAP   host:port,... of every broker's Kafka listener
 #   KAFKA_TEST_TARGET keel or mock (a test may skip an assertion the mock cannot meet)
 #   KEELCTL, KEEL_CONTROLLERS, KEEL_BROKERS  (keel only) keelctl and the gRPC addresses
+#   KEEL_CLUSTER_DIR  (keel only) the cluster's directory (cluster.json: node names and pids)
 #   KAFKAJS_DIR       the kafkajs package installed by tools/install-npm.sh
 # and is killed after KAFKA_TEST_TIMEOUT_S (default 120) seconds. Every process started here is
 # stopped by pid on exit (SIGTERM, then SIGKILL); on failure the node logs are copied to
@@ -131,6 +132,7 @@ print(",".join(n["KafkaAddress"] for n in c["Nodes"] if n["Role"] == "broker" an
     KEEL_CONTROLLERS=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Controllers"])' "$scratch/cluster.json")
     KEEL_BROKERS=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Brokers"])' "$scratch/cluster.json")
     export KEEL_CONTROLLERS KEEL_BROKERS
+    export KEEL_CLUSTER_DIR=$scratch
     for spec in ${topics[@]+"${topics[@]}"}; do
       timeout 30 "$KEELCTL" topics create "${spec%:*}" --partitions "${spec##*:}" \
         --replication-factor "$replication_factor" >/dev/null || fail "creating topic $spec"
