@@ -9,6 +9,7 @@
 
 #include "broker/data_plane.h"
 #include "broker/kafka/controller_admin.h"
+#include "broker/kafka/producer_state.h"
 #include "controller/metadata/metadata_image.h"
 
 namespace keel::broker::kafka {
@@ -32,6 +33,7 @@ struct BrokerContext {
   DataPlane* data_plane = nullptr;
   DataPlane::ReadImage read_image;
   ControllerAdmin* admin = nullptr;
+  ProducerStateTable* producers = nullptr;  // idempotent producers; null: not checked
   // Wall clock in ms (record timestamps); injectable for tests.
   std::function<int64_t()> now_ms;
 };

@@ -114,6 +114,7 @@ class HandlersTest : public ::testing::Test {
     context_.data_plane = plane_.get();
     context_.read_image = read;
     context_.admin = admin_.get();
+    context_.producers = &producers_;
     context_.now_ms = [] { return int64_t{1'700'000'000'000}; };
     registry_ = observability::MetricsRegistry::Create();
     grpc_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*registry_);
@@ -173,8 +174,13 @@ class HandlersTest : public ::testing::Test {
 
   // A records field holding one batch of `values` (keys "k<i>", header h=v), compressed.
   static std::string Batch(const std::vector<std::string>& values, int64_t base_timestamp,
-                           k::Compression compression = k::Compression::kNone) {
+                           k::Compression compression = k::Compression::kNone,
+                           int64_t producer_id = -1, int16_t producer_epoch = -1,
+                           int32_t base_sequence = -1) {
     k::RecordBatch b;
+    b.header.producer_id = producer_id;
+    b.header.producer_epoch = producer_epoch;
+    b.header.base_sequence = base_sequence;
     b.header.base_timestamp = base_timestamp;
     b.header.max_timestamp = base_timestamp + static_cast<int64_t>(values.size()) - 1;
     b.header.last_offset_delta = static_cast<int32_t>(values.size()) - 1;
@@ -232,6 +238,7 @@ class HandlersTest : public ::testing::Test {
   AppendNotifier notifier_;
   std::unique_ptr<DataPlane> plane_;
   std::unique_ptr<FakeAdmin> admin_;
+  ProducerStateTable producers_;
   BrokerContext context_;
   std::shared_ptr<observability::MetricsRegistry> registry_;
   std::unique_ptr<observability::GrpcServerMetrics> grpc_metrics_;
@@ -410,6 +417,31 @@ TEST_F(HandlersTest, ProduceRefusesCorruptOversizeAndMisdirectedBatches) {
             C(k::ErrorCode::kInvalidRequiredAcks));
   // Nothing above reached the log.
   EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 0);
+}
+
+TEST_F(HandlersTest, IdempotentRetriesGetTheOriginalOffsetAndGapsAndOldEpochsAreRefused) {
+  cluster_.CreateTopic("t", 3, 1);
+  Sync();
+  const int mine = LedBy("t", 1);
+  ASSERT_GE(mine, 0);
+  const auto none = k::Compression::kNone;
+  ASSERT_EQ(Produce("t", mine, Batch({"x"}, 1)).base_offset, 0);  // not idempotent
+  auto first = Produce("t", mine, Batch({"a", "b"}, 1, none, 42, 3, 0));
+  ASSERT_EQ(first.error_code, kNone);
+  EXPECT_EQ(first.base_offset, 1);
+  auto retry = Produce("t", mine, Batch({"a", "b"}, 1, none, 42, 3, 0));
+  EXPECT_EQ(retry.error_code, kNone);
+  EXPECT_EQ(retry.base_offset, 1);
+  EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 3);  // stored once
+  EXPECT_EQ(Produce("t", mine, Batch({"c"}, 1, none, 42, 3, 5)).error_code,
+            C(k::ErrorCode::kOutOfOrderSequenceNumber));
+  auto next = Produce("t", mine, Batch({"c"}, 1, none, 42, 3, 2));
+  EXPECT_EQ(next.error_code, kNone) << next.error_message.value_or("");
+  EXPECT_EQ(next.base_offset, 3);
+  EXPECT_EQ(Produce("t", mine, Batch({"d"}, 1, none, 42, 4, 0)).base_offset, 4);
+  EXPECT_EQ(Produce("t", mine, Batch({"e"}, 1, none, 42, 3, 3)).error_code,
+            C(k::ErrorCode::kInvalidProducerEpoch));
+  EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 5);
 }
 
 TEST_F(HandlersTest, AcksZeroAppendsWithoutAResponse) {

@@ -32,6 +32,7 @@ absl::StatusOr<std::unique_ptr<KafkaListener>> KafkaListener::Start(
         std::move(controllers), std::chrono::milliseconds(l->context_.config.admin_timeout_ms));
     l->context_.admin = l->own_admin_.get();
   }
+  if (l->context_.producers == nullptr) l->context_.producers = &l->producers_;
   if (registry != nullptr) l->metrics_ = std::make_unique<KafkaMetrics>(*registry);
   l->dispatcher_ = NewDispatcher(&l->context_, l->metrics_.get());
   auto started = Server::Start(std::move(server), l->dispatcher_.get());

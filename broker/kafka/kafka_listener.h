@@ -30,6 +30,7 @@ class KafkaListener {
   KafkaListener() = default;
 
   std::unique_ptr<ControllerAdmin> own_admin_;
+  ProducerStateTable producers_;
   BrokerContext context_;
   std::unique_ptr<KafkaMetrics> metrics_;
   std::unique_ptr<Dispatcher> dispatcher_;
