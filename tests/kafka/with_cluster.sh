@@ -82,7 +82,10 @@ cleanup() {
     local pids
     pids=$(keel_pids)
     timeout 20 "$KEELCTL_BIN" cluster down --dir "$scratch" --grace-ms 3000 >/dev/null 2>&1 || true
-    for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
+    # Whatever survived `cluster down`, and only if the pid is still one of our keel binaries.
+    for pid in $pids; do
+      if grep -q 'keel-' "/proc/$pid/cmdline" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+    done
   fi
   exit "$rc"
 }
