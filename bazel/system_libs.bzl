@@ -21,6 +21,14 @@ _LIBS = {
     "cli11": ([], []),
     # prometheus-cpp-dev: metric types, the text format and the /metrics HTTP exposer.
     "prometheus": (["prometheus-cpp-pull", "prometheus-cpp-core"], []),
+    # librdkafka-dev: the Kafka client (and its mock cluster) that tests/kafka/ and the Kafka
+    # benchmark run against the broker's Kafka listener.
+    "rdkafka": (["rdkafka"], []),
+    # Kafka record batch compression (kafka/compression.cc): gzip, snappy, lz4 frame, zstd.
+    "zlib": (["zlib"], []),
+    "snappy": (["snappy"], []),
+    "lz4": (["liblz4"], []),
+    "zstd": (["libzstd"], []),
     "absl": (["absl_statusor", "absl_status", "absl_strings", "absl_str_format",
               "absl_synchronization", "absl_time", "absl_flat_hash_map", "absl_random_random"], []),
 }

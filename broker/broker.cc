@@ -145,6 +145,9 @@ absl::Status Broker::Start() {
   endpoint.set_host(host);
   endpoint.set_port(bound_port_);
   lo.endpoints = {endpoint};
+  if (!options_.kafka_listen.empty()) {
+    if (absl::Status s = StartKafka(host, &lo.endpoints); !s.ok()) return s;
+  }
   lo.rack = options_.rack;
   lo.controllers = options_.controllers;
   lo.heartbeat_interval_ms = options_.heartbeat_interval_ms;
@@ -177,6 +180,39 @@ absl::Status Broker::Start() {
   housekeeping_ = std::thread([this] { Housekeeping(); });
   KEEL_LOG_INFO("serving on {}:{} with {} partition replicas", host, bound_port_,
                 partitions_->size());
+  return absl::OkStatus();
+}
+
+absl::Status Broker::StartKafka(const std::string& grpc_host,
+                                std::vector<metadata::Endpoint>* endpoints) {
+  kafka::ServerOptions server;
+  server.listen = options_.kafka_listen;
+  server.max_request_bytes = options_.kafka_max_request_bytes;
+  kafka::BrokerContext context;
+  context.broker_id = options_.broker_id;
+  context.cluster_id = options_.cluster_id;
+  context.config = options_.kafka;
+  context.data_plane = data_plane_.get();
+  context.read_image = [this](const std::function<void(const metadata::MetadataImage&)>& fn) {
+    follower_->Read(fn);
+  };
+  context.now_ms = WallMs;
+  auto started =
+      kafka::KafkaListener::Start(server, std::move(context), options_.controllers, metrics_.get());
+  if (!started.ok()) {
+    return absl::Status(started.status().code(),
+                        absl::StrCat("--kafka_listen: ", started.status().message()));
+  }
+  kafka_ = std::move(*started);
+  std::string host = options_.advertised_host;
+  if (host.empty()) host = options_.kafka_listen.substr(0, options_.kafka_listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]") host = grpc_host;
+  metadata::Endpoint endpoint;
+  endpoint.set_name(kafka::kKafkaEndpointName);
+  endpoint.set_host(host);
+  endpoint.set_port(kafka_->port());
+  endpoints->push_back(endpoint);
+  KEEL_LOG_INFO("serving the Kafka protocol on {}:{}", host, kafka_->port());
   return absl::OkStatus();
 }
 
@@ -245,6 +281,7 @@ void Broker::Shutdown() {
   }
   cv_.notify_all();
   if (housekeeping_.joinable()) housekeeping_.join();
+  if (kafka_ != nullptr) kafka_->Stop();
   if (server_ != nullptr) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   }

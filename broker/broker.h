@@ -7,6 +7,7 @@
 //   BrokerLifecycle: register, heartbeat (unfencing), controlled shutdown
 //   ReplicaFetcher: follower side of replication; IsrManager: leader side ISR changes
 //   DataPlane + BrokerServiceImpl: the gRPC data API
+//   KafkaListener: the Kafka protocol over the same DataPlane (optional, --kafka_listen)
 //   housekeeping thread: high-watermark checkpoints and retention
 //
 // Start order: recover the logs, replay the stored image into them, bind the server,
@@ -35,6 +36,7 @@
 #include "broker/broker_service.h"
 #include "broker/data_plane.h"
 #include "broker/isr_manager.h"
+#include "broker/kafka/kafka_listener.h"
 #include "broker/metadata_follower.h"
 #include "broker/partition_manager.h"
 #include "broker/replica_fetcher.h"
@@ -65,6 +67,11 @@ struct BrokerOptions {
   TopicPolicy default_policy;
   DataPlaneOptions data_plane;
   std::string metrics_address;  // IP:PORT for GET /metrics; empty: not served
+  // Kafka protocol listener (docs/kafka.md): host:port, empty for none; registered as the
+  // KAFKA endpoint with advertised_host (or this host).
+  std::string kafka_listen;
+  kafka::KafkaConfig kafka;
+  int64_t kafka_max_request_bytes = 100 << 20;  // socket.request.max.bytes
   uint64_t open_files_limit = 0;  // RLIMIT_NOFILE in force; bounds the hosted replicas (0: none)
 };
 
@@ -79,6 +86,7 @@ class Broker {
   void Shutdown();
 
   int bound_port() const { return bound_port_; }
+  int kafka_port() const { return kafka_ != nullptr ? kafka_->port() : 0; }
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   BrokerLifecycle* lifecycle() { return lifecycle_.get(); }
   MetadataFollower* follower() { return follower_.get(); }
@@ -87,6 +95,9 @@ class Broker {
  private:
   explicit Broker(BrokerOptions options);
   void Housekeeping();
+  // Starts the Kafka listener and adds its KAFKA endpoint to `endpoints`.
+  absl::Status StartKafka(const std::string& grpc_host,
+                          std::vector<metadata::Endpoint>* endpoints);
   // Health (grpc.health.v1) follows lifecycle_->Active(): SERVING only while registered,
   // unfenced and within its session; NOT_SERVING from start and during shutdown.
   void UpdateHealth();
@@ -110,6 +121,7 @@ class Broker {
   std::unique_ptr<BrokerServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   int bound_port_ = 0;
+  std::unique_ptr<kafka::KafkaListener> kafka_;  // null without kafka_listen
   std::atomic<bool> started_{false};  // fetchers start with the server, not during recovery
 
   std::mutex mu_;

@@ -65,6 +65,18 @@ DEFINE_int32(replica_fetch_wait_max_ms, 500, "How long a leader holds an empty r
 DEFINE_string(metrics_address, "",
               "IP:PORT where GET /metrics serves Prometheus metrics (docs/observability.md); "
               "empty: no metrics endpoint.");
+DEFINE_string(kafka_listen, "",
+              "host:port of the Kafka protocol listener (docs/kafka.md); empty: none. "
+              "Registered as the KAFKA endpoint with --advertised_host, if given.");
+DEFINE_bool(kafka_auto_create_topics, true,
+            "Kafka's auto.create.topics.enable: a Metadata request naming an unknown topic "
+            "creates it with --kafka_num_partitions and --kafka_default_replication_factor.");
+DEFINE_int32(kafka_num_partitions, 1, "Kafka's num.partitions (auto-created topics, -1 in "
+                                      "CreateTopics).");
+DEFINE_int32(kafka_default_replication_factor, 1,
+             "Kafka's default.replication.factor (auto-created topics, -1 in CreateTopics).");
+DEFINE_int64(kafka_socket_request_max_bytes, 100 << 20,
+             "Kafka's socket.request.max.bytes: a larger request closes its connection.");
 DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
 
 namespace {
@@ -141,6 +153,12 @@ int main(int argc, char** argv) {
   if (FLAGS_message_max_bytes < 1 || FLAGS_log_segment_bytes < 1024) {
     return Fail("need message_max_bytes >= 1 and log_segment_bytes >= 1024", 2);
   }
+  if (FLAGS_kafka_num_partitions < 1 || FLAGS_kafka_default_replication_factor < 1 ||
+      FLAGS_kafka_default_replication_factor > INT16_MAX ||
+      FLAGS_kafka_socket_request_max_bytes < 1024) {
+    return Fail("need kafka_num_partitions >= 1, kafka_default_replication_factor in "
+                "[1, 32767] and kafka_socket_request_max_bytes >= 1024", 2);
+  }
   spdlog::set_level(spdlog::level::from_str(FLAGS_log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [broker " + std::to_string(FLAGS_broker_id) +
                       "] %v");
@@ -162,6 +180,12 @@ int main(int argc, char** argv) {
   options.metrics_address = FLAGS_metrics_address;
   options.replica_fetcher.max_wait_ms = FLAGS_replica_fetch_wait_max_ms;
   options.default_policy.max_message_bytes = FLAGS_message_max_bytes;
+  options.kafka_listen = FLAGS_kafka_listen;
+  options.kafka.auto_create_topics = FLAGS_kafka_auto_create_topics;
+  options.kafka.default_partitions = FLAGS_kafka_num_partitions;
+  options.kafka.default_replication_factor =
+      static_cast<int16_t>(FLAGS_kafka_default_replication_factor);
+  options.kafka_max_request_bytes = FLAGS_kafka_socket_request_max_bytes;
   options.default_policy.flush_messages = FLAGS_log_flush_interval_messages;
   options.default_policy.flush_ms = FLAGS_log_flush_interval_ms;
 

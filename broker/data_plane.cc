@@ -24,7 +24,7 @@ keel::ErrorCode StorageErrorCode(const absl::Status& s) {
   return keel::KAFKA_STORAGE_ERROR;
 }
 
-// A per-partition result starting as "nothing known": offsets -1.
+// A per-partition result starting as "nothing known": offsets -1 (replica fetch).
 FetchPartitionData* AddPartitionData(FetchTopicData* topic, int32_t partition) {
   FetchPartitionData* pd = topic->add_partitions();
   pd->set_partition(partition);
@@ -48,24 +48,6 @@ bool RefuseEpoch(int32_t requested, int32_t current, Result* result) {
 }
 
 }  // namespace
-
-struct DataPlane::Leadership {
-  keel::ErrorCode error = keel::NONE;
-  std::string message;
-  keel::NodeAddress leader;  // the known leader (for NOT_LEADER_OR_FOLLOWER)
-  std::shared_ptr<Partition> partition;
-  int32_t leader_epoch = -1;
-
-  // Copies a refusal into `result`; true if this broker may not serve.
-  template <typename Result>
-  bool Refuse(Result* result) const {
-    if (error == keel::NONE) return false;
-    result->set_error(error);
-    result->set_error_message(message);
-    *result->mutable_leader() = leader;
-    return true;
-  }
-};
 
 DataPlane::DataPlane(DataPlaneOptions options, PartitionManager* partitions,
                      ReadImage read_image, std::function<bool()> active,
@@ -152,15 +134,33 @@ void DataPlane::Produce(const ProduceRequest& request, ProduceResponse* response
 void DataPlane::ProducePartition(const std::string& topic, const ProducePartitionData& data,
                                  Acks acks, std::chrono::steady_clock::time_point deadline,
                                  ProducePartitionResult* result) {
-  Leadership l = CheckLeader(topic, data.partition());
+  std::optional<int32_t> epoch;
+  if (data.has_current_leader_epoch()) epoch = data.current_leader_epoch();
+  ProduceRecords(
+      topic, data.partition(), epoch, acks, deadline,
+      [&data](const TopicPolicy& policy, int64_t now_ms, std::vector<storage::Record>* records) {
+        ValidationError v = ValidateProducedRecords(data, policy);
+        if (v.ok()) *records = ToStorageRecords(data.records(), now_ms);
+        return v;
+      },
+      result);
+}
+
+void DataPlane::ProduceRecords(const std::string& topic, int32_t partition,
+                               std::optional<int32_t> current_leader_epoch, Acks acks,
+                               std::chrono::steady_clock::time_point deadline,
+                               const PrepareRecords& prepare, ProducePartitionResult* result) {
+  Leadership l = CheckLeader(topic, partition);
   if (l.Refuse(result)) return;
-  if (data.has_current_leader_epoch() &&
-      RefuseEpoch(data.current_leader_epoch(), l.leader_epoch, result)) {
+  if (current_leader_epoch.has_value() &&
+      RefuseEpoch(*current_leader_epoch, l.leader_epoch, result)) {
     *result->mutable_leader() = l.leader;
     return;
   }
   const TopicPolicy policy = l.partition->policy();
-  if (ValidationError v = ValidateProducedRecords(data, policy); !v.ok()) {
+  const int64_t now_ms = NowMs();
+  std::vector<storage::Record> records;
+  if (ValidationError v = prepare(policy, now_ms, &records); !v.ok()) {
     result->set_error(v.code);
     result->set_error_message(v.message);
     return;
@@ -169,33 +169,31 @@ void DataPlane::ProducePartition(const std::string& topic, const ProducePartitio
     const size_t isr = l.partition->assignment().isr.size();
     if (static_cast<int64_t>(isr) < policy.min_insync_replicas) {
       result->set_error(keel::NOT_ENOUGH_REPLICAS);
-      result->set_error_message(absl::StrCat("The ISR of ", topic, "-", data.partition(), " has ",
+      result->set_error_message(absl::StrCat("The ISR of ", topic, "-", partition, " has ",
                                              isr, " replicas, fewer than min.insync.replicas ",
                                              policy.min_insync_replicas, "."));
       return;
     }
   }
-  const int64_t now_ms = NowMs();
+  const int64_t record_count = static_cast<int64_t>(records.size());
+  int64_t bytes = 0;
+  if (metrics_ != nullptr) {
+    for (const storage::Record& r : records) bytes += RecordBytes(r);
+  }
   int32_t append_epoch = -1;
-  auto info = l.partition->AppendAsLeader(ToStorageRecords(data.records(), now_ms), now_ms,
-                                          &append_epoch);
+  auto info = l.partition->AppendAsLeader(std::move(records), now_ms, &append_epoch);
   if (!info.ok()) {
     if (absl::IsFailedPrecondition(info.status())) {  // leadership moved meanwhile
       result->set_error(keel::NOT_LEADER_OR_FOLLOWER);
     } else {
       result->set_error(StorageErrorCode(info.status()));
-      KEEL_LOG_ERROR("append to {}-{} failed: {}", topic, data.partition(),
-                     info.status().ToString());
+      KEEL_LOG_ERROR("append to {}-{} failed: {}", topic, partition, info.status().ToString());
     }
     result->set_error_message(std::string(info.status().message()));
     return;
   }
   notifier_->Notify();
-  if (metrics_ != nullptr) {
-    int64_t bytes = 0;
-    for (const Record& r : data.records()) bytes += RecordBytes(r);
-    metrics_->RecordProduced(topic, data.records_size(), bytes);
-  }
+  if (metrics_ != nullptr) metrics_->RecordProduced(topic, record_count, bytes);
   result->set_base_offset(info->base_offset);
   if (acks != ACKS_ALL) return;
   // acks=all: answered once the high watermark (minimum over the ISR) covers the batch, in
@@ -231,18 +229,38 @@ void DataPlane::ProducePartition(const std::string& topic, const ProducePartitio
 
 void DataPlane::Fetch(const FetchRequest& request, FetchResponse* response,
                       const std::function<bool()>& cancelled) {
+  std::vector<FetchedPartition> fetched;
+  FetchBatches(request, &fetched, cancelled);
+  size_t next = 0;  // `fetched` follows the request's order
+  for (const FetchTopic& topic : request.topics()) {
+    FetchTopicData* td = response->add_topics();
+    td->set_topic(topic.topic());
+    for (int i = 0; i < topic.partitions_size() && next < fetched.size(); ++i) {
+      FetchedPartition& f = fetched[next++];
+      FetchPartitionData* pd = td->add_partitions();
+      *pd = std::move(f.data);
+      for (const storage::RecordBatch& b : f.batches) {
+        RecordBatch* wire = pd->add_batches();
+        wire->set_base_offset(b.base_offset);
+        wire->set_leader_epoch(b.leader_epoch);
+        AppendWireBatch(b, b.base_offset, INT64_MAX, wire);
+      }
+    }
+  }
+}
+
+void DataPlane::FetchBatches(const FetchRequest& request, std::vector<FetchedPartition>* out,
+                             const std::function<bool()>& cancelled) {
   const int64_t wait_ms = std::clamp<int64_t>(request.max_wait_ms(), 0, options_.max_fetch_wait_ms);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   const int64_t min_bytes = std::max<int64_t>(request.min_bytes(), 1);
   while (true) {
     const uint64_t seen = notifier_->generation();
-    response->Clear();
-    const int64_t bytes = FetchOnce(request, response);
+    out->clear();
+    const int64_t bytes = FetchOnce(request, out);
     if (bytes >= min_bytes || std::chrono::steady_clock::now() >= deadline || cancelled()) return;
     bool any_error = false;
-    for (const auto& t : response->topics()) {
-      for (const auto& p : t.partitions()) any_error |= p.error() != keel::NONE;
-    }
+    for (const FetchedPartition& f : *out) any_error |= f.data.error() != keel::NONE;
     if (any_error) return;  // errors are answered at once, as Kafka does
     // Wake at least every 100 ms to notice a cancelled call.
     const auto slice = std::min(deadline, std::chrono::steady_clock::now() +
@@ -251,14 +269,18 @@ void DataPlane::Fetch(const FetchRequest& request, FetchResponse* response,
   }
 }
 
-int64_t DataPlane::FetchOnce(const FetchRequest& request, FetchResponse* response) {
+int64_t DataPlane::FetchOnce(const FetchRequest& request, std::vector<FetchedPartition>* out) {
   int64_t budget = request.max_bytes() > 0 ? request.max_bytes() : options_.default_fetch_max_bytes;
   int64_t total = 0;
   for (const FetchTopic& topic : request.topics()) {
-    FetchTopicData* td = response->add_topics();
-    td->set_topic(topic.topic());
     for (const FetchPartition& fp : topic.partitions()) {
-      FetchPartitionData* pd = AddPartitionData(td, fp.partition());
+      FetchedPartition& f = out->emplace_back();
+      f.topic = topic.topic();
+      FetchPartitionData* pd = &f.data;
+      pd->set_partition(fp.partition());
+      pd->set_high_watermark(-1);
+      pd->set_log_start_offset(-1);
+      pd->set_log_end_offset(-1);
       Leadership l = CheckLeader(topic.topic(), fp.partition());
       if (l.Refuse(pd)) continue;
       if (fp.current_leader_epoch() >= 0 &&
@@ -293,16 +315,24 @@ int64_t DataPlane::FetchOnce(const FetchRequest& request, FetchResponse* respons
       }
       int64_t partition_bytes = 0;
       int64_t partition_records = 0;
-      for (const storage::RecordBatch& b : *batches) {
+      for (storage::RecordBatch& b : *batches) {
         if (b.base_offset >= hw) break;
-        RecordBatch* wire = pd->add_batches();
-        wire->set_base_offset(std::max(b.base_offset, fp.fetch_offset()));
-        wire->set_leader_epoch(b.leader_epoch);
-        const int64_t bytes = AppendWireBatch(b, fp.fetch_offset(), hw, wire);
-        partition_records += wire->records_size();
+        // Keep the records in [fetch offset, high watermark).
+        if (b.next_offset() > hw) b.records.resize(static_cast<size_t>(hw - b.base_offset));
+        if (b.base_offset < fp.fetch_offset()) {
+          const int64_t skip = std::min<int64_t>(fp.fetch_offset() - b.base_offset,
+                                                 static_cast<int64_t>(b.records.size()));
+          b.records.erase(b.records.begin(), b.records.begin() + skip);
+          b.base_offset += skip;
+        }
+        if (b.records.empty()) continue;
+        int64_t bytes = 0;
+        for (const storage::Record& r : b.records) bytes += RecordBytes(r);
+        partition_records += static_cast<int64_t>(b.records.size());
         partition_bytes += bytes;
         total += bytes;
         budget -= bytes;
+        f.batches.push_back(std::move(b));
       }
       // A long poll gathers again only after finding nothing, so records count once.
       if (metrics_ != nullptr && partition_records > 0) {

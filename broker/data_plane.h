@@ -14,13 +14,17 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "broker/append_notifier.h"
 #include "broker/broker_metrics.h"
 #include "broker/partition_manager.h"
+#include "broker/produce_validation.h"
 #include "metadata/metadata_image.h"
 #include "proto/broker.pb.h"
+#include "storage/record.h"
 
 namespace keel::broker {
 
@@ -44,6 +48,53 @@ class DataPlane {
   // `cancelled` is polled while a long poll waits (the client went away).
   void Fetch(const FetchRequest& request, FetchResponse* response,
              const std::function<bool()>& cancelled);
+
+  // Record-batch-level entries shared by the gRPC service and the Kafka listener, so neither
+  // pays for a protobuf message per record it does not speak.
+  //
+  // ProduceRecords: one partition's batch. The leadership and leader-epoch checks, then
+  // `prepare` validates against the topic's policy and fills the records to append (the
+  // broker's clock is `now_ms`), then min.insync.replicas, the append and, for acks=all, the
+  // wait for the ISR. `result` carries the caller's partition; base offset and log append
+  // time are set on success.
+  using PrepareRecords = std::function<ValidationError(
+      const TopicPolicy& policy, int64_t now_ms, std::vector<storage::Record>* records)>;
+  void ProduceRecords(const std::string& topic, int32_t partition,
+                      std::optional<int32_t> current_leader_epoch, Acks acks,
+                      std::chrono::steady_clock::time_point deadline,
+                      const PrepareRecords& prepare, ProducePartitionResult* result);
+
+  // FetchBatches: Fetch with the records left in storage form. One entry per requested
+  // partition, in request order; `data` holds the error and offsets (its batches stay
+  // empty), `batches` the stored batches trimmed to [fetch offset, high watermark).
+  struct FetchedPartition {
+    std::string topic;
+    FetchPartitionData data;
+    std::vector<storage::RecordBatch> batches;
+  };
+  void FetchBatches(const FetchRequest& request, std::vector<FetchedPartition>* out,
+                    const std::function<bool()>& cancelled);
+
+  // The who-may-serve check, for front ends with requests of their own (the Kafka
+  // listener's OffsetForLeaderEpoch and producer state).
+  struct Leadership {
+    keel::ErrorCode error = keel::NONE;
+    std::string message;
+    keel::NodeAddress leader;  // the known leader (for NOT_LEADER_OR_FOLLOWER)
+    std::shared_ptr<Partition> partition;
+    int32_t leader_epoch = -1;
+
+    // Copies a refusal into `result`; true if this broker may not serve.
+    template <typename Result>
+    bool Refuse(Result* result) const {
+      if (error == keel::NONE) return false;
+      result->set_error(error);
+      result->set_error_message(message);
+      *result->mutable_leader() = leader;
+      return true;
+    }
+  };
+  Leadership CheckLeader(const std::string& topic, int32_t partition);
   void ListOffsets(const ListOffsetsRequest& request, ListOffsetsResponse* response);
   // A follower's fetch (one request of its ReplicaFetch stream): data up to the log end, the
   // high watermark, and the divergence check of KIP-320 (diverging_epoch tells the follower
@@ -52,13 +103,11 @@ class DataPlane {
                     const std::function<bool()>& cancelled);
 
  private:
-  struct Leadership;  // the outcome of the who-may-serve check
-  Leadership CheckLeader(const std::string& topic, int32_t partition);
   void ProducePartition(const std::string& topic, const ProducePartitionData& data, Acks acks,
                         std::chrono::steady_clock::time_point deadline,
                         ProducePartitionResult* result);
   // One pass over the request; returns the record bytes gathered.
-  int64_t FetchOnce(const FetchRequest& request, FetchResponse* response);
+  int64_t FetchOnce(const FetchRequest& request, std::vector<FetchedPartition>* out);
   // `first_pass`: the follower's position is recorded once per request, when it arrives; a
   // long poll that gathers again must not re-assert it later (the follower may have moved).
   int64_t ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchResponse* response,

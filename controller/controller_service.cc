@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
-#include "controller/logic/api_error.h"
+#include "metadata/api_error.h"
 #include "controller/logic/controller_logic.h"
 #include "metadata/watch_snapshot.h"
 
@@ -38,13 +38,13 @@ grpc::Status NodeError(const absl::Status& status, const NodeAddress& leader,
   return grpc::Status(ToGrpc(status.code()), std::string(status.message()));
 }
 
-grpc::Status ApiErrorStatus(const ApiError& error) {
-  return grpc::Status(ToGrpc(ToStatusCode(error.code)), FormatApiError(error));
+grpc::Status ApiErrorStatus(const metadata::ApiError& error) {
+  return grpc::Status(ToGrpc(metadata::ToStatusCode(error.code)), metadata::FormatApiError(error));
 }
 
 // For results whose message ControllerLogic already formatted ("CODE: message").
 grpc::Status FormattedErrorStatus(ErrorCode code, const std::string& formatted) {
-  return grpc::Status(ToGrpc(ToStatusCode(code)), formatted);
+  return grpc::Status(ToGrpc(metadata::ToStatusCode(code)), formatted);
 }
 
 // Runs a write and turns its outcome into a gRPC status; `fill_leader` sets the response's

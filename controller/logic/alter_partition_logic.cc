@@ -15,11 +15,11 @@ bool Contains(const std::vector<int32_t>& v, int32_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-std::optional<ApiError> CheckNewIsr(const metadata::MetadataImage& image,
+std::optional<metadata::ApiError> CheckNewIsr(const metadata::MetadataImage& image,
                                     const metadata::PartitionInfo& p,
                                     const std::vector<int32_t>& isr) {
   auto invalid = [&](const std::string& why) {
-    return ApiError{INVALID_REQUEST,
+    return metadata::ApiError{INVALID_REQUEST,
                     absl::StrCat("Invalid new ISR [", absl::StrJoin(isr, ","), "]: ", why)};
   };
   if (!Contains(isr, p.leader)) return invalid("it must contain the leader.");
@@ -46,35 +46,35 @@ Outcome<AlterPartitionOutcome> ControllerLogic::AlterPartition(
     const metadata::MetadataImage& image, const AlterPartitionRequest& request) {
   const metadata::BrokerInfo* b = image.Broker(request.broker_id());
   if (b == nullptr || b->epoch != request.broker_epoch()) {
-    return ApiError{STALE_BROKER_EPOCH,
+    return metadata::ApiError{STALE_BROKER_EPOCH,
                     absl::StrCat("Broker ", request.broker_id(), " epoch ", request.broker_epoch(),
                                  " is not its current registration.")};
   }
   const metadata::TopicInfo* t = image.TopicById(request.topic_id());
   if (t == nullptr) {
-    return ApiError{
+    return metadata::ApiError{
         UNKNOWN_TOPIC_ID,
         absl::StrCat("Topic id ", absl::BytesToHexString(request.topic_id()), " does not exist.")};
   }
   auto pit = t->partitions.find(request.partition());
   if (pit == t->partitions.end()) {
-    return ApiError{
+    return metadata::ApiError{
         UNKNOWN_TOPIC_OR_PARTITION,
         absl::StrCat("Partition ", t->name, "-", request.partition(), " does not exist.")};
   }
   const metadata::PartitionInfo& p = pit->second;
   if (request.leader_epoch() != p.leader_epoch) {
-    return ApiError{FENCED_LEADER_EPOCH,
+    return metadata::ApiError{FENCED_LEADER_EPOCH,
                     absl::StrCat("Leader epoch ", request.leader_epoch(), " of ", t->name, "-",
                                  request.partition(), " is not the current ", p.leader_epoch, ".")};
   }
   if (p.leader != request.broker_id()) {
-    return ApiError{NOT_LEADER_OR_FOLLOWER,
+    return metadata::ApiError{NOT_LEADER_OR_FOLLOWER,
                     absl::StrCat("Broker ", request.broker_id(), " is not the leader of ", t->name,
                                  "-", request.partition(), " (", p.leader, ").")};
   }
   if (request.partition_epoch() != p.partition_epoch) {
-    return ApiError{
+    return metadata::ApiError{
         INVALID_UPDATE_VERSION,
         absl::StrCat("Partition epoch ", request.partition_epoch(), " of ", t->name, "-",
                      request.partition(), " is not the current ", p.partition_epoch, ".")};
@@ -95,7 +95,7 @@ Outcome<AlterPartitionOutcome> ControllerLogic::AlterPartition(
   change->set_partition_id(request.partition());
   for (int32_t id : isr) change->mutable_isr()->add_ids(id);
   if (absl::Status s = proposal.Add(std::move(record)); !s.ok()) {
-    return ApiError{UNKNOWN_SERVER_ERROR, std::string(s.message())};
+    return metadata::ApiError{UNKNOWN_SERVER_ERROR, std::string(s.message())};
   }
   out.partition = metadata::DescribePartition(
       request.partition(), *proposal.image().Partition(t->id, request.partition()));

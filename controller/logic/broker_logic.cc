@@ -27,9 +27,9 @@ absl::Status Fence(metadata::BrokerInfo broker, Proposal& proposal) {
   return s.ok() ? MoveAwayFrom(broker.id, proposal) : s;
 }
 
-void SetError(BrokerHeartbeatResponse& response, const ApiError& error) {
+void SetError(BrokerHeartbeatResponse& response, const metadata::ApiError& error) {
   response.set_error(error.code);
-  response.set_error_message(FormatApiError(error));
+  response.set_error_message(metadata::FormatApiError(error));
 }
 
 }  // namespace
@@ -39,16 +39,16 @@ Outcome<RecordsOutcome> ControllerLogic::RegisterBroker(const metadata::Metadata
                                                         const RegisterBrokerRequest& request,
                                                         int64_t now_ms) {
   if (request.broker_id() < 0) {
-    return ApiError{INVALID_REQUEST,
+    return metadata::ApiError{INVALID_REQUEST,
                     absl::StrCat("Broker id ", request.broker_id(), " is negative.")};
   }
   if (request.incarnation_id().empty()) {
-    return ApiError{INVALID_REQUEST, "A broker registration needs an incarnation id."};
+    return metadata::ApiError{INVALID_REQUEST, "A broker registration needs an incarnation id."};
   }
   const metadata::BrokerInfo* existing = image.Broker(request.broker_id());
   if (existing != nullptr && existing->incarnation_id != request.incarnation_id() &&
       heartbeats.IsAlive(request.broker_id(), now_ms)) {
-    return ApiError{
+    return metadata::ApiError{
         DUPLICATE_BROKER_REGISTRATION,
         absl::StrCat("Another broker is registered with id ", request.broker_id(), " (incarnation ",
                      existing->incarnation_id, ") and its session has not expired.")};
@@ -58,7 +58,7 @@ Outcome<RecordsOutcome> ControllerLogic::RegisterBroker(const metadata::Metadata
     // The new registration starts fenced: the old incarnation's leaderships and ISR
     // memberships move away first, as when it is fenced.
     if (absl::Status s = MoveAwayFrom(existing->id, proposal); !s.ok()) {
-      return ApiError{UNKNOWN_SERVER_ERROR, std::string(s.message())};
+      return metadata::ApiError{UNKNOWN_SERVER_ERROR, std::string(s.message())};
     }
   }
   MetadataRecord record;
@@ -69,7 +69,7 @@ Outcome<RecordsOutcome> ControllerLogic::RegisterBroker(const metadata::Metadata
   r->set_rack(request.rack());
   r->set_fenced(true);
   if (absl::Status s = proposal.Add(std::move(record)); !s.ok()) {
-    return ApiError{UNKNOWN_SERVER_ERROR, std::string(s.message())};
+    return metadata::ApiError{UNKNOWN_SERVER_ERROR, std::string(s.message())};
   }
   heartbeats.Touch(request.broker_id(), now_ms);
   return RecordsOutcome{proposal.TakeBatch()};

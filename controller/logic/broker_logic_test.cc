@@ -72,7 +72,7 @@ TEST(RegisterBroker, RejectsASecondIncarnationWhileTheFirstHoldsASession) {
                                              c.now_ms + 8999);
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.status().code, DUPLICATE_BROKER_REGISTRATION);
-  EXPECT_EQ(ToStatusCode(dup.status().code), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(metadata::ToStatusCode(dup.status().code), absl::StatusCode::kAlreadyExists);
   // The same incarnation may register again (a retry): it gets a new registration.
   auto retry = ControllerLogic::RegisterBroker(c.image, c.heartbeats, Registration(5, "first"),
                                                c.now_ms + 100);

@@ -17,7 +17,7 @@
 #include <variant>
 #include <vector>
 
-#include "controller/logic/api_error.h"
+#include "metadata/api_error.h"
 #include "controller/logic/broker_heartbeat_tracker.h"
 #include "metadata/metadata_image.h"
 #include "proto/controller.pb.h"
@@ -39,16 +39,16 @@ template <typename T>
 class Outcome {
  public:
   Outcome(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
-  Outcome(ApiError error) : v_(std::move(error)) {}  // NOLINT
+  Outcome(metadata::ApiError error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return std::holds_alternative<T>(v_); }
-  const ApiError& status() const { return std::get<ApiError>(v_); }
+  const metadata::ApiError& status() const { return std::get<metadata::ApiError>(v_); }
   T* operator->() { return &std::get<T>(v_); }
   const T* operator->() const { return &std::get<T>(v_); }
   T& operator*() { return std::get<T>(v_); }
   const T& operator*() const { return std::get<T>(v_); }
 
  private:
-  std::variant<T, ApiError> v_;
+  std::variant<T, metadata::ApiError> v_;
 };
 
 struct RecordsOutcome {

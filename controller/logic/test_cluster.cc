@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "controller/logic/topic_validation.h"
+#include "metadata/topic_validation.h"
 #include "metadata/image_records.h"
 
 namespace keel::controller::testing {
@@ -35,7 +35,7 @@ int64_t TestCluster::RegisterAndUnfence(int32_t broker_id, const std::string& in
   e->set_host("127.0.0.1");
   e->set_port(9000 + broker_id);
   auto reg = ControllerLogic::RegisterBroker(image, heartbeats, req, now_ms);
-  EXPECT_TRUE(reg.ok()) << FormatApiError(reg.status());
+  EXPECT_TRUE(reg.ok()) << metadata::FormatApiError(reg.status());
   if (!reg.ok()) return -1;
   Commit(reg->records);
   Commit(Heartbeat(broker_id).records);
@@ -90,7 +90,7 @@ std::vector<std::string> CheckInvariants(const metadata::MetadataImage& image) {
     // The collision index names exactly the topics a scan of every name would find.
     std::vector<std::string> colliding;
     for (const auto& [other, other_id] : image.topic_ids_by_name()) {
-      if (TopicNamesCollide(other, t.name)) colliding.push_back(other);
+      if (metadata::TopicNamesCollide(other, t.name)) colliding.push_back(other);
     }
     std::vector<std::string> indexed = image.TopicsCollidingWith(t.name);
     std::sort(indexed.begin(), indexed.end());

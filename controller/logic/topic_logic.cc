@@ -9,7 +9,7 @@
 #include "controller/logic/controller_logic.h"
 #include "controller/logic/placement.h"
 #include "controller/logic/proposal.h"
-#include "controller/logic/topic_validation.h"
+#include "metadata/topic_validation.h"
 #include "metadata/image_records.h"
 
 namespace keel::controller {
@@ -17,21 +17,21 @@ namespace {
 
 using metadata::MetadataRecord;
 
-TopicResult Result(const std::string& name, const std::optional<ApiError>& error) {
+TopicResult Result(const std::string& name, const std::optional<metadata::ApiError>& error) {
   TopicResult r;
   r.set_name(name);
   if (error) {
     r.set_error(error->code);
-    r.set_error_message(FormatApiError(*error));
+    r.set_error_message(metadata::FormatApiError(*error));
   }
   return r;
 }
 
-ApiError UnknownTopic(const std::string& name) {
+metadata::ApiError UnknownTopic(const std::string& name) {
   return {UNKNOWN_TOPIC_OR_PARTITION, absl::StrCat("Topic '", name, "' does not exist.")};
 }
 
-ApiError NotEnoughBrokers(int replication_factor, size_t usable_brokers) {
+metadata::ApiError NotEnoughBrokers(int replication_factor, size_t usable_brokers) {
   return {INVALID_REPLICATION_FACTOR,
           absl::StrCat("Unable to replicate the partition ", replication_factor,
                        " time(s): The target replication factor of ", replication_factor,
@@ -39,7 +39,7 @@ ApiError NotEnoughBrokers(int replication_factor, size_t usable_brokers) {
                        " broker(s) are registered, unfenced and not shutting down.")};
 }
 
-ApiError TooManyPartitions(int64_t requested) {
+metadata::ApiError TooManyPartitions(int64_t requested) {
   return {INVALID_PARTITIONS,
           absl::StrCat("Creating ", requested, " partitions in one request exceeds the limit of ",
                        kMaxPartitionsPerRequest, ".")};
@@ -101,7 +101,7 @@ Proposal ScratchWithTopic(const metadata::MetadataImage& image, const metadata::
   return proposal;
 }
 
-ApiError Internal(const absl::Status& s) {
+metadata::ApiError Internal(const absl::Status& s) {
   return {UNKNOWN_SERVER_ERROR, std::string(s.message())};
 }
 
@@ -122,38 +122,38 @@ TopicsOutcome ControllerLogic::CreateTopics(const metadata::MetadataImage& image
   Proposal proposal = Proposal::Scratch(image.applied_offset());
 
   for (const CreatableTopic& t : request.topics()) {
-    std::optional<ApiError> error;
+    std::optional<metadata::ApiError> error;
     if (occurrences[t.name()] > 1) {
-      error = ApiError{INVALID_REQUEST, absl::StrCat("Topic '", t.name(),
+      error = metadata::ApiError{INVALID_REQUEST, absl::StrCat("Topic '", t.name(),
                                                      "' appears more than once in the request.")};
     }
-    if (!error) error = ValidateTopicName(t.name());
+    if (!error) error = metadata::ValidateTopicName(t.name());
     if (!error && image.TopicByName(t.name()) != nullptr) {
       error =
-          ApiError{TOPIC_ALREADY_EXISTS, absl::StrCat("Topic '", t.name(), "' already exists.")};
+          metadata::ApiError{TOPIC_ALREADY_EXISTS, absl::StrCat("Topic '", t.name(), "' already exists.")};
     }
     if (!error) {
       // Candidates only (same collision key), not every name: the image indexes them.
       std::vector<std::string> candidates = image.TopicsCollidingWith(t.name());
       for (const std::string& n : created_names) {
-        if (TopicNamesCollide(n, t.name())) candidates.push_back(n);
+        if (metadata::TopicNamesCollide(n, t.name())) candidates.push_back(n);
       }
-      error = CheckTopicCollision(t.name(), candidates);
+      error = metadata::CheckTopicCollision(t.name(), candidates);
     }
     if (!error && t.num_partitions() < 1) {
-      error = ApiError{INVALID_PARTITIONS, "Number of partitions must be larger than 0."};
+      error = metadata::ApiError{INVALID_PARTITIONS, "Number of partitions must be larger than 0."};
     }
     if (!error && partitions_in_request + t.num_partitions() > kMaxPartitionsPerRequest) {
       error = TooManyPartitions(partitions_in_request + t.num_partitions());
     }
     if (!error && t.replication_factor() < 1) {
-      error = ApiError{INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0."};
+      error = metadata::ApiError{INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0."};
     }
     if (!error && static_cast<size_t>(t.replication_factor()) > brokers.size()) {
       error = NotEnoughBrokers(t.replication_factor(), brokers.size());
     }
     const std::map<std::string, std::string> configs(t.configs().begin(), t.configs().end());
-    if (!error) error = ValidateTopicConfigs(configs, t.replication_factor());
+    if (!error) error = metadata::ValidateTopicConfigs(configs, t.replication_factor());
 
     if (!error && !request.validate_only()) {
       const std::string id = NewTopicId(rng, image, used_ids);
@@ -203,7 +203,7 @@ TopicsOutcome ControllerLogic::DeleteTopics(const metadata::MetadataImage& image
     if (occurrences[name] > 1) {
       out.results.push_back(Result(
           name,
-          ApiError{INVALID_REQUEST,
+          metadata::ApiError{INVALID_REQUEST,
                    absl::StrCat("Topic '", name, "' appears more than once in the request.")}));
     } else if (t == nullptr) {
       out.results.push_back(Result(name, UnknownTopic(name)));
@@ -225,15 +225,15 @@ TopicsOutcome ControllerLogic::CreatePartitions(const metadata::MetadataImage& i
   const std::vector<PlacementBroker> brokers = PlacementBrokers(image);
   const int64_t current = t == nullptr ? 0 : static_cast<int64_t>(t->partitions.size());
   const int64_t wanted = request.new_total_count();
-  std::optional<ApiError> error;
+  std::optional<metadata::ApiError> error;
   if (t == nullptr) {
     error = UnknownTopic(request.topic());
   } else if (wanted == current) {
     error =
-        ApiError{INVALID_PARTITIONS, absl::StrCat("Topic already has ", current, " partition(s).")};
+        metadata::ApiError{INVALID_PARTITIONS, absl::StrCat("Topic already has ", current, " partition(s).")};
   } else if (wanted < current) {
     error =
-        ApiError{INVALID_PARTITIONS,
+        metadata::ApiError{INVALID_PARTITIONS,
                  absl::StrCat("Topic currently has ", current,
                               " partition(s), which is higher than the requested ", wanted, ".")};
   } else if (wanted - current > kMaxPartitionsPerRequest) {
@@ -266,18 +266,18 @@ TopicsOutcome ControllerLogic::AlterConfigs(const metadata::MetadataImage& image
   TopicsOutcome out;
   const metadata::TopicInfo* t = image.TopicByName(request.topic());
   const std::map<std::string, std::string> set(request.set().begin(), request.set().end());
-  std::optional<ApiError> error;
+  std::optional<metadata::ApiError> error;
   if (t == nullptr) {
     error = UnknownTopic(request.topic());
   } else {
-    error = ValidateTopicConfigs(set, t->replication_factor());
+    error = metadata::ValidateTopicConfigs(set, t->replication_factor());
     for (const std::string& key : request.delete_()) {
       if (error) break;
       if (set.count(key)) {
         error =
-            ApiError{INVALID_REQUEST, absl::StrCat("Config '", key, "' is both set and deleted.")};
-      } else if (!IsKnownTopicConfig(key)) {
-        error = ApiError{INVALID_CONFIG, absl::StrCat("Unknown topic config name: ", key)};
+            metadata::ApiError{INVALID_REQUEST, absl::StrCat("Config '", key, "' is both set and deleted.")};
+      } else if (!metadata::IsKnownTopicConfig(key)) {
+        error = metadata::ApiError{INVALID_CONFIG, absl::StrCat("Unknown topic config name: ", key)};
       }
     }
   }

@@ -98,6 +98,10 @@ LocalCluster Layout(const LocalClusterOptions& o, const std::string& dir,
     if (HelpLists(broker_help, "metrics_address")) {
       n.argv.push_back("--metrics_address=" + n.metrics_address);
     }
+    if (HelpLists(broker_help, "kafka_listen")) {
+      n.kafka_address = Addr(o.base_port + 400 + i - 1);
+      n.argv.push_back("--kafka_listen=" + n.kafka_address);
+    }
     for (const auto& a : o.broker_args) n.argv.push_back(a);
     c.nodes.push_back(std::move(n));
   }
@@ -192,6 +196,8 @@ void PrintNodes(const LocalCluster& c, bool with_state) {
 void PrintExport(const LocalCluster& c) {
   std::printf("export KEEL_CONTROLLERS=%s KEEL_BROKERS=%s\n", c.ControllerAddresses().c_str(),
               c.BrokerAddresses().c_str());
+  const std::string kafka = c.KafkaAddresses();
+  if (!kafka.empty()) std::printf("kcat -b %s -L\n", kafka.c_str());
 }
 
 std::string AbsoluteDir(const std::string& dir) {
@@ -204,8 +210,8 @@ int ClusterUp(const GlobalOptions& g, const LocalClusterOptions& o, const char* 
   const std::string what = "cluster up";
   if (o.controllers_count < 1) return Fail(what, "--controllers-count must be >= 1", 2);
   if (o.brokers_count < 0) return Fail(what, "--brokers-count must be >= 0", 2);
-  if (o.base_port < 1024 || o.base_port + 400 > 65535) {
-    return Fail(what, "--base-port must be in 1024..65135 (nodes use base..base+399)", 2);
+  if (o.base_port < 1024 || o.base_port + 500 > 65535) {
+    return Fail(what, "--base-port must be in 1024..65035 (nodes use base..base+499)", 2);
   }
   const std::string dir = AbsoluteDir(o.dir);
   std::error_code ec;
@@ -248,9 +254,10 @@ int ClusterUp(const GlobalOptions& g, const LocalClusterOptions& o, const char* 
   std::vector<const LocalNode*> started;
   for (LocalNode& n : cluster.nodes) {
     if (Running(n)) continue;
-    if (!PortIsFree(n.address)) {
+    for (const std::string& address : {n.address, n.kafka_address}) {
+      if (address.empty() || PortIsFree(address)) continue;
       SaveLocalCluster(cluster, &error);
-      return Fail(what, "port " + n.address + " for " + n.name +
+      return Fail(what, "port " + address + " for " + n.name +
                             " is in use (another cluster? choose --base-port)");
     }
     fs::create_directories(n.data_dir, ec);

@@ -39,6 +39,16 @@ std::string LocalCluster::BrokerAddresses() const {
   return absl::StrJoin(out, ",");
 }
 
+std::string LocalCluster::KafkaAddresses() const {
+  std::string out;
+  for (const auto& n : nodes) {
+    if (n.kafka_address.empty()) continue;
+    if (!out.empty()) out += ",";
+    out += n.kafka_address;
+  }
+  return out;
+}
+
 LocalNode* LocalCluster::Find(const std::string& name) {
   for (auto& n : nodes) {
     if (n.name == name) return &n;
@@ -58,11 +68,13 @@ nlohmann::json LocalCluster::Json() const {
                           {"DataDir", n.data_dir},
                           {"LogFile", n.log_file},
                           {"Argv", n.argv}});
+    if (!n.kafka_address.empty()) nodes_json.back()["KafkaAddress"] = n.kafka_address;
   }
   return {{"ClusterId", cluster_id},
           {"Dir", dir},
           {"Controllers", ControllerAddresses()},
           {"Brokers", BrokerAddresses()},
+          {"KafkaBrokers", KafkaAddresses()},
           {"Nodes", nodes_json}};
 }
 
@@ -88,6 +100,7 @@ bool LoadLocalCluster(const std::string& dir, LocalCluster* cluster, std::string
     node.id = n.value("Id", 0);
     node.address = n.value("Address", "");
     node.metrics_address = n.value("MetricsAddress", "");
+    node.kafka_address = n.value("KafkaAddress", "");
     node.pid = n.value("Pid", 0);
     node.data_dir = n.value("DataDir", "");
     node.log_file = n.value("LogFile", "");

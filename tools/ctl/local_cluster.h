@@ -4,7 +4,7 @@
 //
 // Ports (documented in docs/cli.md), for base port B and node i = 1..n:
 //   controller i  gRPC B+i-1,      metrics B+200+i-1
-//   broker i      gRPC B+100+i-1,  metrics B+300+i-1
+//   broker i      gRPC B+100+i-1,  metrics B+300+i-1,  Kafka protocol B+400+i-1
 #ifndef KEEL_TOOLS_CTL_LOCAL_CLUSTER_H_
 #define KEEL_TOOLS_CTL_LOCAL_CLUSTER_H_
 
@@ -23,6 +23,7 @@ struct LocalNode {
   int id = 0;
   std::string address;          // gRPC host:port
   std::string metrics_address;  // host:port (served once the binary supports it)
+  std::string kafka_address;    // brokers: the Kafka listener's host:port; "" if none
   pid_t pid = 0;                // last pid started; 0 if never started
   std::string data_dir;
   std::string log_file;
@@ -36,6 +37,7 @@ struct LocalCluster {
 
   std::string ControllerAddresses() const;  // "h:p,h:p"
   std::string BrokerAddresses() const;
+  std::string KafkaAddresses() const;  // "h:p,h:p" of the brokers' Kafka listeners
   LocalNode* Find(const std::string& name);
   std::string FilePath() const { return dir + "/cluster.json"; }
   nlohmann::json Json() const;

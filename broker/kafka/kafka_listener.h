@@ -1,0 +1,45 @@
+// KafkaListener: the Kafka protocol front end of one broker: the TCP server, the dispatch
+// table of handlers and their shared context and metrics. Broker starts it after the gRPC
+// server (its port goes into the registration as the KAFKA endpoint) and stops it first.
+#ifndef KEEL_BROKER_KAFKA_KAFKA_LISTENER_H_
+#define KEEL_BROKER_KAFKA_KAFKA_LISTENER_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "broker/kafka/broker_context.h"
+#include "broker/kafka/dispatcher.h"
+#include "broker/kafka/kafka_metrics.h"
+#include "broker/kafka/server.h"
+#include "observability/metrics_registry.h"
+
+namespace keel::broker::kafka {
+
+class KafkaListener {
+ public:
+  // `context.admin` may be null: then it is built from `controllers`. `registry` may be null.
+  static absl::StatusOr<std::unique_ptr<KafkaListener>> Start(
+      ServerOptions server, BrokerContext context, std::vector<std::string> controllers,
+      observability::MetricsRegistry* registry);
+  ~KafkaListener();
+
+  int port() const { return server_->port(); }
+  void Stop();
+
+ private:
+  KafkaListener() = default;
+
+  std::unique_ptr<ControllerAdmin> own_admin_;
+  ProducerStateTable producers_;
+  BrokerContext context_;
+  std::unique_ptr<KafkaMetrics> metrics_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<Server> server_;
+};
+
+// The dispatcher with every handler, ApiVersions included (tests use it without a socket).
+std::unique_ptr<Dispatcher> NewDispatcher(BrokerContext* context, KafkaMetrics* metrics);
+
+}  // namespace keel::broker::kafka
+
+#endif  // KEEL_BROKER_KAFKA_KAFKA_LISTENER_H_
