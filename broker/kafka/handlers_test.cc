@@ -452,6 +452,33 @@ TEST_F(HandlersTest, IdempotentRetriesGetTheOriginalOffsetAndGapsAndOldEpochsAre
   EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 5);
 }
 
+TEST_F(HandlersTest, LogAppendTimeTopicsStampTheBrokersTime) {
+  cluster_.CreateTopic("lat", 3, 1);
+  // Straight into the image: the controller's config validation does not know the key yet.
+  metadata::MetadataRecordBatch config;
+  auto* c = config.add_records()->mutable_config();
+  c->set_resource_type(metadata::CONFIG_RESOURCE_TOPIC);
+  c->set_resource_name("lat");
+  c->set_name("message.timestamp.type");
+  c->set_value("LogAppendTime");
+  cluster_.Commit(config);
+  Sync();
+  const int mine = LedBy("lat", 1);
+  ASSERT_GE(mine, 0);
+  const int64_t before_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+  auto produced = Produce("lat", mine, Batch({"a", "b"}, 1000));
+  ASSERT_EQ(produced.error_code, kNone);
+  EXPECT_GE(produced.log_append_time_ms, before_ms);
+  auto fetched = Fetch("lat", mine, 0);
+  auto batches = k::DecodeBatches(fetched.records.value_or(""));
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  ASSERT_EQ(batches->size(), 1u);
+  EXPECT_EQ((*batches)[0].header.timestamp_type(), k::TimestampType::kLogAppendTime);
+  EXPECT_EQ((*batches)[0].header.max_timestamp, produced.log_append_time_ms);
+}
+
 TEST_F(HandlersTest, AcksZeroAppendsWithoutAResponse) {
   cluster_.CreateTopic("t", 3, 1);
   Sync();
