@@ -4,8 +4,9 @@ partition's leader. Runs in tests/kafka/with_cluster.sh with 3 brokers and topic
 (1 partition, replication factor 3); Keel only (it kills a broker process by its pid from
 cluster.json).
 
-The producer sends RECORDS records with values seq-000000, seq-000001, ... at a steady pace;
-after a third of them it kills the leader with SIGKILL and keeps sending. Every delivery
+The producer sends RECORDS records with values seq-000000, seq-000001, ... as fast as it can;
+once a quarter of them are acknowledged it kills the leader with SIGKILL, with later batches
+in flight, and keeps sending. Every delivery
 report must succeed, and a consumer with manual assignment must then read exactly seq-0..N-1,
 each once, in order, at offsets 0..N-1 from the partition's new leader.
 """
@@ -20,8 +21,7 @@ from confluent_kafka.admin import AdminClient
 
 BOOTSTRAP = os.environ["KAFKA_BOOTSTRAP"]
 TOPIC = "ck-failover"
-RECORDS = 3000
-PER_TICK = 50        # records per 20 ms: about 2,500 records/s, the whole run ~1.2 s + failover
+RECORDS = 20000
 
 
 def check(condition, message):
@@ -66,13 +66,29 @@ def main():
     })
     killed_at = None
     for i in range(RECORDS):
-        producer.produce(TOPIC, value=b"seq-%06d" % i, partition=0, on_delivery=on_delivery)
-        if i == RECORDS // 3:
-            producer.flush(30)  # some records are acknowledged by the first leader for sure
+        while True:
+            try:
+                producer.produce(TOPIC, value=b"seq-%06d" % i, partition=0,
+                                 on_delivery=on_delivery)
+                break
+            except BufferError:  # the local queue is full: let deliveries drain
+                producer.poll(0.01)
+        producer.poll(0)
+        # As fast as the client goes, so that when the first leader has acknowledged a quarter
+        # of the records, later batches are in flight to it (up to 5 requests): it is killed
+        # then, and their retries go to the new leader.
+        if killed_at is None and len(delivered) >= RECORDS // 4:
+            unacknowledged = i + 1 - len(delivered) - len(failed)
             kill_broker(first_leader)
             killed_at = time.monotonic()
-        if i % PER_TICK == 0:
-            producer.poll(0.02)
+            print("killed after %d acknowledged, %d produced and not yet acknowledged" %
+                  (len(delivered), unacknowledged), flush=True)
+    while killed_at is None and len(delivered) < RECORDS // 4:
+        producer.poll(0.01)
+    if killed_at is None:
+        kill_broker(first_leader)
+        killed_at = time.monotonic()
+        print("killed after all were produced and %d acknowledged" % len(delivered), flush=True)
     left = producer.flush(90)
     print("flushed %.1f s after the kill; %d delivered, %d failed" %
           (time.monotonic() - killed_at, len(delivered), len(failed)))

@@ -1,5 +1,5 @@
 // DescribeConfigs v0-4 and IncrementalAlterConfigs v0-1, for topic configs. Describe lists
-// every topic config Keel knows (controller/metadata/topic_validation.h) with the topic's
+// every topic config Keel knows (metadata/topic_validation.h) with the topic's
 // override (source DYNAMIC_TOPIC_CONFIG) or the broker default (DEFAULT_CONFIG, value null
 // when the broker has none of its own); broker resources are answered empty. Alter
 // forwards SET and DELETE to the controller's AlterConfigs; APPEND and SUBTRACT (list
