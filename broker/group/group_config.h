@@ -21,6 +21,10 @@ struct GroupConfig {
   // offset.metadata.max.bytes: a commit's metadata string beyond it gets
   // OFFSET_METADATA_TOO_LARGE.
   int32_t offset_metadata_max_bytes = 4096;
+  // offsets.topic.num.partitions / offsets.topic.replication.factor: how __consumer_offsets
+  // is created on the first FindCoordinator (the factor is capped at the usable brokers).
+  int32_t offsets_topic_num_partitions = 50;
+  int16_t offsets_topic_replication_factor = 3;
 };
 
 }  // namespace keel::broker::group

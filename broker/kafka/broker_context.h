@@ -8,8 +8,13 @@
 #include <string>
 
 #include "broker/data_plane.h"
+#include "broker/group/group_config.h"
 #include "broker/kafka/controller_admin.h"
 #include "controller/metadata/metadata_image.h"
+
+namespace keel::broker::group {
+class GroupCoordinator;
+}  // namespace keel::broker::group
 
 namespace keel::broker::kafka {
 
@@ -23,6 +28,7 @@ struct KafkaConfig {
   int32_t default_partitions = 1;          // Kafka's num.partitions
   int16_t default_replication_factor = 1;  // Kafka's default.replication.factor
   int64_t admin_timeout_ms = 30000;        // bound on a forwarded admin request
+  group::GroupConfig groups;               // the group coordinator's (docs/groups.md)
 };
 
 struct BrokerContext {
@@ -32,6 +38,8 @@ struct BrokerContext {
   DataPlane* data_plane = nullptr;
   DataPlane::ReadImage read_image;
   ControllerAdmin* admin = nullptr;
+  // The consumer-group coordinator (broker/group/); KafkaListener builds one when null.
+  group::GroupCoordinator* groups = nullptr;
   // Wall clock in ms (record timestamps); injectable for tests.
   std::function<int64_t()> now_ms;
 };

@@ -32,6 +32,10 @@ absl::StatusOr<std::unique_ptr<KafkaListener>> KafkaListener::Start(
         std::move(controllers), std::chrono::milliseconds(l->context_.config.admin_timeout_ms));
     l->context_.admin = l->own_admin_.get();
   }
+  if (l->context_.groups == nullptr) {
+    l->groups_ = std::make_unique<group::GroupRuntime>(l->context_.config.groups);
+    l->context_.groups = l->groups_->coordinator();
+  }
   if (registry != nullptr) l->metrics_ = std::make_unique<KafkaMetrics>(*registry);
   l->dispatcher_ = NewDispatcher(&l->context_, l->metrics_.get());
   auto started = Server::Start(std::move(server), l->dispatcher_.get());
@@ -44,6 +48,7 @@ KafkaListener::~KafkaListener() { Stop(); }
 
 void KafkaListener::Stop() {
   if (server_ != nullptr) server_->Stop();
+  if (groups_ != nullptr) groups_->Stop();
 }
 
 }  // namespace keel::broker::kafka

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "broker/group/group_runtime.h"
 #include "broker/kafka/broker_context.h"
 #include "broker/kafka/dispatcher.h"
 #include "broker/kafka/kafka_metrics.h"
@@ -30,6 +31,7 @@ class KafkaListener {
   KafkaListener() = default;
 
   std::unique_ptr<ControllerAdmin> own_admin_;
+  std::unique_ptr<group::GroupRuntime> groups_;  // when context.groups was null
   BrokerContext context_;
   std::unique_ptr<KafkaMetrics> metrics_;
   std::unique_ptr<Dispatcher> dispatcher_;
