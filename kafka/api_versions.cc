@@ -43,4 +43,12 @@ void ApiVersionsResponse::Io(FieldIo& io) {
   });
 }
 
+std::vector<ApiVersionsResponse::ApiVersion> CodecApiVersions() {
+  std::vector<ApiVersionsResponse::ApiVersion> versions;
+  for (const ApiInfo& api : SupportedApis()) {
+    versions.push_back({static_cast<int16_t>(api.key), api.min_version, api.max_version});
+  }
+  return versions;
+}
+
 }  // namespace keel::kafka

@@ -63,6 +63,10 @@ struct ApiVersionsResponse {
   bool operator==(const ApiVersionsResponse&) const = default;
 };
 
+// Every API of SupportedApis() with the codec's version range: the api_keys list of a
+// broker that serves them all (a listener may narrow it).
+std::vector<ApiVersionsResponse::ApiVersion> CodecApiVersions();
+
 }  // namespace keel::kafka
 
 #endif  // KEEL_KAFKA_API_VERSIONS_H_

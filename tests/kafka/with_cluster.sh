@@ -52,6 +52,7 @@ replication_factor=$((brokers < 3 ? brokers : 3))
 
 mock_pid=""
 cmd_pid=""
+capture_pid=""
 keel_pids() {
   [ -f "$scratch/cluster.json" ] || return 0
   /usr/bin/python3 -c 'import json,sys
@@ -70,6 +71,7 @@ show_logs() {
 cleanup() {
   local rc=$?
   if [ -n "$cmd_pid" ]; then kill "$cmd_pid" 2>/dev/null || true; fi
+  if [ -n "$capture_pid" ]; then kill "$capture_pid" 2>/dev/null || true; fi
   if [ -n "$mock_pid" ]; then
     kill "$mock_pid" 2>/dev/null || true
     wait "$mock_pid" 2>/dev/null || true
@@ -153,7 +155,31 @@ esac
 export KAFKA_BOOTSTRAP=$bootstrap
 echo "with_cluster: $KAFKA_TEST_TARGET cluster, Kafka bootstrap $KAFKA_BOOTSTRAP" >&2
 
+# KAFKA_CAPTURE_DIR (by hand, as root; testdata/README.md): record the request frames the
+# command's client sends, under the label KAFKA_CAPTURE_LABEL (default: the script's name).
+if [ -n "${KAFKA_CAPTURE_DIR:-}" ]; then
+  label=${KAFKA_CAPTURE_LABEL:-$(basename "${!#}" | sed 's/\.[a-z]*$//')}
+  ports=$(tr ',' '\n' <<<"$KAFKA_BOOTSTRAP" | sed 's/.*://' | paste -sd,)
+  /usr/bin/python3 tests/kafka/capture_frames.py --ports "$ports" --out "$KAFKA_CAPTURE_DIR" \
+    --label "$label" --per-version "${KAFKA_CAPTURE_PER_VERSION:-1}" >"$scratch/capture.out" 2>&1 &
+  capture_pid=$!
+  for _ in $(seq 100); do
+    grep -q listening "$scratch/capture.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  grep -q listening "$scratch/capture.out" || { cat "$scratch/capture.out" >&2; fail "capture did not start"; }
+fi
+
 # The command runs in the background so that a TERM from Bazel's timeout reaches the trap.
 timeout --kill-after=5 "$timeout_s" "$@" &
 cmd_pid=$!
-wait "$cmd_pid"
+cmd_rc=0
+wait "$cmd_pid" || cmd_rc=$?
+cmd_pid=""
+if [ -n "$capture_pid" ]; then
+  kill -TERM "$capture_pid"
+  wait "$capture_pid" || fail "capture failed: $(cat "$scratch/capture.out")"
+  capture_pid=""
+  cat "$scratch/capture.out" >&2
+fi
+exit "$cmd_rc"
