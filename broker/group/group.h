@@ -156,8 +156,10 @@ class Group {
   int16_t ValidateCommit(const MemberIdentity& member, int32_t generation_id) const;
   // Stores committed offsets (after the coordinator made them durable).
   void ApplyCommit(const std::map<TopicPartition, CommittedOffset>& offsets);
-  // Removes committed offsets (a tombstone loaded from the log, or deletion).
-  void RemoveOffset(const TopicPartition& tp) { offsets_.erase(tp); }
+  // Replaces every committed offset (a new coordinator loaded them from the log).
+  void ReplaceOffsets(std::map<TopicPartition, CommittedOffset> offsets) {
+    offsets_ = std::move(offsets);
+  }
   const std::map<TopicPartition, CommittedOffset>& offsets() const { return offsets_; }
 
   // Dead if Empty (DeleteGroups); otherwise NON_EMPTY_GROUP. Offsets are dropped.

@@ -62,6 +62,12 @@ class GroupCoordinator {
   // DeleteGroups: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, or 0 (offsets removed from the store).
   int16_t Delete(const std::string& group_id);
 
+  // A new coordinator's load of one __consumer_offsets partition: every group `in_partition`
+  // selects gets exactly the offsets in `loaded` (none if absent); groups only in `loaded`
+  // are created Empty.
+  void LoadOffsets(const std::function<bool(const std::string&)>& in_partition,
+                   const std::map<std::string, std::map<TopicPartition, CommittedOffset>>& loaded);
+
   // Fires expired timers of every group.
   void Tick();
   // The earliest time (on monotonic_ms) a Tick has something to do.

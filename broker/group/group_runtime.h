@@ -16,8 +16,10 @@ namespace keel::broker::group {
 
 class GroupRuntime {
  public:
-  explicit GroupRuntime(GroupConfig config)
-      : coordinator_(config, &SteadyMs, &store_), ticker_(&coordinator_, &SteadyMs) {}
+  // `store` (outliving this) makes offsets durable; null keeps them in memory only.
+  GroupRuntime(GroupConfig config, OffsetStore* store)
+      : coordinator_(config, &SteadyMs, store != nullptr ? store : &memory_),
+        ticker_(&coordinator_, &SteadyMs) {}
 
   GroupCoordinator* coordinator() { return &coordinator_; }
   void Stop() { ticker_.Stop(); }
@@ -29,8 +31,7 @@ class GroupRuntime {
         .count();
   }
 
-  // Offsets live in memory until the __consumer_offsets writer exists (docs/groups.md).
-  MemOffsetStore store_;
+  MemOffsetStore memory_;  // used when no store is given (tests, a broker without a log)
   GroupCoordinator coordinator_;
   GroupTicker ticker_;  // last: its thread starts after the coordinator exists
 };

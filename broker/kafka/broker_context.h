@@ -18,6 +18,8 @@ class GroupCoordinator;
 
 namespace keel::broker::kafka {
 
+class GroupOffsetLog;
+
 // The endpoint name the Kafka listener registers under (the gRPC one is "DATA").
 inline constexpr char kKafkaEndpointName[] = "KAFKA";
 
@@ -40,6 +42,8 @@ struct BrokerContext {
   ControllerAdmin* admin = nullptr;
   // The consumer-group coordinator (broker/group/); KafkaListener builds one when null.
   group::GroupCoordinator* groups = nullptr;
+  // Where its offsets are durable (__consumer_offsets); null: in memory only.
+  GroupOffsetLog* group_log = nullptr;
   // Wall clock in ms (record timestamps); injectable for tests.
   std::function<int64_t()> now_ms;
 };

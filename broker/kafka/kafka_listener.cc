@@ -33,7 +33,14 @@ absl::StatusOr<std::unique_ptr<KafkaListener>> KafkaListener::Start(
     l->context_.admin = l->own_admin_.get();
   }
   if (l->context_.groups == nullptr) {
-    l->groups_ = std::make_unique<group::GroupRuntime>(l->context_.config.groups);
+    // Offsets go to __consumer_offsets when there is a data plane to write them with.
+    if (l->context_.data_plane != nullptr) {
+      l->group_log_ = std::make_unique<GroupOffsetLog>(l->context_.data_plane,
+                                                       l->context_.read_image);
+      l->context_.group_log = l->group_log_.get();
+    }
+    l->groups_ = std::make_unique<group::GroupRuntime>(l->context_.config.groups,
+                                                       l->group_log_.get());
     l->context_.groups = l->groups_->coordinator();
   }
   if (registry != nullptr) l->metrics_ = std::make_unique<KafkaMetrics>(*registry);

@@ -10,6 +10,7 @@
 #include "broker/group/group_runtime.h"
 #include "broker/kafka/broker_context.h"
 #include "broker/kafka/dispatcher.h"
+#include "broker/kafka/group_offset_log.h"
 #include "broker/kafka/kafka_metrics.h"
 #include "broker/kafka/server.h"
 #include "controller/observability/metrics_registry.h"
@@ -31,6 +32,7 @@ class KafkaListener {
   KafkaListener() = default;
 
   std::unique_ptr<ControllerAdmin> own_admin_;
+  std::unique_ptr<GroupOffsetLog> group_log_;    // when context.groups was null
   std::unique_ptr<group::GroupRuntime> groups_;  // when context.groups was null
   BrokerContext context_;
   std::unique_ptr<KafkaMetrics> metrics_;

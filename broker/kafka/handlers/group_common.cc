@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "broker/kafka/group_offset_log.h"
 #include "kafka/error_codes.h"
 
 namespace keel::broker::kafka {
@@ -59,18 +60,25 @@ int32_t OffsetsPartitionFor(std::string_view group_id, int32_t partitions) {
 
 int16_t CoordinatorError(const BrokerContext& context, const std::string& group_id) {
   int16_t error = keel::kafka::Code(keel::kafka::ErrorCode::kCoordinatorNotAvailable);
+  int32_t partition = -1;
+  int32_t partition_count = 0;
+  int32_t leader_epoch = -1;
   context.read_image([&](const controller::MetadataImage& image) {
     const controller::TopicInfo* topic = image.TopicByName(kOffsetsTopic);
     if (topic == nullptr || topic->partitions.empty()) return;
-    const int32_t p =
-        OffsetsPartitionFor(group_id, static_cast<int32_t>(topic->partitions.size()));
-    auto it = topic->partitions.find(p);
+    partition_count = static_cast<int32_t>(topic->partitions.size());
+    partition = OffsetsPartitionFor(group_id, partition_count);
+    auto it = topic->partitions.find(partition);
     if (it == topic->partitions.end() || it->second.leader < 0) return;
+    leader_epoch = it->second.leader_epoch;
     error = it->second.leader == context.broker_id
                 ? 0
                 : keel::kafka::Code(keel::kafka::ErrorCode::kNotCoordinator);
   });
-  return error;
+  if (error != 0 || context.group_log == nullptr) return error;
+  // This broker leads the partition: its offsets must be loaded before it answers.
+  return context.group_log->EnsureLoaded(partition, partition_count, leader_epoch,
+                                         context.groups);
 }
 
 std::string ClientHost(const std::string& peer) {

@@ -27,7 +27,8 @@ int32_t JavaStringHash(std::string_view utf8);
 int32_t OffsetsPartitionFor(std::string_view group_id, int32_t partitions);
 
 // 0 if this broker coordinates `group_id`; NOT_COORDINATOR if another broker does;
-// COORDINATOR_NOT_AVAILABLE while __consumer_offsets or the partition's leader is missing.
+// COORDINATOR_NOT_AVAILABLE while __consumer_offsets or the partition's leader is missing;
+// COORDINATOR_LOAD_IN_PROGRESS while the partition's offsets load (context.group_log).
 int16_t CoordinatorError(const BrokerContext& context, const std::string& group_id);
 
 // The client host as Kafka reports it ("/127.0.0.1") from a "host:port" peer.
