@@ -588,6 +588,17 @@ void Group::ApplyCommit(const std::map<TopicPartition, CommittedOffset>& offsets
   for (const auto& [tp, o] : offsets) offsets_[tp] = o;
 }
 
+void Group::Evict(int16_t error_code) {
+  std::vector<std::string> ids(join_order_);
+  for (const std::string& id : ids) RemoveMember(id, error_code);
+  pending_members_.clear();
+  initial_delay_ = false;
+  leader_id_.clear();
+  protocol_name_.reset();
+  protocol_type_.clear();
+  TransitionTo(GroupState::kEmpty);
+}
+
 int16_t Group::Delete() {
   if (state_ == GroupState::kDead) return Code(ErrorCode::kGroupIdNotFound);
   if (state_ != GroupState::kEmpty) return Code(ErrorCode::kNonEmptyGroup);

@@ -162,6 +162,11 @@ class Group {
   }
   const std::map<TopicPartition, CommittedOffset>& offsets() const { return offsets_; }
 
+  // Drops every member, answering their waiting requests with `error_code` (the broker is
+  // no longer, or again, this group's coordinator: clients find the coordinator and rejoin).
+  // The group is Empty afterwards; offsets stay.
+  void Evict(int16_t error_code);
+
   // Dead if Empty (DeleteGroups); otherwise NON_EMPTY_GROUP. Offsets are dropped.
   int16_t Delete();
 

@@ -219,20 +219,25 @@ int16_t GroupCoordinator::Delete(const std::string& group_id) {
 void GroupCoordinator::LoadOffsets(
     const std::function<bool(const std::string&)>& in_partition,
     const std::map<std::string, std::map<TopicPartition, CommittedOffset>>& loaded) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [id, g] : groups_) {
-    if (!in_partition(id) || loaded.count(id) > 0) continue;
-    g->ReplaceOffsets({});
-    applied_seq_.erase(id);
-  }
-  for (const auto& [id, offsets] : loaded) {
-    auto it = groups_.find(id);
-    if (it == groups_.end()) {
-      it = groups_.emplace(id, std::make_unique<Group>(id, &config_)).first;
+  Ready ready;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = groups_.begin(); it != groups_.end();) {
+      if (!in_partition(it->first)) {
+        ++it;
+        continue;
+      }
+      it->second->Evict(Code(ErrorCode::kNotCoordinator));
+      for (auto& f : it->second->TakeReady()) ready.push_back(std::move(f));
+      applied_seq_.erase(it->first);
+      it = groups_.erase(it);
     }
-    it->second->ReplaceOffsets(offsets);
-    applied_seq_.erase(id);
+    for (const auto& [id, offsets] : loaded) {
+      auto it = groups_.emplace(id, std::make_unique<Group>(id, &config_)).first;
+      it->second->ReplaceOffsets(offsets);
+    }
   }
+  Run(std::move(ready));
 }
 
 void GroupCoordinator::Tick() {

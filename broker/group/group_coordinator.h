@@ -63,8 +63,9 @@ class GroupCoordinator {
   int16_t Delete(const std::string& group_id);
 
   // A new coordinator's load of one __consumer_offsets partition: every group `in_partition`
-  // selects gets exactly the offsets in `loaded` (none if absent); groups only in `loaded`
-  // are created Empty.
+  // selects gets exactly the offsets in `loaded` (none if absent), and loses the members it
+  // had from an earlier term (membership is not persisted: waiting requests are answered
+  // NOT_COORDINATOR and the clients rejoin); groups only in `loaded` are created Empty.
   void LoadOffsets(const std::function<bool(const std::string&)>& in_partition,
                    const std::map<std::string, std::map<TopicPartition, CommittedOffset>>& loaded);
 

@@ -476,6 +476,24 @@ TEST_F(GroupTest, DescribeListAndDeleteOnlyEmptyGroups) {
   EXPECT_FALSE(coordinator_->Describe(kGroup).has_value());
 }
 
+TEST_F(GroupTest, ALoadReplacesOffsetsAndEvictsMembersOfItsPartitionOnly) {
+  std::vector<JoinResult> joined = JoinThree();
+  SyncAll(joined);
+  auto waiting = Join(Request(joined[0].member_id, {{"range", "changed"}}));
+  ASSERT_FALSE(waiting->has_value());
+  coordinator_->Commit("other", {"", std::nullopt}, -1, {{{"t", 0}, {5, -1, std::nullopt}}});
+  coordinator_->LoadOffsets([](const std::string& id) { return id == kGroup; },
+                            {{kGroup, {{{"t", 1}, {77, -1, "m"}}}}});
+  ASSERT_TRUE(waiting->has_value()) << "a waiting join is answered";
+  EXPECT_EQ((*waiting)->error_code, Code(ErrorCode::kNotCoordinator));
+  EXPECT_EQ(State(), GroupState::kEmpty);
+  auto loaded = coordinator_->FetchOffsets(kGroup, std::nullopt);
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded.at({"t", 1}).offset, 77);
+  EXPECT_EQ(coordinator_->FetchOffsets("other", std::nullopt).at({"t", 0}).offset, 5);
+  EXPECT_EQ(Heartbeat(joined[1].member_id, 1), Code(ErrorCode::kUnknownMemberId));
+}
+
 // ---- a seeded random run of simulated clients ----
 
 struct SimClient {
