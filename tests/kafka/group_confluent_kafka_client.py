@@ -6,13 +6,16 @@ against the cluster tests/kafka/with_cluster.sh started (topic grp-demo with 4 p
   ends up with 2 partitions, together all 4, disjoint.
 - They consume the 400 records produced beforehand and commit; committed() reads the commits
   back from the coordinator; AdminClient.list_groups shows the group Stable with 2 members.
-- One consumer closes (LeaveGroup): the other is handed all 4 partitions well within the
+- The topic grows to 6 partitions (CreatePartitions): the leader's client sees it in its
+  metadata and rejoins; the two members end up with 3 each.
+- One consumer closes (LeaveGroup): the other is handed all 6 partitions well within the
   session timeout (the leave rebalances at once, not by expiry).
 - A third consumer runs in a child process that is SIGKILLed (no LeaveGroup): the survivor
-  gets all 4 partitions back after about session.timeout.ms.
+  gets all 6 partitions back after about session.timeout.ms.
 - A new consumer in the same group starts from the committed offsets (reads nothing already
   committed); then, once the group is empty, a manual-assignment ("simple") commit with
   generation -1 is accepted.
+- A pattern subscription (^grp-pat-.*) picks up topics created after it subscribed.
 """
 import os
 import signal
@@ -22,11 +25,12 @@ import threading
 import time
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 BOOTSTRAP = os.environ["KAFKA_BOOTSTRAP"]
 TOPIC = "grp-demo"
 PARTITIONS = 4
+GROWN_PARTITIONS = 6
 RECORDS = 400
 GROUP = "grp-demo-group"
 SESSION_TIMEOUT_MS = 6000
@@ -60,6 +64,8 @@ class Member:
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
             "partition.assignment.strategy": "range",
+            # Partition changes show up within a second (Kafka's default is 5 minutes).
+            "topic.metadata.refresh.interval.ms": 1000,
         }
         config.update(extra or {})
         self.consumer = Consumer(config)
@@ -133,12 +139,25 @@ def main():
     check(len(groups[0].members) == 2, "group members %d" % len(groups[0].members))
     check(groups[0].protocol == "range", "group protocol %s" % groups[0].protocol)
 
+    # The topic gains partitions: the members rebalance over all 6.
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    for f in admin.create_partitions([NewPartitions(TOPIC, GROWN_PARTITIONS)]).values():
+        f.result(30)
+    grown = time.monotonic()
+    done = poll_until([a, b],
+                      lambda: len(a.assigned) == 3 and len(b.assigned) == 3 and
+                      a.assigned | b.assigned == set(range(GROWN_PARTITIONS)),
+                      60, "the two members hold 3 of the 6 partitions each")
+    log("after growing to 6 partitions: a=%s b=%s in %.1f s" %
+        (sorted(a.assigned), sorted(b.assigned), done - grown))
+    all_partitions = set(range(GROWN_PARTITIONS))
+
     # A clean leave rebalances at once.
     left = time.monotonic()
     a.consumer.close()
-    done = poll_until([b], lambda: b.assigned == set(range(PARTITIONS)), 30,
-                      "the survivor holds all 4 partitions after a leave")
-    log("after the leave: b holds all 4 in %.1f s" % (done - left))
+    done = poll_until([b], lambda: b.assigned == all_partitions, 30,
+                      "the survivor holds all 6 partitions after a leave")
+    log("after the leave: b holds all 6 in %.1f s" % (done - left))
     check(done - left < SESSION_TIMEOUT_MS / 1000.0,
           "the leave took %.1f s, as long as a session expiry" % (done - left))
 
@@ -151,15 +170,15 @@ def main():
         reader = threading.Thread(target=lambda: lines.append(child.stdout.readline()),
                                   daemon=True)
         reader.start()
-        poll_until([b], lambda: len(b.assigned) == 2 and lines, 30, "b shares with the child")
+        poll_until([b], lambda: len(b.assigned) == 3 and lines, 30, "b shares with the child")
         check(b"assigned [" in lines[0] and b"[]" not in lines[0],
               "the child printed %r" % lines[0])
         killed = time.monotonic()
         child.send_signal(signal.SIGKILL)
         child.wait(10)
-        done = poll_until([b], lambda: b.assigned == set(range(PARTITIONS)), 60,
-                          "the survivor holds all 4 partitions after the kill")
-        log("after SIGKILL: b holds all 4 in %.1f s" % (done - killed))
+        done = poll_until([b], lambda: b.assigned == all_partitions, 60,
+                          "the survivor holds all 6 partitions after the kill")
+        log("after SIGKILL: b holds all 6 in %.1f s" % (done - killed))
         check(done - killed >= SESSION_TIMEOUT_MS / 1000.0 - 1.5,
               "the rebalance came %.1f s after the kill, before the session timeout" %
               (done - killed))
@@ -171,7 +190,7 @@ def main():
     # Committed offsets carry over to a new member: nothing new to read.
     b.consumer.close()
     c = Member("consumer-c")
-    poll_until([c], lambda: c.assigned == set(range(PARTITIONS)), 30, "c holds all 4")
+    poll_until([c], lambda: c.assigned == all_partitions, 30, "c holds all 6")
     end = time.monotonic() + 2
     while time.monotonic() < end:
         c.poll()
@@ -185,6 +204,23 @@ def main():
     back = simple.committed([TopicPartition(TOPIC, 0)], timeout=10)
     check(back[0].offset == 7, "simple commit read back as %d" % back[0].offset)
     simple.close()
+
+    # A pattern subscription sees topics created after it subscribed.
+    seen = set()
+    pattern = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": GROUP + "-pattern",
+                        "session.timeout.ms": SESSION_TIMEOUT_MS,
+                        "topic.metadata.refresh.interval.ms": 1000})
+    pattern.subscribe(["^grp-pat-.*"], on_assign=lambda c, ps: seen.update(
+        (p.topic, p.partition) for p in ps))
+    for name in ("grp-pat-1", "grp-pat-2"):
+        for f in admin.create_topics([NewTopic(name, 1, 1)]).values():
+            f.result(30)
+        deadline = time.monotonic() + 60
+        while (name, 0) not in seen and time.monotonic() < deadline:
+            pattern.poll(0.1)
+        check((name, 0) in seen, "the pattern member never got %s: %s" % (name, seen))
+        log("pattern subscription picked up %s" % name)
+    pattern.close()
     print("group test passed", flush=True)
 
 
