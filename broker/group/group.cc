@@ -668,6 +668,7 @@ GroupSummary Group::Describe() const {
   s.protocol_type = protocol_type_;
   s.generation_id = generation_id_;
   s.leader_id = leader_id_;
+  s.member_count = members_.size();
   const bool stable = state_ == GroupState::kStable;
   if (stable && protocol_name_.has_value()) s.protocol_name = *protocol_name_;
   for (const std::string& id : join_order_) {

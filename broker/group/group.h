@@ -121,7 +121,8 @@ struct GroupSummary {
   std::string protocol_name;  // Stable only
   int32_t generation_id = 0;
   std::string leader_id;
-  std::vector<MemberSummary> members;
+  size_t member_count = 0;
+  std::vector<MemberSummary> members;  // Describe only
 };
 
 class Group {

@@ -55,7 +55,9 @@ void GroupCoordinator::Join(const std::string& group_id, JoinRequest request,
     }
     if (it != groups_.end()) {
       request.fresh_member_id = FreshMemberId(request.client_id);
+      const int32_t generation = it->second->generation_id();
       it->second->Join(request, monotonic_ms_(), std::move(done));
+      rebalances_total_ += it->second->generation_id() - generation;
       ready = it->second->TakeReady();
     }
   }
@@ -98,7 +100,9 @@ std::vector<int16_t> GroupCoordinator::Leave(const std::string& group_id,
     if (it == groups_.end()) {
       out.assign(members.size(), Code(ErrorCode::kUnknownMemberId));
     } else {
+      const int32_t generation = it->second->generation_id();
       out = it->second->Leave(members, monotonic_ms_());
+      rebalances_total_ += it->second->generation_id() - generation;
       ready = it->second->TakeReady();
     }
   }
@@ -197,6 +201,7 @@ std::vector<GroupSummary> GroupCoordinator::List() {
     s.state = g->state();
     s.protocol_type = g->protocol_type();
     s.generation_id = g->generation_id();
+    s.member_count = g->member_count();
     out.push_back(std::move(s));
   }
   return out;
@@ -247,7 +252,9 @@ void GroupCoordinator::Tick() {
     const int64_t now_ms = monotonic_ms_();
     for (auto& [id, g] : groups_) {
       if (g->NextDeadlineMs() > now_ms) continue;
+      const int32_t generation = g->generation_id();
       g->Tick(now_ms);
+      rebalances_total_ += g->generation_id() - generation;
       for (auto& f : g->TakeReady()) ready.push_back(std::move(f));
     }
   }
@@ -259,6 +266,11 @@ int64_t GroupCoordinator::NextDeadlineMs() {
   int64_t next = std::numeric_limits<int64_t>::max();
   for (auto& [id, g] : groups_) next = std::min(next, g->NextDeadlineMs());
   return next;
+}
+
+uint64_t GroupCoordinator::rebalances_total() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rebalances_total_;
 }
 
 void GroupCoordinator::CheckInvariants() {

@@ -57,7 +57,7 @@ class GroupCoordinator {
 
   // DescribeGroups: nullopt for an unknown group (Kafka answers it as Dead, no error).
   std::optional<GroupSummary> Describe(const std::string& group_id);
-  // ListGroups: every group, without members.
+  // ListGroups: every group, without members (member_count set).
   std::vector<GroupSummary> List();
   // DeleteGroups: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, or 0 (offsets removed from the store).
   int16_t Delete(const std::string& group_id);
@@ -73,6 +73,9 @@ class GroupCoordinator {
   void Tick();
   // The earliest time (on monotonic_ms) a Tick has something to do.
   int64_t NextDeadlineMs();
+
+  // Rebalances completed (generations begun) since start, over all groups.
+  uint64_t rebalances_total();
 
   // Tests: runs CheckInvariants on every group.
   void CheckInvariants();
@@ -91,6 +94,7 @@ class GroupCoordinator {
   std::map<std::string, std::unique_ptr<Group>> groups_;  // guarded by mu_
   std::mt19937_64 random_;                                // guarded by mu_
   uint64_t commit_seq_ = 0;                               // guarded by mu_
+  uint64_t rebalances_total_ = 0;                         // guarded by mu_
   // The sequence of the last applied commit per group and partition (guarded by mu_).
   std::map<std::string, std::map<TopicPartition, uint64_t>> applied_seq_;
 };

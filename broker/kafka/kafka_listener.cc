@@ -43,6 +43,9 @@ absl::StatusOr<std::unique_ptr<KafkaListener>> KafkaListener::Start(
                                                        l->group_log_.get());
     l->context_.groups = l->groups_->coordinator();
   }
+  if (registry != nullptr) {
+    l->group_metrics_ = std::make_unique<group::GroupMetrics>(*registry, l->context_.groups);
+  }
   if (registry != nullptr) l->metrics_ = std::make_unique<KafkaMetrics>(*registry);
   l->dispatcher_ = NewDispatcher(&l->context_, l->metrics_.get());
   auto started = Server::Start(std::move(server), l->dispatcher_.get());

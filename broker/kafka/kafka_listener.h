@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "broker/group/group_metrics.h"
 #include "broker/group/group_runtime.h"
 #include "broker/kafka/broker_context.h"
 #include "broker/kafka/dispatcher.h"
@@ -34,6 +35,7 @@ class KafkaListener {
   std::unique_ptr<ControllerAdmin> own_admin_;
   std::unique_ptr<GroupOffsetLog> group_log_;    // when context.groups was null
   std::unique_ptr<group::GroupRuntime> groups_;  // when context.groups was null
+  std::unique_ptr<group::GroupMetrics> group_metrics_;
   BrokerContext context_;
   std::unique_ptr<KafkaMetrics> metrics_;
   std::unique_ptr<Dispatcher> dispatcher_;
