@@ -588,6 +588,50 @@ void Group::ApplyCommit(const std::map<TopicPartition, CommittedOffset>& offsets
   for (const auto& [tp, o] : offsets) offsets_[tp] = o;
 }
 
+GroupSnapshot Group::Snapshot() const {
+  GroupSnapshot s;
+  s.group_id = group_id_;
+  s.generation_id = generation_id_;
+  s.protocol_type = protocol_type_;
+  s.protocol_name = protocol_name_.value_or("");
+  s.leader_id = leader_id_;
+  for (const std::string& id : join_order_) {
+    const Member& m = members_.at(id);
+    const std::string* metadata = MetadataFor(m, s.protocol_name);
+    s.members.push_back({id, m.group_instance_id, m.client_id, m.client_host,
+                         m.session_timeout_ms, m.rebalance_timeout_ms,
+                         metadata ? *metadata : "", m.assignment});
+  }
+  return s;
+}
+
+void Group::Restore(const GroupSnapshot& snapshot, int64_t now_ms) {
+  if (!members_.empty()) Broken(group_id_, "Restore into a group with members");
+  generation_id_ = std::max(generation_id_, snapshot.generation_id);
+  if (snapshot.members.empty()) return;
+  protocol_type_ = snapshot.protocol_type;
+  protocol_name_ = snapshot.protocol_name;
+  for (const GroupSnapshot::Member& sm : snapshot.members) {
+    Member m;
+    m.member_id = sm.member_id;
+    m.group_instance_id = sm.group_instance_id;
+    m.client_id = sm.client_id;
+    m.client_host = sm.client_host;
+    m.session_timeout_ms = sm.session_timeout_ms;
+    m.rebalance_timeout_ms = sm.rebalance_timeout_ms;
+    m.protocol_type = snapshot.protocol_type;
+    m.protocols = {{snapshot.protocol_name, sm.metadata}};
+    m.assignment = sm.assignment;
+    m.assignment_generation = generation_id_;
+    m.last_heartbeat_ms = now_ms;
+    if (m.group_instance_id.has_value()) static_members_[*m.group_instance_id] = m.member_id;
+    join_order_.push_back(m.member_id);
+    members_[m.member_id] = std::move(m);
+  }
+  leader_id_ = members_.count(snapshot.leader_id) > 0 ? snapshot.leader_id : join_order_.front();
+  TransitionTo(GroupState::kStable);
+}
+
 void Group::Evict(int16_t error_code) {
   std::vector<std::string> ids(join_order_);
   for (const std::string& id : ids) RemoveMember(id, error_code);

@@ -163,6 +163,13 @@ class Group {
   }
   const std::map<TopicPartition, CommittedOffset>& offsets() const { return offsets_; }
 
+  // The membership to persist; only meaningful while Stable.
+  GroupSnapshot Snapshot() const;
+  // A new coordinator goes on from a persisted Stable group: same generation, leader and
+  // assignments; every member's session restarts at `now_ms`. Requires an Empty group
+  // without members (a fresh one).
+  void Restore(const GroupSnapshot& snapshot, int64_t now_ms);
+
   // Drops every member, answering their waiting requests with `error_code` (the broker is
   // no longer, or again, this group's coordinator: clients find the coordinator and rejoin).
   // The group is Empty afterwards; offsets stay.

@@ -25,6 +25,24 @@ void GroupCoordinator::Run(Ready ready) {
   for (auto& f : ready) f();
 }
 
+void GroupCoordinator::NotePersist(const Group& g, const Before& before,
+                                   std::vector<GroupSnapshot>* out) {
+  rebalances_total_ += g.generation_id() - before.generation_id;
+  // Persisted like Kafka's GroupMetadata: on becoming Stable (the assignment is settled) and
+  // on a new Empty generation (the last member left or expired), so that a new coordinator
+  // neither loses a settled group nor revives a departed one.
+  const bool now_stable = g.state() == GroupState::kStable && before.state != GroupState::kStable;
+  const bool now_empty =
+      g.state() == GroupState::kEmpty && g.generation_id() != before.generation_id;
+  if (now_stable || now_empty) out->push_back(g.Snapshot());
+}
+
+void GroupCoordinator::Persist(const std::vector<GroupSnapshot>& snapshots) {
+  // A failed write costs a rebalance after a coordinator change, nothing else: the members
+  // still get their answers (Kafka would answer the error and rebalance now).
+  for (const GroupSnapshot& s : snapshots) (void)store_->StoreGroup(s);
+}
+
 std::string GroupCoordinator::FreshMemberId(const std::string& client_id) {
   // Kafka's shape: client id, a dash, a random uuid.
   char buffer[40];
@@ -40,6 +58,7 @@ std::string GroupCoordinator::FreshMemberId(const std::string& client_id) {
 void GroupCoordinator::Join(const std::string& group_id, JoinRequest request,
                             JoinCallback done) {
   Ready ready;
+  std::vector<GroupSnapshot> persist;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = groups_.find(group_id);
@@ -55,18 +74,20 @@ void GroupCoordinator::Join(const std::string& group_id, JoinRequest request,
     }
     if (it != groups_.end()) {
       request.fresh_member_id = FreshMemberId(request.client_id);
-      const int32_t generation = it->second->generation_id();
+      const Before before = {it->second->state(), it->second->generation_id()};
       it->second->Join(request, monotonic_ms_(), std::move(done));
-      rebalances_total_ += it->second->generation_id() - generation;
+      NotePersist(*it->second, before, &persist);
       ready = it->second->TakeReady();
     }
   }
+  Persist(persist);
   Run(std::move(ready));
 }
 
 void GroupCoordinator::Sync(const std::string& group_id, const SyncRequest& request,
                             SyncCallback done) {
   Ready ready;
+  std::vector<GroupSnapshot> persist;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = groups_.find(group_id);
@@ -75,10 +96,13 @@ void GroupCoordinator::Sync(const std::string& group_id, const SyncRequest& requ
       r.error_code = Code(ErrorCode::kUnknownMemberId);
       ready.push_back([done = std::move(done), r] { done(r); });
     } else {
+      const Before before = {it->second->state(), it->second->generation_id()};
       it->second->Sync(request, monotonic_ms_(), std::move(done));
+      NotePersist(*it->second, before, &persist);
       ready = it->second->TakeReady();
     }
   }
+  Persist(persist);
   Run(std::move(ready));
 }
 
@@ -94,18 +118,20 @@ std::vector<int16_t> GroupCoordinator::Leave(const std::string& group_id,
                                              const std::vector<MemberIdentity>& members) {
   Ready ready;
   std::vector<int16_t> out;
+  std::vector<GroupSnapshot> persist;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = groups_.find(group_id);
     if (it == groups_.end()) {
       out.assign(members.size(), Code(ErrorCode::kUnknownMemberId));
     } else {
-      const int32_t generation = it->second->generation_id();
+      const Before before = {it->second->state(), it->second->generation_id()};
       out = it->second->Leave(members, monotonic_ms_());
-      rebalances_total_ += it->second->generation_id() - generation;
+      NotePersist(*it->second, before, &persist);
       ready = it->second->TakeReady();
     }
   }
+  Persist(persist);
   Run(std::move(ready));
   return out;
 }
@@ -221,12 +247,14 @@ int16_t GroupCoordinator::Delete(const std::string& group_id) {
   return 0;
 }
 
-void GroupCoordinator::LoadOffsets(
+void GroupCoordinator::LoadPartition(
     const std::function<bool(const std::string&)>& in_partition,
-    const std::map<std::string, std::map<TopicPartition, CommittedOffset>>& loaded) {
+    const std::map<std::string, std::map<TopicPartition, CommittedOffset>>& offsets,
+    const std::map<std::string, GroupSnapshot>& groups) {
   Ready ready;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    const int64_t now_ms = monotonic_ms_();
     for (auto it = groups_.begin(); it != groups_.end();) {
       if (!in_partition(it->first)) {
         ++it;
@@ -237,27 +265,34 @@ void GroupCoordinator::LoadOffsets(
       applied_seq_.erase(it->first);
       it = groups_.erase(it);
     }
-    for (const auto& [id, offsets] : loaded) {
-      auto it = groups_.emplace(id, std::make_unique<Group>(id, &config_)).first;
-      it->second->ReplaceOffsets(offsets);
-    }
+    auto group = [&](const std::string& id) -> Group& {
+      auto it = groups_.find(id);
+      if (it == groups_.end()) {
+        it = groups_.emplace(id, std::make_unique<Group>(id, &config_)).first;
+      }
+      return *it->second;
+    };
+    for (const auto& [id, o] : offsets) group(id).ReplaceOffsets(o);
+    for (const auto& [id, snapshot] : groups) group(id).Restore(snapshot, now_ms);
   }
   Run(std::move(ready));
 }
 
 void GroupCoordinator::Tick() {
   Ready ready;
+  std::vector<GroupSnapshot> persist;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const int64_t now_ms = monotonic_ms_();
     for (auto& [id, g] : groups_) {
       if (g->NextDeadlineMs() > now_ms) continue;
-      const int32_t generation = g->generation_id();
+      const Before before = {g->state(), g->generation_id()};
       g->Tick(now_ms);
-      rebalances_total_ += g->generation_id() - generation;
+      NotePersist(*g, before, &persist);
       for (auto& f : g->TakeReady()) ready.push_back(std::move(f));
     }
   }
+  Persist(persist);
   Run(std::move(ready));
 }
 

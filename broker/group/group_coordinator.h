@@ -39,6 +39,9 @@ class GroupCoordinator {
 
   // JoinGroup: creates the group on a first join without a member id. `done` runs once.
   void Join(const std::string& group_id, JoinRequest request, JoinCallback done);
+  // SyncGroup. The leader's sync that makes the group Stable persists its membership
+  // (OffsetStore::StoreGroup) before the members' answers go out, as Kafka does; so does
+  // any operation after which a group is Empty in a new generation.
   void Sync(const std::string& group_id, const SyncRequest& request, SyncCallback done);
   int16_t Heartbeat(const std::string& group_id, const MemberIdentity& member,
                     int32_t generation_id);
@@ -63,11 +66,13 @@ class GroupCoordinator {
   int16_t Delete(const std::string& group_id);
 
   // A new coordinator's load of one __consumer_offsets partition: every group `in_partition`
-  // selects gets exactly the offsets in `loaded` (none if absent), and loses the members it
-  // had from an earlier term (membership is not persisted: waiting requests are answered
-  // NOT_COORDINATOR and the clients rejoin); groups only in `loaded` are created Empty.
-  void LoadOffsets(const std::function<bool(const std::string&)>& in_partition,
-                   const std::map<std::string, std::map<TopicPartition, CommittedOffset>>& loaded);
+  // selects is replaced: its members from an earlier term are dropped (their waiting requests
+  // answered NOT_COORDINATOR), then it gets exactly the offsets in `offsets` and the
+  // membership in `groups` (a persisted Stable group goes on with its generation).
+  void LoadPartition(
+      const std::function<bool(const std::string&)>& in_partition,
+      const std::map<std::string, std::map<TopicPartition, CommittedOffset>>& offsets,
+      const std::map<std::string, GroupSnapshot>& groups);
 
   // Fires expired timers of every group.
   void Tick();
@@ -84,6 +89,15 @@ class GroupCoordinator {
   // Runs the group's queued callbacks after the lock is released.
   using Ready = std::vector<std::function<void()>>;
   static void Run(Ready ready);
+  struct Before {
+    GroupState state;
+    int32_t generation_id;
+  };
+  // Counts rebalances and collects the snapshot to persist after an operation changed `g`
+  // from `before`. Requires mu_.
+  void NotePersist(const Group& g, const Before& before, std::vector<GroupSnapshot>* out);
+  // Stores the snapshots (without mu_, before the operation's callbacks run).
+  void Persist(const std::vector<GroupSnapshot>& snapshots);
   std::string FreshMemberId(const std::string& client_id);  // requires mu_
 
   const GroupConfig config_;

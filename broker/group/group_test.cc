@@ -472,6 +472,10 @@ TEST_F(GroupTest, DescribeListAndDeleteOnlyEmptyGroups) {
   for (const JoinResult& j : joined) all.push_back({j.member_id, std::nullopt});
   coordinator_->Leave(kGroup, all);
   EXPECT_EQ(State(), GroupState::kEmpty);
+  // The new Empty generation is persisted, so a new coordinator does not revive the members.
+  ASSERT_TRUE(store_.StoredGroup(kGroup).has_value());
+  EXPECT_EQ(store_.StoredGroup(kGroup)->generation_id, 2);
+  EXPECT_TRUE(store_.StoredGroup(kGroup)->members.empty());
   EXPECT_EQ(coordinator_->Delete(kGroup), 0);
   EXPECT_FALSE(coordinator_->Describe(kGroup).has_value());
 }
@@ -482,8 +486,8 @@ TEST_F(GroupTest, ALoadReplacesOffsetsAndEvictsMembersOfItsPartitionOnly) {
   auto waiting = Join(Request(joined[0].member_id, {{"range", "changed"}}));
   ASSERT_FALSE(waiting->has_value());
   coordinator_->Commit("other", {"", std::nullopt}, -1, {{{"t", 0}, {5, -1, std::nullopt}}});
-  coordinator_->LoadOffsets([](const std::string& id) { return id == kGroup; },
-                            {{kGroup, {{{"t", 1}, {77, -1, "m"}}}}});
+  coordinator_->LoadPartition([](const std::string& id) { return id == kGroup; },
+                              {{kGroup, {{{"t", 1}, {77, -1, "m"}}}}}, {});
   ASSERT_TRUE(waiting->has_value()) << "a waiting join is answered";
   EXPECT_EQ((*waiting)->error_code, Code(ErrorCode::kNotCoordinator));
   EXPECT_EQ(State(), GroupState::kEmpty);
@@ -492,6 +496,32 @@ TEST_F(GroupTest, ALoadReplacesOffsetsAndEvictsMembersOfItsPartitionOnly) {
   EXPECT_EQ(loaded.at({"t", 1}).offset, 77);
   EXPECT_EQ(coordinator_->FetchOffsets("other", std::nullopt).at({"t", 0}).offset, 5);
   EXPECT_EQ(Heartbeat(joined[1].member_id, 1), Code(ErrorCode::kUnknownMemberId));
+}
+
+TEST_F(GroupTest, AStableGroupIsPersistedAndANewCoordinatorGoesOnWithoutARebalance) {
+  std::vector<JoinResult> joined = JoinThree();
+  SyncAll(joined);
+  std::optional<GroupSnapshot> stored = store_.StoredGroup(kGroup);
+  ASSERT_TRUE(stored.has_value()) << "persisted when it became Stable";
+  EXPECT_EQ(stored->generation_id, 1);
+  EXPECT_EQ(stored->members.size(), 3u);
+  // A new coordinator (another broker) loads the partition.
+  Restart();
+  Advance(5000);
+  coordinator_->LoadPartition([](const std::string&) { return true; }, {}, {{kGroup, *stored}});
+  EXPECT_EQ(State(), GroupState::kStable);
+  for (const JoinResult& j : joined) {
+    EXPECT_EQ(Heartbeat(j.member_id, 1), 0) << "the generation goes on";
+    auto sync = Sync(j.member_id, 1);
+    ASSERT_TRUE(sync->has_value());
+    EXPECT_EQ((*sync)->assignment, "gen:1:" + j.member_id);
+  }
+  // The sessions restarted at the load: silent members expire a session later.
+  Advance(9000);
+  EXPECT_EQ(State(), GroupState::kStable);
+  Advance(1000);
+  EXPECT_EQ(State(), GroupState::kEmpty);
+  EXPECT_EQ(coordinator_->Describe(kGroup)->generation_id, 2);
 }
 
 // ---- a seeded random run of simulated clients ----

@@ -25,6 +25,30 @@ TEST(OffsetReplayTest, TheNewestCommitWinsAndTombstonesAndDeletionsRemove) {
   EXPECT_EQ(replay.offsets().at("h").at(t0).offset, 1);
 }
 
+TEST(OffsetReplayTest, TheHighestGenerationOfAGroupWinsAndDeletionClearsIt) {
+  GroupSnapshot g2{"g", 2, "consumer", "range", "m1",
+                   {{"m1", std::nullopt, "c", "/h", 10000, 20000, "sub", "asg"},
+                    {"m2", "static-2", "c", "/h", 10000, 20000, "", std::string("\0x", 2)}}};
+  GroupSnapshot g1 = g2;
+  g1.generation_id = 1;
+  g1.members.pop_back();
+  OffsetReplay replay;
+  ASSERT_TRUE(replay.Apply(EncodeGroupMetadataKey("g"), EncodeGroupMetadataValue(g2)).ok());
+  // A write of an older generation that landed later does not win.
+  ASSERT_TRUE(replay.Apply(EncodeGroupMetadataKey("g"), EncodeGroupMetadataValue(g1)).ok());
+  ASSERT_EQ(replay.groups().count("g"), 1u);
+  EXPECT_EQ(replay.groups().at("g"), g2);
+  ASSERT_TRUE(replay.Apply(EncodeGroupDeletedKey("g"), EncodeGroupDeletedValue()).ok());
+  EXPECT_EQ(replay.groups().count("g"), 0u);
+  std::string value = EncodeGroupMetadataValue(g2);
+  EXPECT_FALSE(replay.Apply(EncodeGroupMetadataKey("g"), value.substr(0, value.size() - 3)).ok());
+  // A member count far beyond the bytes left is refused before anything is reserved.
+  std::string lying = value;
+  lying[2 + 4 + 2 + 8 + 2 + 5 + 2 + 2] = '\x7f';
+  EXPECT_FALSE(replay.Apply(EncodeGroupMetadataKey("g"), lying).ok());
+  EXPECT_TRUE(replay.groups().empty());
+}
+
 TEST(OffsetReplayTest, MalformedRecordsAreErrorsNotCrashes) {
   OffsetReplay replay;
   EXPECT_FALSE(replay.Apply("", "").ok());

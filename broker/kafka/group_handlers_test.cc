@@ -300,6 +300,19 @@ TEST_F(GroupHandlersTest, AMemberJoinsSyncsHeartbeatsCommitsAndLeavesOverTheWire
     EXPECT_EQ(p.error_code, 0) << k::ErrorName(p.error_code);
   }
 
+  // A restarted coordinator goes on with the persisted Stable group: same generation, same
+  // assignment, no rebalance.
+  StartCoordinator();
+  hb.generation_id = 1;
+  auto after_restart = Call<k::HeartbeatResponse>(hb, 3);
+  ASSERT_TRUE(after_restart.ok()) << after_restart.status();
+  EXPECT_EQ(after_restart->error_code, 0) << k::ErrorName(after_restart->error_code);
+  sync.assignments.clear();
+  auto resynced = Call<k::SyncGroupResponse>(sync, 3);
+  ASSERT_TRUE(resynced.ok()) << resynced.status();
+  EXPECT_EQ(resynced->error_code, 0);
+  EXPECT_EQ(resynced->assignment, "assignment-bytes");
+
   k::DescribeGroupsRequest describe;
   describe.groups = {group_id, GroupLedBy(1) + "-unknown"};
   auto described = Call<k::DescribeGroupsResponse>(describe, 5);

@@ -41,6 +41,11 @@ absl::Status GroupOffsetLog::DeleteGroup(const std::string& group_id) {
                             group::EncodeGroupDeletedValue(), {}, 0}});
 }
 
+absl::Status GroupOffsetLog::StoreGroup(const group::GroupSnapshot& snapshot) {
+  return Append(snapshot.group_id, {{group::EncodeGroupMetadataKey(snapshot.group_id),
+                                     group::EncodeGroupMetadataValue(snapshot), {}, 0}});
+}
+
 absl::Status GroupOffsetLog::Append(const std::string& group_id,
                                     std::vector<storage::Record> records) {
   int32_t partitions = 0;
@@ -125,11 +130,11 @@ absl::Status GroupOffsetLog::Load(int32_t partition, int32_t partition_count,
     KEEL_LOG_WARN("group coordinator: {} record(s) of {}-{} do not decode; skipped", skipped,
                   kOffsetsTopic, partition);
   }
-  coordinator->LoadOffsets(
+  coordinator->LoadPartition(
       [&](const std::string& group_id) {
         return OffsetsPartitionFor(group_id, partition_count) == partition;
       },
-      replay.offsets());
+      replay.offsets(), replay.groups());
   return absl::OkStatus();
 }
 

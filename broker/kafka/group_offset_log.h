@@ -5,11 +5,12 @@
 // Writes: a commit is one record batch (one record per partition, our layout in
 // docs/formats/consumer-offsets.md) appended acks=all to the group's partition; the
 // coordinator answers the commit after that returned, so an acknowledged commit is on every
-// in-sync replica. DeleteGroups appends a group-deleted record.
+// in-sync replica. A group that becomes Stable appends its membership; DeleteGroups appends a
+// group-deleted record.
 //
 // Loads: the first group request for a partition this broker leads at a leader epoch it has
 // not loaded reads the partition's log from its start to its end on the requesting thread
-// and hands the offsets to the coordinator; meanwhile the partition's other group requests
+// and hands the offsets and Stable memberships to the coordinator; meanwhile the partition's other group requests
 // get COORDINATOR_LOAD_IN_PROGRESS (clients retry). A leader change (a new epoch) loads
 // again, so a coordinator that regains a partition drops what it held from before.
 //
@@ -39,6 +40,7 @@ class GroupOffsetLog : public group::OffsetStore {
                             const std::map<group::TopicPartition, group::CommittedOffset>&
                                 offsets) override;
   absl::Status DeleteGroup(const std::string& group_id) override;
+  absl::Status StoreGroup(const group::GroupSnapshot& snapshot) override;
 
   // 0 once `partition` (of `partition_count`) is loaded at `leader_epoch` into
   // `coordinator`, loading it now if nobody else is; COORDINATOR_LOAD_IN_PROGRESS while
