@@ -9,8 +9,8 @@ namespace {
 
 // Ranges and flexible-from versions read from each API's schema (Kafka 3.9).
 constexpr std::array<ApiInfo, 25> kApis = {{
-    {ApiKey::kProduce, "Produce", 3, 11, 9},
-    {ApiKey::kFetch, "Fetch", 4, 17, 12},
+    {ApiKey::kProduce, "Produce", 0, 11, 9},
+    {ApiKey::kFetch, "Fetch", 0, 17, 12},
     {ApiKey::kListOffsets, "ListOffsets", 0, 10, 6},
     {ApiKey::kMetadata, "Metadata", 0, 12, 9},
     {ApiKey::kOffsetCommit, "OffsetCommit", 0, 9, 8},

@@ -1,10 +1,12 @@
 // Kafka API keys, the versions of each that this codec reads and writes, and where each
 // API's flexible versions (KIP-482: compact strings/arrays, tagged fields) begin.
 //
-// The codec's range is the full range of the schemas in Kafka 3.9 for the APIs we carry,
-// except Produce (from v3) and Fetch (from v4): older versions imply message formats 0/1,
-// which Keel does not store. What a broker advertises in ApiVersions is its own choice
-// within these ranges.
+// The codec's range is the full range of the schemas in Kafka 3.9 for the APIs we carry.
+// What a broker advertises in ApiVersions is its own choice within these ranges, but mind:
+// librdkafka 2.0.2 compresses with gzip, snappy or lz4 only when the broker's Produce range
+// includes v0 (and lz4 only when FindCoordinator's includes v0); with Produce advertised from
+// v3 it silently sends those batches uncompressed. So advertise Produce from v0 as Kafka does,
+// and refuse message formats 0/1 inside old requests instead (record_batch.h does).
 #ifndef KEEL_KAFKA_API_KEYS_H_
 #define KEEL_KAFKA_API_KEYS_H_
 

@@ -1,4 +1,4 @@
-// Fetch (key 1), v4-17. Up to v12 topics are named, from v13 they are identified by topic id
+// Fetch (key 1), v0-17. Up to v12 topics are named, from v13 they are identified by topic id
 // (the name field is then empty). Fetch sessions (KIP-227, v7+): a broker that answers
 // session_id 0 makes the client send full fetches every time.
 #ifndef KEEL_KAFKA_FETCH_H_

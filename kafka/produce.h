@@ -1,5 +1,6 @@
-// Produce (key 0), v3-11. `records` is the raw record-batch bytes as the client sent them
-// (kafka/record_batch.h reads them); the codec does not look inside.
+// Produce (key 0), v0-11. `records` is the raw record-batch bytes as the client sent them
+// (kafka/record_batch.h reads them, and refuses the message formats 0/1 of v0-2); the codec
+// does not look inside.
 #ifndef KEEL_KAFKA_PRODUCE_H_
 #define KEEL_KAFKA_PRODUCE_H_
 

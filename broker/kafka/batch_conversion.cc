@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "kafka/error_codes.h"
 #include "kafka/record_batch.h"
+#include "kafka/wire.h"
 
 namespace keel::broker::kafka {
 namespace {
@@ -84,31 +85,62 @@ ValidationError KafkaRecordsToStorage(std::string_view records, const TopicPolic
 
 void AppendKafkaBatch(storage::RecordBatch&& batch, bool log_append_time, std::string* out) {
   if (batch.records.empty()) return;
-  keel::kafka::RecordBatch k;
-  keel::kafka::BatchHeader& h = k.header;
-  h.base_offset = batch.base_offset;
-  h.partition_leader_epoch = batch.leader_epoch;
-  h.last_offset_delta = static_cast<int32_t>(batch.records.size() - 1);
-  h.base_timestamp = batch.records.front().timestamp_ms;
-  h.max_timestamp = batch.records.front().timestamp_ms;
-  if (log_append_time) h.attributes |= keel::kafka::kTimestampTypeLogAppendTime;
-  k.records.reserve(batch.records.size());
+  // Written in one pass straight from the stored records (no intermediate record structs,
+  // no per-record buffers): the fetch path's main cost besides the CRC.
+  using keel::kafka::VarIntSize;
+  using keel::kafka::VarLongSize;
+  const int64_t base_timestamp = batch.records.front().timestamp_ms;
+  int64_t max_timestamp = base_timestamp;
+  for (const storage::Record& r : batch.records) max_timestamp = std::max(max_timestamp, r.timestamp_ms);
+  const size_t start = out->size();
+  keel::kafka::Writer w(std::move(*out));
+  w.Int64(batch.base_offset);
+  w.Int32(0);  // batch length, patched below
+  w.Int32(batch.leader_epoch);
+  w.Int8(keel::kafka::kMagicV2);
+  w.UInt32(0);  // CRC, patched below
+  w.Int16(log_append_time ? keel::kafka::kTimestampTypeLogAppendTime : 0);
+  w.Int32(static_cast<int32_t>(batch.records.size() - 1));
+  w.Int64(base_timestamp);
+  w.Int64(max_timestamp);
+  w.Int64(-1);  // producer id
+  w.Int16(-1);  // producer epoch
+  w.Int32(-1);  // base sequence
+  w.Int32(static_cast<int32_t>(batch.records.size()));
   int32_t delta = 0;
-  for (storage::Record& r : batch.records) {
-    h.max_timestamp = std::max(h.max_timestamp, r.timestamp_ms);
-    keel::kafka::Record& kr = k.records.emplace_back();
-    kr.offset_delta = delta++;
-    kr.timestamp_delta = r.timestamp_ms - h.base_timestamp;
-    if (!r.key.empty()) kr.key = std::move(r.key);
-    kr.value = std::move(r.value);
-    kr.headers.reserve(r.headers.size());
-    for (storage::Header& sh : r.headers) {
-      kr.headers.push_back({std::move(sh.key), std::move(sh.value)});
+  for (const storage::Record& r : batch.records) {
+    const int64_t timestamp_delta = r.timestamp_ms - base_timestamp;
+    const int32_t key_length = r.key.empty() ? -1 : static_cast<int32_t>(r.key.size());
+    const int32_t value_length = static_cast<int32_t>(r.value.size());
+    size_t size = 1 + VarLongSize(timestamp_delta) + VarIntSize(delta) +
+                  VarIntSize(key_length) + r.key.size() + VarIntSize(value_length) +
+                  r.value.size() + VarIntSize(static_cast<int32_t>(r.headers.size()));
+    for (const storage::Header& h : r.headers) {
+      size += VarIntSize(static_cast<int32_t>(h.key.size())) + h.key.size() +
+              VarIntSize(static_cast<int32_t>(h.value.size())) + h.value.size();
+    }
+    w.VarInt(static_cast<int32_t>(size));
+    w.Int8(0);  // record attributes
+    w.VarLong(timestamp_delta);
+    w.VarInt(delta++);
+    w.VarInt(key_length);
+    w.Raw(r.key);
+    w.VarInt(value_length);
+    w.Raw(r.value);
+    w.VarInt(static_cast<int32_t>(r.headers.size()));
+    for (const storage::Header& h : r.headers) {
+      w.VarInt(static_cast<int32_t>(h.key.size()));
+      w.Raw(h.key);
+      w.VarInt(static_cast<int32_t>(h.value.size()));
+      w.Raw(h.value);
     }
   }
-  auto encoded = keel::kafka::EncodeBatch(k, keel::kafka::Compression::kNone);
-  // Uncompressed encoding fails only for values no record can hold (over 2 GiB).
-  if (encoded.ok()) out->append(*encoded);
+  const size_t length = w.size() - start - keel::kafka::kBatchLengthEnd;
+  w.PatchInt32(start + 8, static_cast<int32_t>(length));
+  const std::string_view whole = std::string_view(w.data()).substr(start);
+  w.PatchInt32(start + keel::kafka::kBatchCrcOffset,
+               static_cast<int32_t>(keel::kafka::BatchCrc(whole)));
+  *out = w.Release();
 }
 
 }  // namespace keel::broker::kafka

@@ -44,8 +44,8 @@ ValidationError KafkaRecordsToStorage(std::string_view records, const TopicPolic
                                       std::vector<storage::Record>* out,
                                       ProducedBatchInfo* info = nullptr);
 
-// Appends `batch` (consumed: its strings are moved) to `out` as one uncompressed Kafka
-// record batch with the stored offsets, leader epoch and timestamps.
+// Appends `batch` to `out` as one uncompressed Kafka record batch v2 with the stored
+// offsets, leader epoch and timestamps (no producer id). Empty keys go out as null.
 void AppendKafkaBatch(storage::RecordBatch&& batch, bool log_append_time, std::string* out);
 
 }  // namespace keel::broker::kafka

@@ -10,6 +10,7 @@
 #include "broker/data_plane.h"
 #include "broker/group/group_config.h"
 #include "broker/kafka/controller_admin.h"
+#include "broker/kafka/producer_state.h"
 #include "controller/metadata/metadata_image.h"
 
 namespace keel::broker::group {
@@ -40,6 +41,7 @@ struct BrokerContext {
   DataPlane* data_plane = nullptr;
   DataPlane::ReadImage read_image;
   ControllerAdmin* admin = nullptr;
+  ProducerStateTable* producers = nullptr;  // idempotent producers; null: not checked
   // The consumer-group coordinator (broker/group/); KafkaListener builds one when null.
   group::GroupCoordinator* groups = nullptr;
   // Where its offsets are durable (__consumer_offsets); null: in memory only.

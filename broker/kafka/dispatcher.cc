@@ -65,6 +65,8 @@ RequestProcessor::Outcome Dispatcher::Process(std::string_view frame, const std:
   context.client_id = header.client_id.value_or("");
   context.peer = peer;
   context.closing = closing;
+  context.response_prefix =
+      keel::kafka::StartResponseFrame(header.key(), api_version, header.correlation_id);
   HandlerResult result = handler.Handle(context, parsed->body);
   if (!result.status.ok()) {
     return {absl::InvalidArgumentError(absl::StrCat(std::string(handler.name()), " v", api_version, ": ",
@@ -73,13 +75,10 @@ RequestProcessor::Outcome Dispatcher::Process(std::string_view frame, const std:
   }
   Outcome outcome;
   size_t sent = 0;
-  if (result.body.has_value()) {
-    std::string out = keel::kafka::StartResponseFrame(header.key(), api_version,
-                                                      header.correlation_id);
-    out.append(*result.body);
-    keel::kafka::FinishFrame(out);
-    sent = out.size();
-    outcome.response = std::move(out);
+  if (result.frame.has_value()) {
+    keel::kafka::FinishFrame(*result.frame);
+    sent = result.frame->size();
+    outcome.response = std::move(result.frame);
   }
   if (metrics_ != nullptr) {
     const double seconds =

@@ -27,13 +27,17 @@ struct RequestContext {
   std::string peer;  // host:port of the client
   // True once the listener stops or the connection goes away (long polls watch it).
   std::function<bool()> closing;
+  // The response frame's size placeholder and header: a handler appends its body to a copy
+  // (so a large response is encoded once, in place).
+  std::string response_prefix;
 };
 
 struct HandlerResult {
   // Not OK: the request could not be decoded; the connection is closed (one log line).
   absl::Status status;
-  // The response body (after the response header); nullopt: nothing is sent (acks=0).
-  std::optional<std::string> body;
+  // The response frame: context.response_prefix followed by the body, its size not yet
+  // patched; nullopt: nothing is sent (acks=0).
+  std::optional<std::string> frame;
   // The first error code the response carries (0: none), for the error-count metric.
   int16_t error_code = 0;
 

@@ -32,6 +32,7 @@ absl::StatusOr<std::unique_ptr<KafkaListener>> KafkaListener::Start(
         std::move(controllers), std::chrono::milliseconds(l->context_.config.admin_timeout_ms));
     l->context_.admin = l->own_admin_.get();
   }
+  if (l->context_.producers == nullptr) l->context_.producers = &l->producers_;
   if (l->context_.groups == nullptr) {
     // Offsets go to __consumer_offsets when there is a data plane to write them with.
     if (l->context_.data_plane != nullptr) {

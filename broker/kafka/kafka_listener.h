@@ -33,6 +33,7 @@ class KafkaListener {
   KafkaListener() = default;
 
   std::unique_ptr<ControllerAdmin> own_admin_;
+  ProducerStateTable producers_;
   std::unique_ptr<GroupOffsetLog> group_log_;    // when context.groups was null
   std::unique_ptr<group::GroupRuntime> groups_;  // when context.groups was null
   std::unique_ptr<group::GroupMetrics> group_metrics_;

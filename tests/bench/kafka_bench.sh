@@ -10,7 +10,8 @@
 #   tests/bench/kafka_bench.sh [VALUE_SIZES (default "100 1024")]
 # Env: KAFKA_BENCH_RECORDS_100 / KAFKA_BENCH_RECORDS_1024 (records per size; default 500000 /
 # 100000), KAFKA_BENCH_ACKS (1 or all; default 1), KAFKA_BENCH_SKIP_BUILD=1,
-# KAFKA_BENCH_SKIP_GRPC=1.
+# KAFKA_BENCH_SKIP_GRPC=1, KAFKA_BENCH_X="key=value ..." (librdkafka settings for both clients,
+# e.g. max.partition.fetch.bytes=8388608 to match broker_bench's 8 MiB fetches).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sizes=${1:-100 1024}
@@ -23,7 +24,7 @@ cleanup() {
     pids=$(/usr/bin/python3 -c 'import json,sys
 print(" ".join(str(n["Pid"]) for n in json.load(open(sys.argv[1]))["Nodes"] if n.get("Pid", 0) > 0))' \
       "$scratch/keel/cluster.json")
-    bazel-bin/tools/keelctl cluster down --dir "$scratch/keel" >/dev/null 2>&1 || true
+    "$keelctl" cluster down --dir "$scratch/keel" >/dev/null 2>&1 || true
     for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
   fi
   rm -rf "$scratch"
@@ -34,25 +35,30 @@ if [ "${KAFKA_BENCH_SKIP_BUILD:-0}" != 1 ]; then
   bazel build -c opt //tests/bench:kafka_bench //tests/bench:broker_bench //tests/kafka:mock_cluster \
     //tools:keelctl //broker:keel-broker //controller:keel-controller
 fi
-bench=bazel-bin/tests/bench/kafka_bench
+# The -c opt outputs, wherever the bazel-bin symlink points after other builds.
+bin=$(bazel info -c opt bazel-bin 2>/dev/null)
+bench=$bin/tests/bench/kafka_bench
+keelctl=$bin/tools/keelctl
 records_for() { if [ "$1" -le 100 ]; then echo "${KAFKA_BENCH_RECORDS_100:-500000}"; else echo "${KAFKA_BENCH_RECORDS_1024:-100000}"; fi; }
+extra=()
+for x in ${KAFKA_BENCH_X:-}; do extra+=(-X "$x"); done
 topic_args=()
 for s in $sizes; do topic_args+=(--topic "bench-$s:1"); done
 
 echo "== librdkafka mock cluster (1 broker)"
-bazel-bin/tests/kafka/mock_cluster "${topic_args[@]}" >"$scratch/mock.out" &
+"$bin/tests/kafka/mock_cluster" "${topic_args[@]}" >"$scratch/mock.out" &
 mock_pid=$!
 for _ in $(seq 100); do grep -q bootstrap "$scratch/mock.out" && break; sleep 0.05; done
 mock_bootstrap=$(sed -n 's/^bootstrap.servers=//p' "$scratch/mock.out")
 for s in $sizes; do
   "$bench" --bootstrap "$mock_bootstrap" --topic "bench-$s" --value_bytes "$s" \
-    --records "$(records_for "$s")" --acks "$acks" | grep -v '^fetch_round' | sed 's/^/mock  /'
+    --records "$(records_for "$s")" --acks "$acks" ${extra[@]+"${extra[@]}"} | grep -v '^fetch_round' | sed 's/^/mock  /'
 done
 kill "$mock_pid"; wait "$mock_pid" 2>/dev/null || true; mock_pid=""
 
 echo "== Keel Kafka listener (3 controllers, 1 broker, RF 1)"
 base=$((20000 + RANDOM % 30000))
-bazel-bin/tools/keelctl cluster up --dir "$scratch/keel" --controllers-count 3 --brokers-count 1 \
+"$keelctl" cluster up --dir "$scratch/keel" --controllers-count 3 --brokers-count 1 \
   --base-port "$base" >"$scratch/up.out" || { cat "$scratch/up.out"; exit 1; }
 export KEEL_CONTROLLERS
 KEEL_CONTROLLERS=$(sed -n 's/^export KEEL_CONTROLLERS=\([^ ]*\) .*/\1/p' "$scratch/up.out")
@@ -61,11 +67,11 @@ print(",".join(n["KafkaAddress"] for n in json.load(open(sys.argv[1]))["Nodes"] 
   "$scratch/keel/cluster.json")
 [ -n "$keel_bootstrap" ] || { echo "cluster.json has no KafkaAddress" >&2; exit 1; }
 for s in $sizes; do
-  bazel-bin/tools/keelctl topics create "bench-$s" --partitions 1 --replication-factor 1 >/dev/null
+  "$keelctl" topics create "bench-$s" --partitions 1 --replication-factor 1 >/dev/null
   "$bench" --bootstrap "$keel_bootstrap" --topic "bench-$s" --value_bytes "$s" \
-    --records "$(records_for "$s")" --acks "$acks" | grep -v '^fetch_round' | sed 's/^/keel  /'
+    --records "$(records_for "$s")" --acks "$acks" ${extra[@]+"${extra[@]}"} | grep -v '^fetch_round' | sed 's/^/keel  /'
 done
-bazel-bin/tools/keelctl cluster down --dir "$scratch/keel" >/dev/null
+"$keelctl" cluster down --dir "$scratch/keel" >/dev/null
 
 if [ "${KAFKA_BENCH_SKIP_GRPC:-0}" != 1 ]; then
   echo "== Keel gRPC path (tests/bench/broker_bench, RF 1, 1 partition)"

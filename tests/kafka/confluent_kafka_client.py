@@ -7,6 +7,10 @@ tests/kafka/with_cluster.sh started (topic ck-idem with 2 partitions exists).
   the order produced.
 - A consumer with manual assignment (assign(), no subscribe) reads everything back from the
   beginning: the same keys, values, headers, timestamps and offsets, nothing more.
+- Topic configs set through CreateTopics act: message.timestamp.type=LogAppendTime makes the
+  broker stamp the append time over the producer's CreateTime, and a record over
+  max.message.bytes is refused with MSG_SIZE_TOO_LARGE while a small one is stored (both
+  topics created by one CreateTopics and deleted by one DeleteTopics request).
 - AdminClient: create_topics (with a config, and validate_only), a duplicate create fails with
   TOPIC_ALREADY_EXISTS, describe_configs shows the config, create_partitions grows the topic,
   delete_topics removes it, deleting it again fails with UNKNOWN_TOPIC_OR_PART. (Not on the
@@ -17,8 +21,8 @@ import os
 import sys
 import time
 
-from confluent_kafka import (OFFSET_BEGINNING, TIMESTAMP_CREATE_TIME, Consumer, KafkaError,
-                             KafkaException, Producer, TopicPartition)
+from confluent_kafka import (OFFSET_BEGINNING, TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME,
+                             Consumer, KafkaError, KafkaException, Producer, TopicPartition)
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
 BOOTSTRAP = os.environ["KAFKA_BOOTSTRAP"]
@@ -187,6 +191,70 @@ def admin_round_trip():
           "deleting %s twice: %s, want UNKNOWN_TOPIC_OR_PART" % (name, res[name]))
 
 
+def read_one(topic):
+    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "ck-read-one",
+                         "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    deadline = time.monotonic() + 20
+    try:
+        while time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is not None:
+                check(not msg.error(), "consumer error on %s: %s" % (topic, msg.error()))
+                return msg
+        raise AssertionError("nothing to read on %s after 20 s" % topic)
+    finally:
+        consumer.close()
+
+
+def topic_config_behaviour():
+    """message.timestamp.type=LogAppendTime and max.message.bytes, set through one CreateTopics
+    request naming both topics; then one DeleteTopics naming both."""
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    res = wait_result(admin.create_topics([
+        NewTopic("ck-append-time", 1, 1, config={"message.timestamp.type": "LogAppendTime"}),
+        NewTopic("ck-small", 1, 1, config={"max.message.bytes": "2000"}),
+    ], operation_timeout=20), "create_topics with configs")
+    check(all(v is None for v in res.values()), "create_topics: %s" % res)
+
+    reports = []
+    producer = Producer({"bootstrap.servers": BOOTSTRAP, "acks": "all", "linger.ms": 0,
+                         "message.timeout.ms": 20000,
+                         "on_delivery": lambda err, msg: reports.append((msg.topic(), err))})
+    before_ms = int(time.time() * 1000)
+    producer.produce("ck-append-time", value=b"stamped by the broker", timestamp=1_000_000_000_000)
+    producer.produce("ck-small", value=b"x" * 5000)
+    producer.produce("ck-small", value=b"fits")
+    check(producer.flush(30) == 0, "undelivered records")
+    after_ms = int(time.time() * 1000)
+    errors = {}
+    for topic, err in reports:
+        errors.setdefault(topic, []).append(err.code() if err else None)
+    check(errors.get("ck-append-time") == [None], "ck-append-time delivery: %s" % errors)
+    check(errors.get("ck-small") == [KafkaError.MSG_SIZE_TOO_LARGE, None],
+          "ck-small (max.message.bytes 2000): %s, want [MSG_SIZE_TOO_LARGE, ok]" %
+          errors.get("ck-small"))
+    msg = read_one("ck-append-time")
+    kind, ts = msg.timestamp()
+    check(kind == TIMESTAMP_LOG_APPEND_TIME and before_ms <= ts <= after_ms,
+          "LogAppendTime topic: timestamp %s, want (LOG_APPEND_TIME, %d..%d)" %
+          (msg.timestamp(), before_ms, after_ms))
+    msg = read_one("ck-small")
+    check(msg.value() == b"fits" and msg.offset() == 0, "ck-small read %r at %d" %
+          (msg.value(), msg.offset()))
+    print("topic configs: LogAppendTime stamps on append; a 5000-byte record over "
+          "max.message.bytes 2000 gets MSG_SIZE_TOO_LARGE")
+    # Both topics in one DeleteTopics request.
+    res = wait_result(admin.delete_topics(["ck-append-time", "ck-small"], operation_timeout=20),
+                      "delete_topics of two")
+    check(all(v is None for v in res.values()), "delete_topics: %s" % res)
+    deadline = time.monotonic() + 10
+    while ({"ck-append-time", "ck-small"} & set(topics_now(admin))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = {"ck-append-time", "ck-small"} & set(topics_now(admin))
+    check(not left, "still listed after delete_topics: %s" % left)
+
+
 def main():
     produce_idempotent()
     consume_assigned()
@@ -194,6 +262,7 @@ def main():
         print("mock cluster: no admin APIs there; skipping the AdminClient checks")
     else:
         admin_round_trip()
+        topic_config_behaviour()
     print("PASS")
 
 

@@ -16,6 +16,11 @@
 const assert = require('assert')
 const path = require('path')
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
+if (!require('fs').existsSync(path.join(process.env.KAFKAJS_DIR, 'package.json'))) {
+  console.error(`FAIL: no kafkajs at ${process.env.KAFKAJS_DIR}: run tools/install-npm.sh ` +
+    '(tools/install-deps.sh and tools/test.sh run it)')
+  process.exit(1)
+}
 const { Kafka, logLevel } = require(path.join(process.env.KAFKAJS_DIR, 'index.js'))
 
 const brokers = process.env.KAFKA_BOOTSTRAP.split(',')

@@ -96,6 +96,20 @@ from3=$(kc -C -t "$T" -p 0 -o 3 -c 1 -e -q -f '%o|%k|%s\n')
 empty2=$(kc -C -t "$T" -p 2 -o beginning -e -q -f '%o\n')
 [ -z "$empty2" ] || fail "partition 2 should be empty, read '$empty2'"
 
+# ---- -Q (ListOffsets by timestamp; -1 latest, -2 earliest)
+q() { kc -Q -t "$T:0:$1" | sed -n "s/^$T \[0\] offset \(-\?[0-9]*\).*/\1/p"; }
+[ "$(q -1)" = 5 ] || fail "-Q -1 (latest) gave '$(q -1)', want 5"
+[ "$(q -2)" = 0 ] || fail "-Q -2 (earliest) gave '$(q -2)', want 0"
+if [ "$KAFKA_TEST_TARGET" = mock ]; then
+  echo "mock cluster: ListOffsets by timestamp is not implemented there; skipping those checks"
+else
+  [ "$(q "${ts[0]}")" = 0 ] || fail "-Q ${ts[0]} (batch A) gave '$(q "${ts[0]}")', want 0"
+  [ "$(q "${ts[3]}")" = 3 ] || fail "-Q ${ts[3]} (batch B) gave '$(q "${ts[3]}")', want 3"
+  [ "$(q $((ts[2] + 1)))" = 3 ] || fail "-Q $((ts[2] + 1)) gave '$(q $((ts[2] + 1)))', want 3"
+  [ "$(q 0)" = 0 ] || fail "-Q 0 gave '$(q 0)', want 0"
+  [ "$(q $((after_ms + 3600000)))" = -1 ] || fail "-Q (an hour ahead) gave '$(q $((after_ms + 3600000)))', want -1"
+fi
+
 # ---- -z: librdkafka compresses only for brokers whose ApiVersions ranges enable the codec
 # (gzip and snappy need its MsgVer1 feature, Produce v2 and Fetch v2 within the advertised
 # ranges; lz4 needs Fetch v2; zstd Produce v7 and Fetch v10) and otherwise sends the batch
@@ -115,17 +129,4 @@ $((offset + 1))|c-2|$codec|codec=$codec" ] || fail "a $codec batch read back as:
   offset=$((offset + 2))
 done
 
-# ---- -Q (ListOffsets by timestamp; -1 latest, -2 earliest)
-q() { kc -Q -t "$T:0:$1" | sed -n "s/^$T \[0\] offset \(-\?[0-9]*\).*/\1/p"; }
-[ "$(q -1)" = 5 ] || fail "-Q -1 (latest) gave '$(q -1)', want 5"
-[ "$(q -2)" = 0 ] || fail "-Q -2 (earliest) gave '$(q -2)', want 0"
-if [ "$KAFKA_TEST_TARGET" = mock ]; then
-  echo "mock cluster: ListOffsets by timestamp is not implemented there; skipping those checks"
-else
-  [ "$(q "${ts[0]}")" = 0 ] || fail "-Q ${ts[0]} (batch A) gave '$(q "${ts[0]}")', want 0"
-  [ "$(q "${ts[3]}")" = 3 ] || fail "-Q ${ts[3]} (batch B) gave '$(q "${ts[3]}")', want 3"
-  [ "$(q $((ts[2] + 1)))" = 3 ] || fail "-Q $((ts[2] + 1)) gave '$(q $((ts[2] + 1)))', want 3"
-  [ "$(q 0)" = 0 ] || fail "-Q 0 gave '$(q 0)', want 0"
-  [ "$(q $((after_ms + 3600000)))" = -1 ] || fail "-Q (an hour ahead) gave '$(q $((after_ms + 3600000)))', want -1"
-fi
 echo PASS

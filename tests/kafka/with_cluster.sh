@@ -14,6 +14,7 @@
 #   KAFKA_BOOTSTRAP   host:port,... of every broker's Kafka listener
 #   KAFKA_TEST_TARGET keel or mock (a test may skip an assertion the mock cannot meet)
 #   KEELCTL, KEEL_CONTROLLERS, KEEL_BROKERS  (keel only) keelctl and the gRPC addresses
+#   KEEL_CLUSTER_DIR  (keel only) the cluster's directory (cluster.json: node names and pids)
 #   KAFKAJS_DIR       the kafkajs package installed by tools/install-npm.sh
 # and is killed after KAFKA_TEST_TIMEOUT_S (default 120) seconds. Every process started here is
 # stopped by pid on exit (SIGTERM, then SIGKILL); on failure the node logs are copied to
@@ -81,7 +82,10 @@ cleanup() {
     local pids
     pids=$(keel_pids)
     timeout 20 "$KEELCTL_BIN" cluster down --dir "$scratch" --grace-ms 3000 >/dev/null 2>&1 || true
-    for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
+    # Whatever survived `cluster down`, and only if the pid is still one of our keel binaries.
+    for pid in $pids; do
+      if grep -q 'keel-' "/proc/$pid/cmdline" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+    done
   fi
   exit "$rc"
 }
@@ -131,6 +135,7 @@ print(",".join(n["KafkaAddress"] for n in c["Nodes"] if n["Role"] == "broker" an
     KEEL_CONTROLLERS=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Controllers"])' "$scratch/cluster.json")
     KEEL_BROKERS=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Brokers"])' "$scratch/cluster.json")
     export KEEL_CONTROLLERS KEEL_BROKERS
+    export KEEL_CLUSTER_DIR=$scratch
     for spec in ${topics[@]+"${topics[@]}"}; do
       timeout 30 "$KEELCTL" topics create "${spec%:*}" --partitions "${spec##*:}" \
         --replication-factor "$replication_factor" >/dev/null || fail "creating topic $spec"

@@ -31,9 +31,10 @@ class ApiVersionsHandler final : public Handler {
       auto request = keel::kafka::Decode<ApiVersionsRequest>(body, version);
       if (!request.ok()) return HandlerResult::Malformed(request.status());
     }
-    auto encoded = keel::kafka::Encode(response, version);
-    if (!encoded.ok()) return HandlerResult::Malformed(encoded.status());
-    return {absl::OkStatus(), std::move(*encoded), response.error_code};
+    std::string frame = context.response_prefix;  // header v0 for every version
+    absl::Status encoded = keel::kafka::EncodeTo(response, version, frame);
+    if (!encoded.ok()) return HandlerResult::Malformed(encoded);
+    return {absl::OkStatus(), std::move(frame), response.error_code};
   }
 
  private:

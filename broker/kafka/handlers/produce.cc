@@ -1,13 +1,15 @@
 // Produce v3-9: acks 0 / 1 / -1 onto the data plane's record-batch entry (acks=-1 waits for
 // the ISR and checks min.insync.replicas there). Each partition's records field is decoded
 // after the leadership check (batch_conversion.h: CRC, max.message.bytes, compression).
-// acks=0 sends no response, as Kafka.
+// acks=0 sends no response, as Kafka. Batches of idempotent producers (a producer id) pass
+// the partition's producer state (producer_state.h) before they are appended.
 #include <chrono>
 
 #include "broker/kafka/batch_conversion.h"
 #include "broker/kafka/handlers/common.h"
 #include "broker/kafka/handlers/handlers.h"
 #include "broker/kafka/handlers/typed_handler.h"
+#include "broker/kafka/producer_state.h"
 #include "kafka/produce.h"
 
 namespace keel::broker::kafka {
@@ -74,24 +76,60 @@ class ProduceHandler final : public TypedHandler<ProduceRequest, ProduceResponse
                         ProduceResponse::Partition* out) {
     int64_t append_time_ms = -1;
     std::string_view records = p.records.has_value() ? std::string_view(*p.records) : "";
+    const std::pair<std::string, int32_t> key(topic, p.index);
+    std::optional<ProducerBatch> idempotent;
+    int32_t leader_epoch = -1;
+    ProducerStateTable::Decision decision;
     keel::broker::ProducePartitionResult result;
+    result.set_base_offset(-1);  // stays -1 unless the batch is appended
     context_->data_plane->ProduceRecords(
         topic, p.index, std::nullopt, acks, deadline,
         [&](const TopicPolicy& policy, int64_t now_ms, std::vector<storage::Record>* stored) {
           append_time_ms = now_ms;
-          return KafkaRecordsToStorage(records, policy, log_append_time, now_ms, stored);
+          ProducedBatchInfo info;
+          ValidationError v =
+              KafkaRecordsToStorage(records, policy, log_append_time, now_ms, stored, &info);
+          if (!v.ok() || info.producer_id < 0 || context_->producers == nullptr) return v;
+          idempotent = ProducerBatch{info.producer_id, info.producer_epoch, info.base_sequence,
+                                     info.record_count};
+          leader_epoch = context_->data_plane->CheckLeader(topic, p.index).leader_epoch;
+          decision = context_->producers->Check(key, leader_epoch, *idempotent);
+          switch (decision.verdict) {
+            case ProducerStateTable::Verdict::kAppend:
+              return v;
+            case ProducerStateTable::Verdict::kDuplicate:
+              return ValidationError{AsKeel(ErrorCode::kDuplicateSequenceNumber), ""};
+            case ProducerStateTable::Verdict::kOutOfOrder:
+              return ValidationError{AsKeel(ErrorCode::kOutOfOrderSequenceNumber),
+                                     "The batch's sequence does not follow the last one."};
+            case ProducerStateTable::Verdict::kFencedEpoch:
+              return ValidationError{AsKeel(ErrorCode::kInvalidProducerEpoch),
+                                     "A newer epoch of this producer id has written."};
+          }
+          return v;
         },
         &result);
+    if (idempotent.has_value() && result.base_offset() >= 0) {
+      // Appended (even if acks=all then timed out): a retry must find it.
+      context_->producers->Record(key, leader_epoch, *idempotent, result.base_offset());
+    }
+    if (result.error() == AsKeel(ErrorCode::kDuplicateSequenceNumber)) {
+      // A retry of a stored batch: answered as its first attempt was (KIP-98).
+      out->error_code = 0;
+      out->base_offset = decision.base_offset;
+      return;
+    }
     out->error_code = KafkaCode(result.error());
     if (result.error() != keel::NONE) {
       if (!result.error_message().empty()) out->error_message = result.error_message();
-      // An acks=all timeout after the append still names the offset (Kafka answers -1).
       out->base_offset = -1;
       return;
     }
     out->base_offset = result.base_offset();
     if (log_append_time) out->log_append_time_ms = append_time_ms;
   }
+
+  static keel::ErrorCode AsKeel(ErrorCode code) { return static_cast<keel::ErrorCode>(code); }
 
   BrokerContext* const context_;
 };

@@ -46,17 +46,21 @@ class TypedHandler : public Handler {
     Response response;
     const Served served = Serve(context, *request, &response);
     if (!served.respond) return {absl::OkStatus(), std::nullopt, served.error_code};
-    auto encoded = keel::kafka::Encode(response, context.api_version);
+    std::string frame = context.response_prefix;
+    frame.reserve(frame.size() + SizeHint(response));
+    absl::Status encoded = keel::kafka::EncodeTo(response, context.api_version, frame);
     if (!encoded.ok()) {
       return HandlerResult::Malformed(absl::InternalError(
-          absl::StrCat("cannot encode the response: ", encoded.status().message())));
+          absl::StrCat("cannot encode the response: ", encoded.message())));
     }
-    return {absl::OkStatus(), std::move(*encoded), served.error_code};
+    return {absl::OkStatus(), std::move(frame), served.error_code};
   }
 
  protected:
   // Fills `response` for `request` (decoded at context.api_version).
   virtual Served Serve(const RequestContext& context, Request& request, Response* response) = 0;
+  // Bytes the encoded body will roughly take (large responses avoid regrowing the frame).
+  virtual size_t SizeHint(const Response&) const { return 256; }
 
  private:
   const std::string name_;
