@@ -539,8 +539,11 @@ struct SimClient {
   std::string assignment;
 };
 
-TEST_F(GroupTest, RandomClientsKeepTheInvariants) {
-  const uint64_t seed = 20261202;
+class GroupRandomTest : public GroupTest, public ::testing::WithParamInterface<uint64_t> {};
+
+// A failing seed is in the test's name and replays exactly.
+TEST_P(GroupRandomTest, RandomClientsKeepTheInvariants) {
+  const uint64_t seed = GetParam();
   std::mt19937_64 random(seed);
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::vector<SimClient> clients(8);
@@ -566,12 +569,13 @@ TEST_F(GroupTest, RandomClientsKeepTheInvariants) {
         c.generation = r.generation_id;
         c.leader = r.leader_id == r.member_id;
         c.members.clear();
-        for (const JoinMember& m : r.members) c.members.push_back(m.member_id);
         std::map<std::string, std::string> assignments;
-        if (c.leader) {
-          for (const std::string& m : c.members) {
-            assignments[m] = "gen:" + std::to_string(r.generation_id) + ":" + m;
-          }
+        for (const JoinMember& m : r.members) {
+          c.members.push_back(m.member_id);
+          // Named by instance id for static members: a static member that comes back under
+          // a new member id keeps its assignment (KIP-345).
+          assignments[m.member_id] = "gen:" + std::to_string(r.generation_id) + ":" +
+                                     m.group_instance_id.value_or(m.member_id);
         }
         c.sync = Sync(c.member_id, c.generation, assignments, c.instance);
       } else {
@@ -583,8 +587,10 @@ TEST_F(GroupTest, RandomClientsKeepTheInvariants) {
       if (r.error_code == 0) {
         c.assignment = r.assignment;
         EXPECT_TRUE(r.assignment.empty() ||
-                    r.assignment == "gen:" + std::to_string(c.generation) + ":" + c.member_id)
-            << r.assignment;
+                    r.assignment == "gen:" + std::to_string(c.generation) + ":" +
+                                        c.instance.value_or(c.member_id))
+            << r.assignment << " given to " << c.member_id << " (instance "
+            << c.instance.value_or("-") << ") in generation " << c.generation;
       } else {
         c.generation = -1;
         if (r.error_code != Code(ErrorCode::kRebalanceInProgress)) c.member_id.clear();
@@ -638,6 +644,9 @@ TEST_F(GroupTest, RandomClientsKeepTheInvariants) {
   EXPECT_GT(last_generation, 10) << "the run rebalanced often";
   EXPECT_GT(stable_seen, 50) << "the run reached Stable often";
 }
+
+INSTANTIATE_TEST_SUITE_P(Seeds, GroupRandomTest,
+                         ::testing::Values(20261202, 1, 2, 3, 42, 777, 4242, 99991));
 
 }  // namespace
 }  // namespace keel::broker::group
