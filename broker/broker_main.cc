@@ -75,6 +75,17 @@ DEFINE_int32(kafka_num_partitions, 1, "Kafka's num.partitions (auto-created topi
                                       "CreateTopics).");
 DEFINE_int32(kafka_default_replication_factor, 1,
              "Kafka's default.replication.factor (auto-created topics, -1 in CreateTopics).");
+// The group coordinator (docs/groups.md), named after Kafka's broker configs.
+DEFINE_int32(group_initial_rebalance_delay_ms, 3000,
+             "Kafka's group.initial.rebalance.delay.ms: the first rebalance of an empty group "
+             "waits this long for more members.");
+DEFINE_int32(group_min_session_timeout_ms, 6000, "Kafka's group.min.session.timeout.ms.");
+DEFINE_int32(group_max_session_timeout_ms, 1800000, "Kafka's group.max.session.timeout.ms.");
+DEFINE_int32(group_max_size, 2147483647, "Kafka's group.max.size.");
+DEFINE_int32(offsets_topic_num_partitions, 50,
+             "Kafka's offsets.topic.num.partitions (__consumer_offsets, made on first use).");
+DEFINE_int32(offsets_topic_replication_factor, 3,
+             "Kafka's offsets.topic.replication.factor (capped at the usable brokers).");
 DEFINE_int64(kafka_socket_request_max_bytes, 100 << 20,
              "Kafka's socket.request.max.bytes: a larger request closes its connection.");
 DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
@@ -186,6 +197,23 @@ int main(int argc, char** argv) {
   options.kafka.default_replication_factor =
       static_cast<int16_t>(FLAGS_kafka_default_replication_factor);
   options.kafka_max_request_bytes = FLAGS_kafka_socket_request_max_bytes;
+  if (FLAGS_group_initial_rebalance_delay_ms < 0 || FLAGS_group_min_session_timeout_ms < 1 ||
+      FLAGS_group_max_session_timeout_ms < FLAGS_group_min_session_timeout_ms ||
+      FLAGS_group_max_size < 1 || FLAGS_offsets_topic_num_partitions < 1 ||
+      FLAGS_offsets_topic_replication_factor < 1 ||
+      FLAGS_offsets_topic_replication_factor > INT16_MAX) {
+    return Fail("need group_initial_rebalance_delay_ms >= 0, 1 <= group_min_session_timeout_ms "
+                "<= group_max_session_timeout_ms, group_max_size >= 1, "
+                "offsets_topic_num_partitions >= 1, offsets_topic_replication_factor in "
+                "[1, 32767]", 2);
+  }
+  options.kafka.groups.initial_rebalance_delay_ms = FLAGS_group_initial_rebalance_delay_ms;
+  options.kafka.groups.min_session_timeout_ms = FLAGS_group_min_session_timeout_ms;
+  options.kafka.groups.max_session_timeout_ms = FLAGS_group_max_session_timeout_ms;
+  options.kafka.groups.max_size = FLAGS_group_max_size;
+  options.kafka.groups.offsets_topic_num_partitions = FLAGS_offsets_topic_num_partitions;
+  options.kafka.groups.offsets_topic_replication_factor =
+      static_cast<int16_t>(FLAGS_offsets_topic_replication_factor);
   options.default_policy.flush_messages = FLAGS_log_flush_interval_messages;
   options.default_policy.flush_ms = FLAGS_log_flush_interval_ms;
 

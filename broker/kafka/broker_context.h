@@ -8,11 +8,18 @@
 #include <string>
 
 #include "broker/data_plane.h"
+#include "broker/group/group_config.h"
 #include "broker/kafka/controller_admin.h"
 #include "broker/kafka/producer_state.h"
 #include "metadata/metadata_image.h"
 
+namespace keel::broker::group {
+class GroupCoordinator;
+}  // namespace keel::broker::group
+
 namespace keel::broker::kafka {
+
+class GroupOffsetLog;
 
 // The endpoint name the Kafka listener registers under (the gRPC one is "DATA").
 inline constexpr char kKafkaEndpointName[] = "KAFKA";
@@ -24,6 +31,7 @@ struct KafkaConfig {
   int32_t default_partitions = 1;          // Kafka's num.partitions
   int16_t default_replication_factor = 1;  // Kafka's default.replication.factor
   int64_t admin_timeout_ms = 30000;        // bound on a forwarded admin request
+  group::GroupConfig groups;               // the group coordinator's (docs/groups.md)
 };
 
 struct BrokerContext {
@@ -34,6 +42,10 @@ struct BrokerContext {
   DataPlane::ReadImage read_image;
   ControllerAdmin* admin = nullptr;
   ProducerStateTable* producers = nullptr;  // idempotent producers; null: not checked
+  // The consumer-group coordinator (broker/group/); KafkaListener builds one when null.
+  group::GroupCoordinator* groups = nullptr;
+  // Where its offsets are durable (__consumer_offsets); null: in memory only.
+  GroupOffsetLog* group_log = nullptr;
   // Wall clock in ms (record timestamps); injectable for tests.
   std::function<int64_t()> now_ms;
 };

@@ -33,6 +33,20 @@ absl::StatusOr<std::unique_ptr<KafkaListener>> KafkaListener::Start(
     l->context_.admin = l->own_admin_.get();
   }
   if (l->context_.producers == nullptr) l->context_.producers = &l->producers_;
+  if (l->context_.groups == nullptr) {
+    // Offsets go to __consumer_offsets when there is a data plane to write them with.
+    if (l->context_.data_plane != nullptr) {
+      l->group_log_ = std::make_unique<GroupOffsetLog>(l->context_.data_plane,
+                                                       l->context_.read_image);
+      l->context_.group_log = l->group_log_.get();
+    }
+    l->groups_ = std::make_unique<group::GroupRuntime>(l->context_.config.groups,
+                                                       l->group_log_.get());
+    l->context_.groups = l->groups_->coordinator();
+  }
+  if (registry != nullptr) {
+    l->group_metrics_ = std::make_unique<group::GroupMetrics>(*registry, l->context_.groups);
+  }
   if (registry != nullptr) l->metrics_ = std::make_unique<KafkaMetrics>(*registry);
   l->dispatcher_ = NewDispatcher(&l->context_, l->metrics_.get());
   auto started = Server::Start(std::move(server), l->dispatcher_.get());
@@ -45,6 +59,7 @@ KafkaListener::~KafkaListener() { Stop(); }
 
 void KafkaListener::Stop() {
   if (server_ != nullptr) server_->Stop();
+  if (groups_ != nullptr) groups_->Stop();
 }
 
 }  // namespace keel::broker::kafka

@@ -7,8 +7,11 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "broker/group/group_metrics.h"
+#include "broker/group/group_runtime.h"
 #include "broker/kafka/broker_context.h"
 #include "broker/kafka/dispatcher.h"
+#include "broker/kafka/group_offset_log.h"
 #include "broker/kafka/kafka_metrics.h"
 #include "broker/kafka/server.h"
 #include "observability/metrics_registry.h"
@@ -31,6 +34,9 @@ class KafkaListener {
 
   std::unique_ptr<ControllerAdmin> own_admin_;
   ProducerStateTable producers_;
+  std::unique_ptr<GroupOffsetLog> group_log_;    // when context.groups was null
+  std::unique_ptr<group::GroupRuntime> groups_;  // when context.groups was null
+  std::unique_ptr<group::GroupMetrics> group_metrics_;
   BrokerContext context_;
   std::unique_ptr<KafkaMetrics> metrics_;
   std::unique_ptr<Dispatcher> dispatcher_;

@@ -1,5 +1,5 @@
 // KafkaMetrics: the Kafka listener's series, in the gRPC server's families
-// (controller/observability/rpc_metrics.h) so one dashboard shows both front ends:
+// (observability/rpc_metrics.h) so one dashboard shows both front ends:
 //   keel_grpc_server_requests_total{listener="kafka", api, code}     requests answered;
 //       code is "NONE" or the first Kafka error the response carries ("NOT_LEADER_OR_FOLLOWER",
 //       or the number when Keel has no name for it): the error counts

@@ -31,6 +31,18 @@ std::unique_ptr<Handler> NewIncrementalAlterConfigsHandler(BrokerContext* contex
 std::unique_ptr<Handler> NewDescribeClusterHandler(BrokerContext* context);
 std::unique_ptr<Handler> NewInitProducerIdHandler(BrokerContext* context);
 
+// The consumer-group APIs (group_*.cc), over context->groups.
+std::unique_ptr<Handler> NewFindCoordinatorHandler(BrokerContext* context);
+std::unique_ptr<Handler> NewJoinGroupHandler(BrokerContext* context);
+std::unique_ptr<Handler> NewSyncGroupHandler(BrokerContext* context);
+std::unique_ptr<Handler> NewHeartbeatHandler(BrokerContext* context);
+std::unique_ptr<Handler> NewLeaveGroupHandler(BrokerContext* context);
+std::unique_ptr<Handler> NewOffsetCommitHandler(BrokerContext* context);
+std::unique_ptr<Handler> NewOffsetFetchHandler(BrokerContext* context);
+std::unique_ptr<Handler> NewDescribeGroupsHandler(BrokerContext* context);
+std::unique_ptr<Handler> NewListGroupsHandler(BrokerContext* context);
+std::unique_ptr<Handler> NewDeleteGroupsHandler(BrokerContext* context);
+
 // Every handler above except ApiVersions, whose list needs the finished table: the caller
 // adds NewApiVersionsHandler over the dispatcher it builds.
 std::vector<std::unique_ptr<Handler>> MakeHandlers(BrokerContext* context);
