@@ -81,7 +81,9 @@ struct BatchHeader {
   int32_t base_sequence = -1;
   int32_t record_count = 0;
 
-  Compression compression() const { return static_cast<Compression>(attributes & kCompressionMask); }
+  Compression compression() const {
+    return static_cast<Compression>(attributes & kCompressionMask);
+  }
   TimestampType timestamp_type() const {
     return (attributes & kTimestampTypeLogAppendTime) != 0 ? TimestampType::kLogAppendTime
                                                            : TimestampType::kCreateTime;
