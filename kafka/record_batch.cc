@@ -179,10 +179,12 @@ absl::StatusOr<std::vector<Record>> DecodeRecords(const BatchView& batch,
     return absl::InvalidArgumentError(
         absl::StrCat(reader.remaining(), " bytes after the batch's ", h.record_count, " records"));
   }
-  if (!records.empty() && records.back().offset_delta != h.last_offset_delta) {
-    return absl::InvalidArgumentError(absl::StrCat("last offset delta ", h.last_offset_delta,
-                                                   " but the last record has ",
-                                                   records.back().offset_delta));
+  // Compaction may remove a batch's last records but keeps its last_offset_delta, so the last
+  // record may sit below it; never above.
+  if (!records.empty() && records.back().offset_delta > h.last_offset_delta) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("last offset delta ", h.last_offset_delta, " but a record has delta ",
+                     records.back().offset_delta));
   }
   return records;
 }

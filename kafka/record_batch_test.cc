@@ -173,9 +173,13 @@ TEST(RecordBatchTest, LyingCountsAndLengthsAreErrors) {
   FixCrc(huge);
   EXPECT_FALSE(DecodeBatches(huge).ok());
   std::string delta = bytes;
-  delta[26] = 9;  // last offset delta 2 -> 9
+  delta[26] = 1;  // last offset delta 2 -> 1: the last record lies beyond it
   FixCrc(delta);
   EXPECT_FALSE(DecodeBatches(delta).ok());
+  std::string compacted = bytes;
+  compacted[26] = 9;  // 2 -> 9: as if compaction removed the batch's last records
+  FixCrc(compacted);
+  EXPECT_TRUE(DecodeBatches(compacted).ok());
   std::string codec = bytes;
   codec[22] = 6;  // compression 6 does not exist
   FixCrc(codec);
