@@ -15,13 +15,13 @@ using AllMessages = std::tuple<
     CreateTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse, CreatePartitionsRequest,
     CreatePartitionsResponse, DescribeConfigsRequest, DescribeConfigsResponse,
     IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, DescribeClusterRequest,
-    DescribeClusterResponse, InitProducerIdRequest, InitProducerIdResponse,
-    FindCoordinatorRequest, FindCoordinatorResponse, JoinGroupRequest, JoinGroupResponse,
-    SyncGroupRequest, SyncGroupResponse, HeartbeatRequest, HeartbeatResponse, LeaveGroupRequest,
-    LeaveGroupResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest,
-    OffsetFetchResponse, DescribeGroupsRequest, DescribeGroupsResponse, ListGroupsRequest,
-    ListGroupsResponse, DeleteGroupsRequest, DeleteGroupsResponse, SaslHandshakeRequest,
-    SaslHandshakeResponse, SaslAuthenticateRequest, SaslAuthenticateResponse>;
+    DescribeClusterResponse, InitProducerIdRequest, InitProducerIdResponse, FindCoordinatorRequest,
+    FindCoordinatorResponse, JoinGroupRequest, JoinGroupResponse, SyncGroupRequest,
+    SyncGroupResponse, HeartbeatRequest, HeartbeatResponse, LeaveGroupRequest, LeaveGroupResponse,
+    OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse,
+    DescribeGroupsRequest, DescribeGroupsResponse, ListGroupsRequest, ListGroupsResponse,
+    DeleteGroupsRequest, DeleteGroupsResponse, SaslHandshakeRequest, SaslHandshakeResponse,
+    SaslAuthenticateRequest, SaslAuthenticateResponse>;
 
 // Calls f.template operator()<M>() for every message type M.
 template <class F>

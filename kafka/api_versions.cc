@@ -37,7 +37,8 @@ void ApiVersionsResponse::Io(FieldIo& io) {
   if (io.version() >= 1) io.Int32(throttle_time_ms);
   io.TaggedFields({
       {0, !supported_features.empty(), [this](FieldIo& t) { t.Array(supported_features); }},
-      {1, finalized_features_epoch != -1, [this](FieldIo& t) { t.Int64(finalized_features_epoch); }},
+      {1, finalized_features_epoch != -1,
+       [this](FieldIo& t) { t.Int64(finalized_features_epoch); }},
       {2, !finalized_features.empty(), [this](FieldIo& t) { t.Array(finalized_features); }},
       {3, zk_migration_ready, [this](FieldIo& t) { t.Bool(zk_migration_ready); }},
   });

@@ -53,11 +53,11 @@ struct ApiVersionsResponse {
 
   int16_t error_code = 0;
   std::vector<ApiVersion> api_keys;
-  int32_t throttle_time_ms = 0;                       // v1+
-  std::vector<SupportedFeature> supported_features;   // tag 0
-  int64_t finalized_features_epoch = -1;              // tag 1
-  std::vector<FinalizedFeature> finalized_features;   // tag 2
-  bool zk_migration_ready = false;                    // tag 3
+  int32_t throttle_time_ms = 0;                      // v1+
+  std::vector<SupportedFeature> supported_features;  // tag 0
+  int64_t finalized_features_epoch = -1;             // tag 1
+  std::vector<FinalizedFeature> finalized_features;  // tag 2
+  bool zk_migration_ready = false;                   // tag 3
 
   void Io(FieldIo& io);
   bool operator==(const ApiVersionsResponse&) const = default;

@@ -51,13 +51,12 @@ TEST(ClientRequestsTest, EveryCapturedRequestDecodesAndReencodes) {
       if constexpr (M::kIsRequest) {
         if (static_cast<int16_t>(M::kApiKey) != c.api_key) return;
         found = true;
-        const std::string what = std::string(c.client) + " " + ApiName(c.api_key) + " v" +
-                                 std::to_string(c.version);
+        const std::string what =
+            std::string(c.client) + " " + ApiName(c.api_key) + " v" + std::to_string(c.version);
         absl::StatusOr<M> decoded = Decode<M>(parsed->body, c.version);
         ASSERT_TRUE(decoded.ok()) << what << ": " << decoded.status();
-        absl::StatusOr<std::string> again =
-            EncodeRequestFrame(*decoded, c.version, parsed->header.correlation_id,
-                               parsed->header.client_id);
+        absl::StatusOr<std::string> again = EncodeRequestFrame(
+            *decoded, c.version, parsed->header.correlation_id, parsed->header.client_id);
         ASSERT_TRUE(again.ok()) << what;
         EXPECT_EQ(again->substr(kFrameSizeBytes), frame) << what;
         ++checked;
@@ -65,7 +64,8 @@ TEST(ClientRequestsTest, EveryCapturedRequestDecodesAndReencodes) {
     });
     EXPECT_TRUE(found) << ApiName(c.api_key);
   }
-  EXPECT_EQ(clients, (std::set<std::string>{"rdkafka", "confluent-kafka", "kafka-python", "kafkajs"}));
+  EXPECT_EQ(clients,
+            (std::set<std::string>{"rdkafka", "confluent-kafka", "kafka-python", "kafkajs"}));
   EXPECT_EQ(checked, static_cast<int>(std::size(kCaptured)));
 }
 

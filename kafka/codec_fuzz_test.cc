@@ -42,9 +42,7 @@ std::vector<Target> AllTargets() {
     t.name = std::string(api->name) + (M::kIsRequest ? "Request" : "Response");
     t.min_version = api->min_version;
     t.max_version = api->max_version;
-    t.sample = [](std::mt19937_64& rng, int16_t v) {
-      return *Encode(RandomMessage<M>(rng, v), v);
-    };
+    t.sample = [](std::mt19937_64& rng, int16_t v) { return *Encode(RandomMessage<M>(rng, v), v); };
     t.decode = [name = t.name](std::string_view in, int16_t v) {
       absl::StatusOr<M> decoded = Decode<M>(in, v);
       if (!decoded.ok()) return false;
@@ -119,12 +117,13 @@ std::string SampleBatches(std::mt19937_64& rng) {
 }
 
 TEST(CodecFuzzTest, DecodersSurviveRandomAndMutatedInput) {
-  uint64_t seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  uint64_t seed =
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   if (const char* env = std::getenv("KEEL_FUZZ_SEED")) seed = std::strtoull(env, nullptr, 10);
   double seconds = 3;
   if (const char* env = std::getenv("KEEL_FUZZ_SECONDS")) seconds = std::atof(env);
-  std::printf("codec fuzz: KEEL_FUZZ_SEED=%llu for %.1f s\n",
-              static_cast<unsigned long long>(seed), seconds);
+  std::printf("codec fuzz: KEEL_FUZZ_SEED=%llu for %.1f s\n", static_cast<unsigned long long>(seed),
+              seconds);
   std::fflush(stdout);
   std::mt19937_64 rng(seed);
   const std::vector<Target> targets = AllTargets();
@@ -137,7 +136,8 @@ TEST(CodecFuzzTest, DecodersSurviveRandomAndMutatedInput) {
   while (std::chrono::steady_clock::now() < deadline && !testing::Test::HasFailure()) {
     for (int round = 0; round < 64; ++round) {
       const Target& t = targets[rng() % targets.size()];
-      int16_t v = static_cast<int16_t>(t.min_version + static_cast<int16_t>(rng() % (t.max_version - t.min_version + 1)));
+      int16_t v = static_cast<int16_t>(
+          t.min_version + static_cast<int16_t>(rng() % (t.max_version - t.min_version + 1)));
       if (rng() % 50 == 0) v = static_cast<int16_t>(t.max_version + 1 + rng() % 3);
       std::string input;
       if (rng() % 4 == 0) {
@@ -180,8 +180,10 @@ TEST(CodecFuzzTest, DecodersSurviveRandomAndMutatedInput) {
       ++batch_inputs;
     }
   }
-  std::printf("codec fuzz: %ld message inputs (%ld decoded), %ld frames, %ld record-batch inputs "
-              "(%ld decoded)\n", inputs, decoded, frames, batch_inputs, batches_decoded);
+  std::printf(
+      "codec fuzz: %ld message inputs (%ld decoded), %ld frames, %ld record-batch inputs "
+      "(%ld decoded)\n",
+      inputs, decoded, frames, batch_inputs, batches_decoded);
   EXPECT_GT(inputs, 1000);
   EXPECT_GT(decoded, 0);  // the mutator leaves some inputs valid: the check above ran
 }

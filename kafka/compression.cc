@@ -18,13 +18,13 @@ namespace {
 constexpr size_t kChunkBytes = 64 << 10;
 
 absl::Status TooLarge(Compression codec, size_t max_output_bytes) {
-  return absl::ResourceExhaustedError(absl::StrCat(CompressionName(codec),
-                                                   " data decompresses to more than ",
-                                                   max_output_bytes, " bytes"));
+  return absl::ResourceExhaustedError(absl::StrCat(
+      CompressionName(codec), " data decompresses to more than ", max_output_bytes, " bytes"));
 }
 
 absl::Status Corrupt(Compression codec, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("corrupt ", CompressionName(codec), " data: ", why));
+  return absl::InvalidArgumentError(
+      absl::StrCat("corrupt ", CompressionName(codec), " data: ", why));
 }
 
 // ---- gzip ----
@@ -87,8 +87,8 @@ constexpr size_t kXerialHeaderBytes = 16;  // magic, version INT32, compatible v
 constexpr size_t kXerialBlockBytes = 32 << 10;
 
 void AppendBigEndian32(std::string& out, uint32_t v) {
-  char buf[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-                 static_cast<char>(v >> 8), static_cast<char>(v)};
+  char buf[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                 static_cast<char>(v)};
   out.append(buf, 4);
 }
 
@@ -119,7 +119,8 @@ absl::Status SnappyRawAppend(std::string_view block, size_t max_output_bytes, st
   if (!snappy::GetUncompressedLength(block.data(), block.size(), &length)) {
     return Corrupt(Compression::kSnappy, "bad length header");
   }
-  if (length > max_output_bytes - out.size()) return TooLarge(Compression::kSnappy, max_output_bytes);
+  if (length > max_output_bytes - out.size())
+    return TooLarge(Compression::kSnappy, max_output_bytes);
   size_t before = out.size();
   out.resize(before + length);
   if (!snappy::RawUncompress(block.data(), block.size(), out.data() + before)) {
@@ -180,8 +181,8 @@ absl::StatusOr<std::string> Lz4Decompress(std::string_view data, size_t max_outp
     out.resize(before + grow);
     size_t out_bytes = grow;
     size_t in_bytes = data.size() - in_pos;
-    size_t hint = LZ4F_decompress(ctx.get(), out.data() + before, &out_bytes,
-                                  data.data() + in_pos, &in_bytes, nullptr);
+    size_t hint = LZ4F_decompress(ctx.get(), out.data() + before, &out_bytes, data.data() + in_pos,
+                                  &in_bytes, nullptr);
     out.resize(before + out_bytes);
     if (LZ4F_isError(hint)) return Corrupt(Compression::kLz4, LZ4F_getErrorName(hint));
     in_pos += in_bytes;

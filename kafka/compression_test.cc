@@ -14,8 +14,8 @@ constexpr Compression kCodecs[] = {Compression::kNone, Compression::kGzip, Compr
 
 // Text-like data (random picks from a few words): compressible, but not trivially so.
 std::string Sample(size_t n, uint64_t seed) {
-  static const char* kWords[] = {"keel ", "kafka ", "record ", "batch ", "offset ",
-                                 "leader ", "epoch ", "topic "};
+  static const char* kWords[] = {"keel ",   "kafka ",  "record ", "batch ",
+                                 "offset ", "leader ", "epoch ",  "topic "};
   std::mt19937_64 rng(seed);
   std::string s;
   while (s.size() < n) s += kWords[rng() % 8];
@@ -81,8 +81,8 @@ TEST(CompressionTest, TruncatedOrGarbledInputIsAnErrorNotACrash) {
   for (Compression codec : kCodecs) {
     if (codec == Compression::kNone) continue;
     std::string packed = *Compress(codec, data);
-    for (size_t n : {size_t{0}, size_t{1}, size_t{5}, size_t{17}, packed.size() / 2,
-                     packed.size() - 1}) {
+    for (size_t n :
+         {size_t{0}, size_t{1}, size_t{5}, size_t{17}, packed.size() / 2, packed.size() - 1}) {
       absl::StatusOr<std::string> cut = Decompress(codec, packed.substr(0, n), 1 << 20);
       EXPECT_FALSE(cut.ok()) << CompressionName(codec) << " prefix " << n;
     }

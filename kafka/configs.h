@@ -55,8 +55,8 @@ struct DescribeConfigsResponse {
     bool is_default = false;    // v0 only
     int8_t config_source = -1;  // v1+
     bool is_sensitive = false;
-    std::vector<Synonym> synonyms;  // v1+
-    int8_t config_type = 0;         // v3+
+    std::vector<Synonym> synonyms;             // v1+
+    int8_t config_type = 0;                    // v3+
     std::optional<std::string> documentation;  // v3+
     void Io(FieldIo& io);
     bool operator==(const Config&) const = default;

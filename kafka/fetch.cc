@@ -11,8 +11,8 @@ void FetchRequest::Partition::Io(FieldIo& io) {
   if (v >= 5) io.Int64(log_start_offset);
   io.Int32(partition_max_bytes);
   if (v >= 17) {
-    io.TaggedFields(
-        {{0, !replica_directory_id.IsZero(), [this](FieldIo& t) { t.Uuid(replica_directory_id); }}});
+    io.TaggedFields({{0, !replica_directory_id.IsZero(),
+                      [this](FieldIo& t) { t.Uuid(replica_directory_id); }}});
   } else {
     io.TaggedFields();
   }
@@ -54,9 +54,9 @@ void FetchRequest::Io(FieldIo& io) {
   if (v >= 11) io.String(rack_id);
   TaggedField cluster{0, cluster_id.has_value(), [this](FieldIo& t) { t.String(cluster_id); }};
   if (v >= 15) {
-    io.TaggedFields({cluster,
-                     {1, !(replica_state == ReplicaState{}),
-                      [this](FieldIo& t) { replica_state.Io(t); }}});
+    io.TaggedFields({cluster, {1, !(replica_state == ReplicaState{}), [this](FieldIo& t) {
+                                 replica_state.Io(t);
+                               }}});
   } else {
     io.TaggedFields({cluster});
   }
@@ -113,7 +113,8 @@ void FetchResponse::Io(FieldIo& io) {
   }
   io.Array(responses);
   if (v >= 16) {
-    io.TaggedFields({{0, !node_endpoints.empty(), [this](FieldIo& t) { t.Array(node_endpoints); }}});
+    io.TaggedFields(
+        {{0, !node_endpoints.empty(), [this](FieldIo& t) { t.Array(node_endpoints); }}});
   } else {
     io.TaggedFields();
   }

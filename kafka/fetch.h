@@ -24,10 +24,10 @@ struct FetchRequest {
     int32_t partition = 0;
     int32_t current_leader_epoch = -1;  // v9+
     int64_t fetch_offset = 0;
-    int32_t last_fetched_epoch = -1;    // v12+
-    int64_t log_start_offset = -1;      // v5+
+    int32_t last_fetched_epoch = -1;  // v12+
+    int64_t log_start_offset = -1;    // v5+
     int32_t partition_max_bytes = 0;
-    Uuid replica_directory_id;          // v17+, tag 0
+    Uuid replica_directory_id;  // v17+, tag 0
     void Io(FieldIo& io);
     bool operator==(const Partition&) const = default;
   };
@@ -39,8 +39,8 @@ struct FetchRequest {
     bool operator==(const Topic&) const = default;
   };
   struct ForgottenTopic {  // v7+
-    std::string topic;  // v7-12
-    Uuid topic_id;      // v13+
+    std::string topic;     // v7-12
+    Uuid topic_id;         // v13+
     std::vector<int32_t> partitions;
     void Io(FieldIo& io);
     bool operator==(const ForgottenTopic&) const = default;
@@ -63,7 +63,7 @@ struct FetchRequest {
   int32_t session_epoch = -1;  // v7+
   std::vector<Topic> topics;
   std::vector<ForgottenTopic> forgotten_topics_data;  // v7+
-  std::string rack_id;                                 // v11+
+  std::string rack_id;                                // v11+
 
   void Io(FieldIo& io);
   bool operator==(const FetchRequest&) const = default;
@@ -95,11 +95,11 @@ struct FetchResponse {
     int32_t partition_index = 0;
     int16_t error_code = 0;
     int64_t high_watermark = 0;
-    int64_t last_stable_offset = -1;  // v4+
-    int64_t log_start_offset = -1;    // v5+
-    EpochEndOffset diverging_epoch;   // v12+, tag 0
-    LeaderIdAndEpoch current_leader;  // v12+, tag 1
-    SnapshotId snapshot_id;           // v12+, tag 2
+    int64_t last_stable_offset = -1;                                      // v4+
+    int64_t log_start_offset = -1;                                        // v5+
+    EpochEndOffset diverging_epoch;                                       // v12+, tag 0
+    LeaderIdAndEpoch current_leader;                                      // v12+, tag 1
+    SnapshotId snapshot_id;                                               // v12+, tag 2
     std::optional<std::vector<AbortedTransaction>> aborted_transactions;  // v4+, nullable
     int32_t preferred_read_replica = -1;                                  // v11+
     std::optional<std::string> records;

@@ -23,9 +23,7 @@ void Decoder::String(std::optional<std::string>& v, bool nullable) {
   v = flexible() ? reader_.CompactNullableString() : reader_.NullableString();
 }
 
-void Decoder::Bytes(std::string& v) {
-  v = flexible() ? reader_.CompactBytes() : reader_.Bytes();
-}
+void Decoder::Bytes(std::string& v) { v = flexible() ? reader_.CompactBytes() : reader_.Bytes(); }
 
 void Decoder::Bytes(std::optional<std::string>& v, bool nullable) {
   if (!nullable) {
@@ -46,8 +44,8 @@ int32_t Decoder::ArrayBegin(int64_t /*size*/, bool nullable) {
 void Decoder::TaggedSection(std::initializer_list<TaggedField> known) {
   uint32_t count = reader_.UnsignedVarInt();
   if (count > reader_.remaining()) {  // each tag takes at least two bytes
-    reader_.Fail(absl::StrCat("TAGGED_FIELDS: ", count, " fields but ", reader_.remaining(),
-                              " bytes left"));
+    reader_.Fail(
+        absl::StrCat("TAGGED_FIELDS: ", count, " fields but ", reader_.remaining(), " bytes left"));
     return;
   }
   int64_t previous_tag = -1;
@@ -68,8 +66,8 @@ void Decoder::TaggedSection(std::initializer_list<TaggedField> known) {
       if (!sub.ok()) {
         reader_.Fail(absl::StrCat("tagged field ", tag, ": ", sub.reader().status().message()));
       } else if (!sub.reader().AtEnd()) {
-        reader_.Fail(absl::StrCat("tagged field ", tag, ": ", sub.reader().remaining(),
-                                  " bytes left over"));
+        reader_.Fail(
+            absl::StrCat("tagged field ", tag, ": ", sub.reader().remaining(), " bytes left over"));
       }
     }
     // Unknown tags are skipped: newer peers may add them (KIP-482).
@@ -97,7 +95,8 @@ void Encoder::String(std::string& v) {
 void Encoder::String(std::optional<std::string>& v, bool nullable) {
   if (!v.has_value()) {
     if (nullable) {
-      flexible() ? writer_.CompactNullableString(std::nullopt) : writer_.NullableString(std::nullopt);
+      flexible() ? writer_.CompactNullableString(std::nullopt)
+                 : writer_.NullableString(std::nullopt);
       return;
     }
     std::string empty;  // a non-nullable version: null reads as ""
@@ -107,15 +106,12 @@ void Encoder::String(std::optional<std::string>& v, bool nullable) {
   String(*v);
 }
 
-void Encoder::Bytes(std::string& v) {
-  flexible() ? writer_.CompactBytes(v) : writer_.Bytes(v);
-}
+void Encoder::Bytes(std::string& v) { flexible() ? writer_.CompactBytes(v) : writer_.Bytes(v); }
 
 void Encoder::Bytes(std::optional<std::string>& v, bool nullable) {
   if (!v.has_value()) {
     if (nullable) {
-      flexible() ? writer_.CompactNullableBytes(std::nullopt)
-                 : writer_.NullableBytes(std::nullopt);
+      flexible() ? writer_.CompactNullableBytes(std::nullopt) : writer_.NullableBytes(std::nullopt);
       return;
     }
     std::string empty;

@@ -21,9 +21,9 @@ struct FindCoordinatorRequest {
   static constexpr ApiKey kApiKey = ApiKey::kFindCoordinator;
   static constexpr bool kIsRequest = true;
 
-  std::string key;                            // v0-3
+  std::string key;                             // v0-3
   int8_t key_type = kCoordinatorKeyTypeGroup;  // v1+
-  std::vector<std::string> coordinator_keys;  // v4+ (batched)
+  std::vector<std::string> coordinator_keys;   // v4+ (batched)
 
   void Io(FieldIo& io);
   bool operator==(const FindCoordinatorRequest&) const = default;
@@ -124,7 +124,7 @@ struct SyncGroupRequest {
   std::optional<std::string> group_instance_id;  // v3+
   std::optional<std::string> protocol_type;      // v5+
   std::optional<std::string> protocol_name;      // v5+
-  std::vector<Assignment> assignments;  // the leader's; empty from followers
+  std::vector<Assignment> assignments;           // the leader's; empty from followers
 
   void Io(FieldIo& io);
   bool operator==(const SyncGroupRequest&) const = default;

@@ -34,7 +34,9 @@ absl::StatusOr<ParsedRequest> ParseRequest(std::string_view frame) {
   if (reader.ok() && RequestHeaderVersion(h.key(), h.api_version) >= 2) {
     Decoder tags(frame.substr(reader.position()), h.api_version, /*flexible=*/true);
     tags.TaggedFields();
-    if (!tags.ok()) return absl::InvalidArgumentError(absl::StrCat("request header: ", tags.reader().status().message()));
+    if (!tags.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("request header: ", tags.reader().status().message()));
     reader.Skip(tags.reader().position());
   }
   if (!reader.ok()) {
@@ -44,15 +46,16 @@ absl::StatusOr<ParsedRequest> ParseRequest(std::string_view frame) {
   return parsed;
 }
 
-absl::StatusOr<ParsedResponse> ParseResponse(std::string_view frame, ApiKey key,
-                                             int16_t version) {
+absl::StatusOr<ParsedResponse> ParseResponse(std::string_view frame, ApiKey key, int16_t version) {
   Reader reader(frame);
   ParsedResponse parsed;
   parsed.correlation_id = reader.Int32();
   if (reader.ok() && ResponseHeaderVersion(key, version) >= 1) {
     Decoder tags(frame.substr(reader.position()), version, /*flexible=*/true);
     tags.TaggedFields();
-    if (!tags.ok()) return absl::InvalidArgumentError(absl::StrCat("response header: ", tags.reader().status().message()));
+    if (!tags.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("response header: ", tags.reader().status().message()));
     reader.Skip(tags.reader().position());
   }
   if (!reader.ok()) {

@@ -55,8 +55,7 @@ struct ParsedResponse {
   std::string_view body;
 };
 // Parses a response frame (without the size prefix) to a request of `key` at `version`.
-absl::StatusOr<ParsedResponse> ParseResponse(std::string_view frame, ApiKey key,
-                                             int16_t version);
+absl::StatusOr<ParsedResponse> ParseResponse(std::string_view frame, ApiKey key, int16_t version);
 
 // Size prefix + request header, with the size left 0 for FinishFrame to patch.
 std::string StartRequestFrame(const RequestHeader& header);

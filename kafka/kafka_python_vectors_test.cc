@@ -64,7 +64,8 @@ TEST(KafkaPythonVectorsTest, DecodeAndReencodeToTheSameBytes) {
     bool found = false;
     ForEachMessage([&](auto m) {
       using M = decltype(m);
-      if (static_cast<int16_t>(M::kApiKey) != vector.api_key || M::kIsRequest != vector.is_request) {
+      if (static_cast<int16_t>(M::kApiKey) != vector.api_key ||
+          M::kIsRequest != vector.is_request) {
         return;
       }
       found = true;
@@ -72,7 +73,8 @@ TEST(KafkaPythonVectorsTest, DecodeAndReencodeToTheSameBytes) {
         ++outside_range;
         return;
       }
-      const std::string what = ApiName(M::kApiKey) + (M::kIsRequest ? " request v" : " response v") +
+      const std::string what = ApiName(M::kApiKey) +
+                               (M::kIsRequest ? " request v" : " response v") +
                                std::to_string(vector.version);
       absl::StatusOr<M> decoded = Decode<M>(body, vector.version);
       if (IsKnownDeviation(vector)) {
@@ -88,8 +90,10 @@ TEST(KafkaPythonVectorsTest, DecodeAndReencodeToTheSameBytes) {
     });
     EXPECT_TRUE(found) << "api key " << vector.api_key;
   }
-  std::printf("%d kafka-python vectors checked, %d outside our version range, %d known "
-              "kafka-python deviations refused\n", checked, outside_range, deviations);
+  std::printf(
+      "%d kafka-python vectors checked, %d outside our version range, %d known "
+      "kafka-python deviations refused\n",
+      checked, outside_range, deviations);
   EXPECT_EQ(deviations, static_cast<int>(std::size(kKafkaPythonDeviations)));
   EXPECT_GT(checked, 150);
 }

@@ -30,18 +30,20 @@ std::string Hex(const std::string& s) {
 
 // librdkafka 2.0's first request: ApiVersions v3, request header v2.
 const std::string kApiVersionsV3Frame =
-    B({0, 0, 0, 36,                                 // size
-       0, 18, 0, 3, 0, 0, 0, 1,                     // api key 18, v3, correlation id 1
-       0, 7}) + "rdkafka" + B({0}) +                // client id (INT16 length), header tags
-    B({11}) + "librdkafka" + B({6}) + "2.0.2" +     // compact strings (length + 1)
-    B({0});                                         // body tags
+    B({0, 0, 0, 36,              // size
+       0, 18, 0, 3, 0, 0, 0, 1,  // api key 18, v3, correlation id 1
+       0, 7}) +
+    "rdkafka" + B({0}) +                         // client id (INT16 length), header tags
+    B({11}) + "librdkafka" + B({6}) + "2.0.2" +  // compact strings (length + 1)
+    B({0});                                      // body tags
 
 TEST(MessageBytesTest, ApiVersionsV3RequestAsLibrdkafkaSendsIt) {
   ASSERT_EQ(kApiVersionsV3Frame.size(), 40u);
   absl::StatusOr<int32_t> size = ReadFrameSize(kApiVersionsV3Frame.substr(0, 4));
   ASSERT_TRUE(size.ok());
   EXPECT_EQ(*size, 36);
-  absl::StatusOr<ParsedRequest> parsed = ParseRequest(std::string_view(kApiVersionsV3Frame).substr(4));
+  absl::StatusOr<ParsedRequest> parsed =
+      ParseRequest(std::string_view(kApiVersionsV3Frame).substr(4));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->header.key(), ApiKey::kApiVersions);
   EXPECT_EQ(parsed->header.api_version, 3);
@@ -62,13 +64,13 @@ TEST(MessageBytesTest, ApiVersionsV3ResponseHasAV0Header) {
   response.api_keys.push_back({0, 3, 9});
   absl::StatusOr<std::string> frame = EncodeResponseFrame(response, 3, 7);
   ASSERT_TRUE(frame.ok());
-  std::string expected = B({0, 0, 0, 19,  // size
-                            0, 0, 0, 7,   // correlation id, no header tags (v0 header)
-                            0, 0,         // error code
-                            2,            // compact array of 1
-                            0, 0, 0, 3, 0, 9, 0,  // Produce 3..9, element tags
-                            0, 0, 0, 0,   // throttle
-                            0});          // body tags
+  std::string expected = B({0, 0, 0, 19,           // size
+                            0, 0, 0, 7,            // correlation id, no header tags (v0 header)
+                            0, 0,                  // error code
+                            2,                     // compact array of 1
+                            0, 0, 0, 3,  0, 9, 0,  // Produce 3..9, element tags
+                            0, 0, 0, 0,            // throttle
+                            0});                   // body tags
   EXPECT_EQ(Hex(*frame), Hex(expected));
   absl::StatusOr<ParsedResponse> parsed =
       ParseResponse(std::string_view(*frame).substr(4), ApiKey::kApiVersions, 3);
@@ -117,20 +119,22 @@ TEST(MessageBytesTest, MetadataRequestTopicsAllAndNamed) {
 
 TEST(MessageBytesTest, MetadataResponseV4) {
   const std::string body =
-      B({0, 0, 0, 0,                                  // throttle (v3+)
-         0, 0, 0, 1,                                  // 1 broker
-         0, 0, 0, 1, 0, 9}) + "127.0.0.1" +           // node 1, host
-      B({0, 0, 0x23, 0x84,                            // port 9092
-         0xff, 0xff,                                  // rack null
-         0, 3}) + "kc1" +                             // cluster id
-      B({0, 0, 0, 1,                                  // controller id
-         0, 0, 0, 1,                                  // 1 topic
-         0, 0, 0, 1, 't',                             // error 0, name "t"
-         0,                                           // is_internal
-         0, 0, 0, 1,                                  // 1 partition
-         0, 6, 0, 0, 0, 0, 0, 0, 0, 1,                // NOT_LEADER_OR_FOLLOWER, p0, leader 1
-         0, 0, 0, 1, 0, 0, 0, 1,                      // replicas [1]
-         0, 0, 0, 1, 0, 0, 0, 1});                    // isr [1]
+      B({0, 0, 0, 0,  // throttle (v3+)
+         0, 0, 0, 1,  // 1 broker
+         0, 0, 0, 1, 0, 9}) +
+      "127.0.0.1" +         // node 1, host
+      B({0, 0, 0x23, 0x84,  // port 9092
+         0xff, 0xff,        // rack null
+         0, 3}) +
+      "kc1" +                             // cluster id
+      B({0, 0, 0, 1,                      // controller id
+         0, 0, 0, 1,                      // 1 topic
+         0, 0, 0, 1, 't',                 // error 0, name "t"
+         0,                               // is_internal
+         0, 0, 0, 1,                      // 1 partition
+         0, 6, 0, 0, 0,   0, 0, 0, 0, 1,  // NOT_LEADER_OR_FOLLOWER, p0, leader 1
+         0, 0, 0, 1, 0,   0, 0, 1,        // replicas [1]
+         0, 0, 0, 1, 0,   0, 0, 1});      // isr [1]
   absl::StatusOr<MetadataResponse> r = Decode<MetadataResponse>(body, 4);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->brokers.size(), 1u);
@@ -148,12 +152,13 @@ TEST(MessageBytesTest, MetadataResponseV4) {
 
 TEST(MessageBytesTest, ProduceV3Request) {
   const std::string records = "RECS";
-  const std::string body = B({0xff, 0xff,              // transactional id null
-                              0xff, 0xff,              // acks -1
-                              0, 0, 0x75, 0x30,        // timeout 30000
-                              0, 0, 0, 1, 0, 1, 't',   // 1 topic "t"
-                              0, 0, 0, 1, 0, 0, 0, 2,  // 1 partition, index 2
-                              0, 0, 0, 4}) + records;  // records (NULLABLE_BYTES)
+  const std::string body = B({0xff, 0xff,                            // transactional id null
+                              0xff, 0xff,                            // acks -1
+                              0,    0,    0x75, 0x30,                // timeout 30000
+                              0,    0,    0,    1,    0, 1, 't',     // 1 topic "t"
+                              0,    0,    0,    1,    0, 0, 0,   2,  // 1 partition, index 2
+                              0,    0,    0,    4}) +
+                           records;  // records (NULLABLE_BYTES)
   absl::StatusOr<ProduceRequest> r = Decode<ProduceRequest>(body, 3);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->transactional_id, std::nullopt);
@@ -174,22 +179,22 @@ TEST(MessageBytesTest, FetchResponseV12TaggedLeaderHint) {
   p.current_leader = {2, 5};
   response.responses[0].partitions.push_back(p);
   const std::string expected =
-      B({0, 0, 0, 0,                  // throttle
-         0, 0,                        // error
-         0, 0, 0, 0,                  // session id
-         2, 2, 't',                   // 1 topic, compact "t"
-         2,                           // 1 partition
-         0, 0, 0, 0, 0, 6,            // index 0, NOT_LEADER_OR_FOLLOWER
-         0, 0, 0, 0, 0, 0, 0, 0,      // high watermark
+      B({0,    0,    0,    0,                             // throttle
+         0,    0,                                         // error
+         0,    0,    0,    0,                             // session id
+         2,    2,    't',                                 // 1 topic, compact "t"
+         2,                                               // 1 partition
+         0,    0,    0,    0,    0,    6,                 // index 0, NOT_LEADER_OR_FOLLOWER
+         0,    0,    0,    0,    0,    0,    0,    0,     // high watermark
          0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // last stable offset -1
          0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // log start offset -1
-         0,                           // aborted transactions null (compact)
-         0xff, 0xff, 0xff, 0xff,      // preferred read replica -1
-         0,                           // records null
-         1, 1, 9,                     // one tagged field: tag 1 (CurrentLeader), 9 bytes
-         0, 0, 0, 2, 0, 0, 0, 5, 0,   // leader 2, epoch 5, its tags
-         0,                           // topic tags
-         0});                         // response tags
+         0,                                               // aborted transactions null (compact)
+         0xff, 0xff, 0xff, 0xff,                          // preferred read replica -1
+         0,                                               // records null
+         1,    1,    9,  // one tagged field: tag 1 (CurrentLeader), 9 bytes
+         0,    0,    0,    2,    0,    0,    0,    5,    0,  // leader 2, epoch 5, its tags
+         0,                                                  // topic tags
+         0});                                                // response tags
   absl::StatusOr<std::string> body = Encode(response, 12);
   ASSERT_TRUE(body.ok());
   EXPECT_EQ(Hex(*body), Hex(expected));
@@ -213,28 +218,28 @@ TEST(MessageBytesTest, CreateTopicsResponseV5TopicConfigErrorCodeIsTag0) {
   topic.num_partitions = 3;
   topic.replication_factor = 1;
   response.topics.push_back(topic);
-  const std::string expected = B({0, 0, 0, 0,   // throttle
-                                  2, 2, 't',    // 1 topic, "t"
-                                  0, 0,         // error code
-                                  0,            // error message null
-                                  0, 0, 0, 3,   // partitions
-                                  0, 1,         // replication factor
-                                  0,            // configs null
-                                  1, 0, 2, 0, 40,  // tag 0, 2 bytes: INVALID_CONFIG
+  const std::string expected = B({0, 0, 0,   0,      // throttle
+                                  2, 2, 't',         // 1 topic, "t"
+                                  0, 0,              // error code
+                                  0,                 // error message null
+                                  0, 0, 0,   3,      // partitions
+                                  0, 1,              // replication factor
+                                  0,                 // configs null
+                                  1, 0, 2,   0, 40,  // tag 0, 2 bytes: INVALID_CONFIG
                                   0});
   EXPECT_EQ(Hex(*Encode(response, 5)), Hex(expected));
 }
 
 TEST(MessageBytesTest, JoinGroupV5RequestAsLibrdkafkaShapesIt) {
-  const std::string body =
-      B({0, 1, 'g',                      // group id
-         0, 0, 0xaf, 0xc8,               // session timeout 45000
-         0, 4, 0x93, 0xe0,               // rebalance timeout 300000
-         0, 0,                           // member id ""
-         0xff, 0xff,                     // group instance id null
-         0, 8}) + "consumer" +           // protocol type
-      B({0, 0, 0, 1, 0, 5}) + "range" +  // 1 protocol "range"
-      B({0, 0, 0, 2, 'm', 'd'});         // metadata bytes
+  const std::string body = B({0, 1, 'g',         // group id
+                              0, 0, 0xaf, 0xc8,  // session timeout 45000
+                              0, 4, 0x93, 0xe0,  // rebalance timeout 300000
+                              0, 0,              // member id ""
+                              0xff, 0xff,        // group instance id null
+                              0, 8}) +
+                           "consumer" +                       // protocol type
+                           B({0, 0, 0, 1, 0, 5}) + "range" +  // 1 protocol "range"
+                           B({0, 0, 0, 2, 'm', 'd'});         // metadata bytes
   absl::StatusOr<JoinGroupRequest> r = Decode<JoinGroupRequest>(body, 5);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->session_timeout_ms, 45000);

@@ -29,8 +29,8 @@ struct MetadataRequest {
     bool operator==(const Topic&) const = default;
   };
 
-  std::optional<std::vector<Topic>> topics;  // null (v1+) = all topics
-  bool allow_auto_topic_creation = true;     // v4+
+  std::optional<std::vector<Topic>> topics;            // null (v1+) = all topics
+  bool allow_auto_topic_creation = true;               // v4+
   bool include_cluster_authorized_operations = false;  // v8-10
   bool include_topic_authorized_operations = false;    // v8+
 

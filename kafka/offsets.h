@@ -80,8 +80,8 @@ struct OffsetFetchRequest {
   };
   struct Group {  // v8+
     std::string group_id;
-    std::optional<std::string> member_id;  // v9+
-    int32_t member_epoch = -1;             // v9+
+    std::optional<std::string> member_id;      // v9+
+    int32_t member_epoch = -1;                 // v9+
     std::optional<std::vector<Topic>> topics;  // null = all topics
     void Io(FieldIo& io);
     bool operator==(const Group&) const = default;

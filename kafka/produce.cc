@@ -54,7 +54,8 @@ void ProduceResponse::Partition::Io(FieldIo& io) {
     io.String(error_message);
   }
   if (v >= 10) {
-    io.TaggedFields({{0, !current_leader.IsDefault(), [this](FieldIo& t) { current_leader.Io(t); }}});
+    io.TaggedFields(
+        {{0, !current_leader.IsDefault(), [this](FieldIo& t) { current_leader.Io(t); }}});
   } else {
     io.TaggedFields();
   }
@@ -70,7 +71,8 @@ void ProduceResponse::Io(FieldIo& io) {
   io.Array(responses);
   if (io.version() >= 1) io.Int32(throttle_time_ms);
   if (io.version() >= 10) {
-    io.TaggedFields({{0, !node_endpoints.empty(), [this](FieldIo& t) { t.Array(node_endpoints); }}});
+    io.TaggedFields(
+        {{0, !node_endpoints.empty(), [this](FieldIo& t) { t.Array(node_endpoints); }}});
   } else {
     io.TaggedFields();
   }

@@ -11,8 +11,7 @@ constexpr size_t kMagicOffset = 16;
 constexpr size_t kMaxTimestampOffset = 35;
 
 absl::Status BatchError(size_t batch_start, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("record batch at byte ", batch_start, ": ", why));
+  return absl::InvalidArgumentError(absl::StrCat("record batch at byte ", batch_start, ": ", why));
 }
 
 void PutBigEndian(std::string& out, size_t pos, uint64_t v, size_t bytes) {
@@ -122,15 +121,16 @@ absl::StatusOr<std::vector<BatchView>> SplitBatches(std::string_view records,
     if (limits.verify_crc) {
       uint32_t crc = BatchCrc(view.bytes);
       if (crc != h.crc) {
-        return BatchError(pos, absl::StrCat("CRC mismatch (stored ", h.crc, ", computed ", crc, ")"));
+        return BatchError(pos,
+                          absl::StrCat("CRC mismatch (stored ", h.crc, ", computed ", crc, ")"));
       }
     }
     if (h.record_count < 0) {
       return BatchError(pos, absl::StrCat("negative record count ", h.record_count));
     }
     if (static_cast<int>(h.compression()) > static_cast<int>(Compression::kZstd)) {
-      return BatchError(pos, absl::StrCat("unknown compression codec ",
-                                          static_cast<int>(h.compression())));
+      return BatchError(
+          pos, absl::StrCat("unknown compression codec ", static_cast<int>(h.compression())));
     }
     batches.push_back(view);
     pos += total;
@@ -161,8 +161,8 @@ absl::StatusOr<std::vector<Record>> DecodeRecords(const BatchView& batch,
   for (int32_t i = 0; i < h.record_count; ++i) {
     int32_t length = reader.VarInt();
     if (reader.ok() && (length < 0 || static_cast<size_t>(length) > reader.remaining())) {
-      reader.Fail(absl::StrCat("record ", i, " length ", length, " with ",
-                               reader.remaining(), " bytes left"));
+      reader.Fail(absl::StrCat("record ", i, " length ", length, " with ", reader.remaining(),
+                               " bytes left"));
     }
     if (!reader.ok()) break;
     Reader body(reader.Raw(static_cast<size_t>(length)));
@@ -176,13 +176,14 @@ absl::StatusOr<std::vector<Record>> DecodeRecords(const BatchView& batch,
   }
   if (!reader.ok()) return absl::InvalidArgumentError(std::string(reader.status().message()));
   if (!reader.AtEnd()) {
-    return absl::InvalidArgumentError(absl::StrCat(reader.remaining(),
-                                                   " bytes after the batch's ", h.record_count,
-                                                   " records"));
-  }
-  if (!records.empty() && records.back().offset_delta != h.last_offset_delta) {
     return absl::InvalidArgumentError(
-        absl::StrCat("last offset delta ", h.last_offset_delta, " but the last record has ",
+        absl::StrCat(reader.remaining(), " bytes after the batch's ", h.record_count, " records"));
+  }
+  // Compaction may remove a batch's last records but keeps its last_offset_delta, so the last
+  // record may sit below it; never above.
+  if (!records.empty() && records.back().offset_delta > h.last_offset_delta) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("last offset delta ", h.last_offset_delta, " but a record has delta ",
                      records.back().offset_delta));
   }
   return records;
@@ -229,8 +230,8 @@ absl::StatusOr<std::string> EncodeBatch(const RecordBatch& batch, Compression co
   out.Int32(h.partition_leader_epoch);
   out.Int8(kMagicV2);
   out.UInt32(0);  // crc, patched below
-  out.Int16(static_cast<int16_t>((h.attributes & ~kCompressionMask) |
-                                 static_cast<int16_t>(compression)));
+  out.Int16(
+      static_cast<int16_t>((h.attributes & ~kCompressionMask) | static_cast<int16_t>(compression)));
   out.Int32(h.last_offset_delta);
   out.Int64(h.base_timestamp);
   out.Int64(h.max_timestamp);
@@ -258,8 +259,9 @@ absl::Status SetPartitionLeaderEpoch(std::string& batch, int32_t epoch) {
 
 absl::Status SetLogAppendTime(std::string& batch, int64_t log_append_time_ms) {
   if (batch.size() < kBatchHeaderBytes) return absl::InvalidArgumentError("not a record batch");
-  uint16_t attributes = static_cast<uint16_t>((static_cast<uint8_t>(batch[kBatchAttributesOffset]) << 8) |
-                                              static_cast<uint8_t>(batch[kBatchAttributesOffset + 1]));
+  uint16_t attributes =
+      static_cast<uint16_t>((static_cast<uint8_t>(batch[kBatchAttributesOffset]) << 8) |
+                            static_cast<uint8_t>(batch[kBatchAttributesOffset + 1]));
   attributes |= kTimestampTypeLogAppendTime;
   PutBigEndian(batch, kBatchAttributesOffset, attributes, 2);
   PutBigEndian(batch, kMaxTimestampOffset, static_cast<uint64_t>(log_append_time_ms), 8);

@@ -81,7 +81,9 @@ struct BatchHeader {
   int32_t base_sequence = -1;
   int32_t record_count = 0;
 
-  Compression compression() const { return static_cast<Compression>(attributes & kCompressionMask); }
+  Compression compression() const {
+    return static_cast<Compression>(attributes & kCompressionMask);
+  }
   TimestampType timestamp_type() const {
     return (attributes & kTimestampTypeLogAppendTime) != 0 ? TimestampType::kLogAppendTime
                                                            : TimestampType::kCreateTime;
@@ -120,7 +122,9 @@ absl::StatusOr<std::vector<BatchView>> SplitBatches(std::string_view records,
                                                     const BatchLimits& limits = {});
 
 // Decompresses (if needed) and parses the records of one batch; checks that record_count
-// and last_offset_delta agree with the records found.
+// matches the records found and that no record's offset delta exceeds last_offset_delta
+// (a compacted batch may have lost its last records; a produce handler that wants exact
+// agreement checks it itself).
 absl::StatusOr<std::vector<Record>> DecodeRecords(const BatchView& batch,
                                                   const BatchLimits& limits = {});
 

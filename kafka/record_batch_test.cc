@@ -30,7 +30,7 @@ RecordBatch SampleBatch() {
     r.headers.push_back({"null-value", std::nullopt});
     batch.records.push_back(r);
   }
-  batch.records[1].key.reset();  // a null key
+  batch.records[1].key.reset();    // a null key
   batch.records[2].value.reset();  // a tombstone
   h.last_offset_delta = 2;
   return batch;
@@ -74,10 +74,10 @@ TEST(RecordBatchTest, LayoutMatchesTheSpec) {
   ASSERT_EQ(bytes.size(), kBatchHeaderBytes + record.size());
   EXPECT_EQ(bytes.substr(kBatchHeaderBytes), record);
   Reader reader(bytes);
-  EXPECT_EQ(reader.Int64(), 5);                                  // base offset
+  EXPECT_EQ(reader.Int64(), 5);                                        // base offset
   EXPECT_EQ(reader.Int32(), static_cast<int32_t>(bytes.size() - 12));  // batch length
-  EXPECT_EQ(reader.Int32(), 9);                                  // partition leader epoch
-  EXPECT_EQ(reader.Int8(), 2);                                   // magic
+  EXPECT_EQ(reader.Int32(), 9);                                        // partition leader epoch
+  EXPECT_EQ(reader.Int8(), 2);                                         // magic
   uint32_t crc = reader.UInt32();
   EXPECT_EQ(crc, storage::crc32c::Value(bytes.data() + 21, bytes.size() - 21));
   EXPECT_EQ(reader.Int16(), 0);     // attributes
@@ -173,9 +173,13 @@ TEST(RecordBatchTest, LyingCountsAndLengthsAreErrors) {
   FixCrc(huge);
   EXPECT_FALSE(DecodeBatches(huge).ok());
   std::string delta = bytes;
-  delta[26] = 9;  // last offset delta 2 -> 9
+  delta[26] = 1;  // last offset delta 2 -> 1: the last record lies beyond it
   FixCrc(delta);
   EXPECT_FALSE(DecodeBatches(delta).ok());
+  std::string compacted = bytes;
+  compacted[26] = 9;  // 2 -> 9: as if compaction removed the batch's last records
+  FixCrc(compacted);
+  EXPECT_TRUE(DecodeBatches(compacted).ok());
   std::string codec = bytes;
   codec[22] = 6;  // compression 6 does not exist
   FixCrc(codec);

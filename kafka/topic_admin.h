@@ -32,8 +32,8 @@ struct CreateTopicsRequest {
   };
   struct Topic {
     std::string name;
-    int32_t num_partitions = 0;       // -1: the broker default (v4+)
-    int16_t replication_factor = 0;   // -1: the broker default (v4+)
+    int32_t num_partitions = 0;      // -1: the broker default (v4+)
+    int16_t replication_factor = 0;  // -1: the broker default (v4+)
     std::vector<Assignment> assignments;
     std::vector<Config> configs;
     void Io(FieldIo& io);
@@ -65,10 +65,10 @@ struct CreateTopicsResponse {
     std::string name;
     Uuid topic_id;  // v7+
     int16_t error_code = 0;
-    std::optional<std::string> error_message;  // v1+
-    int16_t topic_config_error_code = 0;       // v5+, tag 0
-    int32_t num_partitions = -1;               // v5+
-    int16_t replication_factor = -1;           // v5+
+    std::optional<std::string> error_message;    // v1+
+    int16_t topic_config_error_code = 0;         // v5+, tag 0
+    int32_t num_partitions = -1;                 // v5+
+    int16_t replication_factor = -1;             // v5+
     std::optional<std::vector<Config>> configs;  // v5+, nullable
     void Io(FieldIo& io);
     bool operator==(const Topic&) const = default;

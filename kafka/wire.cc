@@ -61,12 +61,12 @@ T BigEndian(const char* p) {
 }
 }  // namespace
 
-#define KEEL_READ_FIXED(Name, T)              \
-  T Reader::Name() {                          \
-    if (!Need(sizeof(T), #Name)) return T{};  \
-    T v = BigEndian<T>(data_.data() + pos_);  \
-    pos_ += sizeof(T);                        \
-    return v;                                 \
+#define KEEL_READ_FIXED(Name, T)             \
+  T Reader::Name() {                         \
+    if (!Need(sizeof(T), #Name)) return T{}; \
+    T v = BigEndian<T>(data_.data() + pos_); \
+    pos_ += sizeof(T);                       \
+    return v;                                \
   }
 KEEL_READ_FIXED(Int8, int8_t)
 KEEL_READ_FIXED(Int16, int16_t)
@@ -208,8 +208,7 @@ int32_t Reader::CompactArrayLength() {
   int64_t n = CompactLength(UnsignedVarInt());
   if (!ok()) return -1;
   if (n > 0 && static_cast<uint64_t>(n) > data_.size() - pos_) {
-    Fail(absl::StrCat("COMPACT_ARRAY: ", n, " elements but ", data_.size() - pos_,
-                      " bytes left"));
+    Fail(absl::StrCat("COMPACT_ARRAY: ", n, " elements but ", data_.size() - pos_, " bytes left"));
     return -1;
   }
   return static_cast<int32_t>(n);

@@ -22,8 +22,8 @@ TEST(WireTest, FixedWidthIntegersAreBigEndian) {
   w.Int64(0x0102030405060708);
   w.UInt16(0xfffe);
   w.UInt32(0xfffffffe);
-  EXPECT_EQ(w.data(), Bytes({0xfe, 1, 2, 0xff, 0xff, 0xff, 0xfe, 1, 2, 3, 4, 5, 6, 7, 8, 0xff,
-                             0xfe, 0xff, 0xff, 0xff, 0xfe}));
+  EXPECT_EQ(w.data(), Bytes({0xfe, 1, 2, 0xff, 0xff, 0xff, 0xfe, 1,    2,    3,   4,
+                             5,    6, 7, 8,    0xff, 0xfe, 0xff, 0xff, 0xff, 0xfe}));
   Reader r(w.data());
   EXPECT_EQ(r.Int8(), -2);
   EXPECT_EQ(r.Int16(), 0x0102);

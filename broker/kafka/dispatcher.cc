@@ -3,7 +3,9 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "controller/log.h"
 #include "kafka/api_keys.h"
 #include "kafka/header.h"
 
@@ -43,6 +45,12 @@ RequestProcessor::Outcome Dispatcher::Process(std::string_view frame, const std:
             std::nullopt};
   }
   const keel::kafka::RequestHeader& header = parsed->header;
+  if (spdlog::should_log(spdlog::level::trace)) {
+    // --log_level=trace: every request frame, for capturing real clients' bytes as test data.
+    spdlog::trace("kafka request from {} api={} v{} correlation={} frame={}", peer,
+                   header.api_key, header.api_version, header.correlation_id,
+                   absl::BytesToHexString(absl::string_view(frame.data(), frame.size())));
+  }
   const int16_t api_key = header.api_key;
   const int16_t api_version = header.api_version;
   auto it = handlers_.find(api_key);

@@ -263,8 +263,8 @@ TEST_F(HandlersTest, ApiVersionsListsTheTableAndAnswersNewerVersionsInV0) {
   for (const auto& a : v3->api_keys) versions[a.api_key] = {a.min_version, a.max_version};
   EXPECT_EQ(versions.size(), 13u);
   using Range = std::pair<int16_t, int16_t>;
-  EXPECT_EQ(versions[0], Range(3, 9));   // Produce
-  EXPECT_EQ(versions[1], Range(4, 12));  // Fetch
+  EXPECT_EQ(versions[0], Range(0, 9));   // Produce (from v0: librdkafka compresses only then)
+  EXPECT_EQ(versions[1], Range(0, 12));  // Fetch
   EXPECT_EQ(versions[18], Range(0, 3));  // ApiVersions
   // A version newer than ours: UNSUPPORTED_VERSION in the v0 layout, still with the list.
   k::RequestHeader header{18, 7, 99, "future-client"};
@@ -287,13 +287,11 @@ TEST_F(HandlersTest, UnknownApiUnsupportedVersionAndGarbageCloseTheConnection) {
   k::RequestHeader unknown{57, 0, 1, "x"};
   std::string frame = k::StartRequestFrame(unknown);
   EXPECT_FALSE(dispatcher_->Process(frame.substr(4), "p", [] { return false; }).status.ok());
-  // Produce v2 (message format 1) is below our range.
+  // Produce v10 is above our range (the codec's goes to 11).
   k::ProduceRequest produce;
-  auto old = k::EncodeRequestFrame(produce, 3, 1, "x");
-  ASSERT_TRUE(old.ok());
-  std::string v2 = old->substr(4);
-  v2[3] = 2;  // the api version's low byte
-  EXPECT_FALSE(dispatcher_->Process(v2, "p", [] { return false; }).status.ok());
+  auto newer = k::EncodeRequestFrame(produce, 10, 1, "x");
+  ASSERT_TRUE(newer.ok());
+  EXPECT_FALSE(dispatcher_->Process(newer->substr(4), "p", [] { return false; }).status.ok());
   // A Metadata body cut short.
   k::MetadataRequest metadata;
   metadata.topics = std::vector<k::MetadataRequest::Topic>{{{}, std::string("some-topic")}};
@@ -477,6 +475,18 @@ TEST_F(HandlersTest, LogAppendTimeTopicsStampTheBrokersTime) {
   ASSERT_EQ(batches->size(), 1u);
   EXPECT_EQ((*batches)[0].header.timestamp_type(), k::TimestampType::kLogAppendTime);
   EXPECT_EQ((*batches)[0].header.max_timestamp, produced.log_append_time_ms);
+}
+
+TEST_F(HandlersTest, OldMessageFormatVersionsAreAnsweredUnsupportedForMessageFormat) {
+  cluster_.CreateTopic("t", 3, 1);
+  Sync();
+  const int mine = LedBy("t", 1);
+  ASSERT_GE(mine, 0);
+  EXPECT_EQ(Produce("t", mine, "old-format-bytes", 1, /*version=*/2).error_code,
+            C(k::ErrorCode::kUnsupportedForMessageFormat));
+  EXPECT_EQ(Fetch("t", mine, 0, -1, /*version=*/3).error_code,
+            C(k::ErrorCode::kUnsupportedForMessageFormat));
+  EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 0);
 }
 
 TEST_F(HandlersTest, AcksZeroAppendsWithoutAResponse) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -24,6 +25,8 @@ namespace {
 constexpr int32_t kMinRequestBytes = 8;
 // How often a blocked read looks at the stop flag (Stop also shuts the socket down).
 constexpr int kPollSliceMs = 500;
+// A request body is read (and its buffer grown) this much at a time.
+constexpr size_t kReadChunkBytes = 1 << 20;
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
@@ -234,9 +237,16 @@ void Server::Serve(Connection* connection) {
                        options_.max_request_bytes, "] (socket.request.max.bytes)"));
       break;
     }
-    frame.resize(static_cast<size_t>(size));
-    ending = ReadFully(fd, frame.data(), frame.size(), /*at_boundary=*/false,
-                       options_.idle_timeout_ms, stopping_);
+    // The buffer grows with the bytes that really arrive (1 MiB at a time), so a client that
+    // announces 100 MiB and sends little holds little memory.
+    frame.clear();
+    while (ending.ok() && frame.size() < static_cast<size_t>(size)) {
+      const size_t have = frame.size();
+      const size_t step = std::min<size_t>(static_cast<size_t>(size) - have, kReadChunkBytes);
+      frame.resize(have + step);
+      ending = ReadFully(fd, frame.data() + have, step, /*at_boundary=*/false,
+                         options_.idle_timeout_ms, stopping_);
+    }
     if (!ending.ok()) break;
     RequestProcessor::Outcome outcome = processor_->Process(frame, connection->peer, closing);
     if (!outcome.status.ok()) {

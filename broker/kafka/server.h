@@ -3,7 +3,8 @@
 //
 // Framing (Kafka's): every request and response is a 4-byte big-endian size followed by that
 // many bytes. A size below the smallest request header or above max_request_bytes
-// (socket.request.max.bytes) closes the connection before anything is allocated.
+// (socket.request.max.bytes) closes the connection before anything is allocated, and a
+// body's buffer grows only with the bytes that arrive (1 MiB steps).
 //
 // Threading: one acceptor thread and one thread per connection, capped at max_connections
 // (a connection over the cap is closed at once with a log line). A connection handles its

@@ -34,6 +34,7 @@ class EchoProcessor : public RequestProcessor {
     const std::string f(frame);
     if (f.rfind("bad", 0) == 0) return {absl::InvalidArgumentError("bad request"), std::nullopt};
     if (f.rfind("quiet", 0) == 0) return {absl::OkStatus(), std::nullopt};
+    if (f.rfind("big", 0) == 0) return {absl::OkStatus(), Frame(std::string(4 << 20, 'b'))};
     if (f.rfind("slow", 0) == 0) {
       for (int i = 0; i < 30 && !closing(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -105,6 +106,7 @@ class ServerTest : public ::testing::Test {
     ServerOptions o;
     o.listen = "127.0.0.1:0";
     o.max_request_bytes = 1024;
+    o.send_timeout_ms = 300;
     auto s = Server::Start(o, &processor_);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
@@ -173,6 +175,30 @@ TEST_F(ServerTest, StopClosesConnectionsAndCountsThem) {
   server_->Stop();
   EXPECT_TRUE(a.ClosedByServer());
   EXPECT_EQ(processor_.open.load(), 0);
+}
+
+TEST_F(ServerTest, AClientThatStopsReadingIsClosedAfterTheSendTimeout) {
+  Client reader(server_->port());
+  reader.Send(Frame("first-request"));
+  ASSERT_EQ(reader.Receive(), "first-request");
+  {
+    Client stuck(server_->port());
+    stuck.Send(Frame("hello-request"));
+    const auto accepted = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (processor_.open.load() < 2 && std::chrono::steady_clock::now() < accepted) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(processor_.open.load(), 2);
+    // 4 MiB answers that are never read: the socket buffers fill and the send times out.
+    for (int i = 0; i < 8; ++i) stuck.Send(Frame("big-request"));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (processor_.open.load() > 1 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(processor_.open.load(), 1);  // only `reader` is left
+  }
+  reader.Send(Frame("still-served"));
+  EXPECT_EQ(reader.Receive(), "still-served");
 }
 
 TEST(ServerStartTest, RefusesABadAddress) {

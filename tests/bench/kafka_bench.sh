@@ -35,8 +35,10 @@ if [ "${KAFKA_BENCH_SKIP_BUILD:-0}" != 1 ]; then
   bazel build -c opt //tests/bench:kafka_bench //tests/bench:broker_bench //tests/kafka:mock_cluster \
     //tools:keelctl //broker:keel-broker //controller:keel-controller
 fi
-# The -c opt outputs, wherever the bazel-bin symlink points after other builds.
-bin=$(bazel info -c opt bazel-bin 2>/dev/null)
+# The -c opt outputs, wherever the bazel-bin symlink points after other builds (no `bazel
+# info`: it would wait for another command's lock).
+bin=$PWD/bazel-out/k8-opt/bin
+[ -x "$bin/tests/bench/kafka_bench" ] || { echo "no $bin/tests/bench/kafka_bench (build with -c opt)" >&2; exit 1; }
 bench=$bin/tests/bench/kafka_bench
 keelctl=$bin/tools/keelctl
 records_for() { if [ "$1" -le 100 ]; then echo "${KAFKA_BENCH_RECORDS_100:-500000}"; else echo "${KAFKA_BENCH_RECORDS_1024:-100000}"; fi; }

@@ -1,4 +1,4 @@
-// Fetch v4-12 for consumers: the data plane's batch-level long poll, the stored batches
+// Fetch v0-12 for consumers (record batches v2 from v4): the data plane's batch-level long poll, the stored batches
 // encoded as record batches v2 with their offsets, leader epochs and timestamps. Fetch
 // sessions (KIP-227) are not kept: every answer has session id 0, so clients send full
 // fetches. There are no transactions, so the last stable offset is the high watermark.
@@ -17,15 +17,33 @@ using keel::kafka::ErrorCode;
 using keel::kafka::FetchRequest;
 using keel::kafka::FetchResponse;
 
+// Fetch v0-3 carry message formats 0/1; advertised (with v0) as Kafka does.
+constexpr int16_t kFirstRecordBatchV2Version = 4;
+
 class FetchHandler final : public TypedHandler<FetchRequest, FetchResponse> {
  public:
-  explicit FetchHandler(BrokerContext* context) : TypedHandler(4, 12), context_(context) {}
+  explicit FetchHandler(BrokerContext* context) : TypedHandler(0, 12), context_(context) {}
 
  protected:
   Served Serve(const RequestContext& rc, FetchRequest& request,
                FetchResponse* response) override {
     Served served;
     response->session_id = 0;
+    if (rc.api_version < kFirstRecordBatchV2Version) {
+      // Fetch v0-3 expect message formats 0/1, which Keel does not down-convert to.
+      for (const FetchRequest::Topic& t : request.topics) {
+        FetchResponse::Topic& out = response->responses.emplace_back();
+        out.topic = t.topic;
+        for (const FetchRequest::Partition& p : t.partitions) {
+          FetchResponse::Partition& op = out.partitions.emplace_back();
+          op.partition_index = p.partition;
+          op.error_code = KafkaCode(ErrorCode::kUnsupportedForMessageFormat);
+          op.high_watermark = -1;
+          NoteError(op.error_code, &served);
+        }
+      }
+      return served;
+    }
     if (request.replica_id >= 0) {
       // Followers replicate over gRPC; a Kafka broker's replica fetch is not served.
       response->error_code = KafkaCode(ErrorCode::kInvalidRequest);

@@ -30,7 +30,6 @@ class MetadataHandler final : public TypedHandler<MetadataRequest, MetadataRespo
     const bool all = !request.topics.has_value() ||
                      (rc.api_version == 0 && request.topics->empty());
     std::vector<std::string> names;
-    std::set<std::string> unknown_ids;  // v10+ topics asked by id that do not exist
     std::vector<keel::kafka::Uuid> by_id;
     if (!all) {
       for (const auto& t : *request.topics) {

@@ -1,4 +1,4 @@
-// Produce v3-9: acks 0 / 1 / -1 onto the data plane's record-batch entry (acks=-1 waits for
+// Produce v0-9 (record batches v2 from v3; see kFirstRecordBatchV2Version): acks 0 / 1 / -1 onto the data plane's record-batch entry (acks=-1 waits for
 // the ISR and checks min.insync.replicas there). Each partition's records field is decoded
 // after the leadership check (batch_conversion.h: CRC, max.message.bytes, compression).
 // acks=0 sends no response, as Kafka. Batches of idempotent producers (a producer id) pass
@@ -20,13 +20,17 @@ using keel::kafka::ProduceRequest;
 using keel::kafka::ProduceResponse;
 
 constexpr char kTimestampTypeConfig[] = "message.timestamp.type";
+// Produce v0-2 carry message formats 0 and 1, which Keel does not take. The range is still
+// advertised from v0, as Kafka's is: librdkafka 2.0.2 compresses (gzip, snappy, lz4) only
+// for a broker whose Produce range includes v0, and then sends v3+ anyway.
+constexpr int16_t kFirstRecordBatchV2Version = 3;
 
 class ProduceHandler final : public TypedHandler<ProduceRequest, ProduceResponse> {
  public:
-  explicit ProduceHandler(BrokerContext* context) : TypedHandler(3, 9), context_(context) {}
+  explicit ProduceHandler(BrokerContext* context) : TypedHandler(0, 9), context_(context) {}
 
  protected:
-  Served Serve(const RequestContext&, ProduceRequest& request,
+  Served Serve(const RequestContext& rc, ProduceRequest& request,
                ProduceResponse* response) override {
     Served served;
     served.respond = request.acks != 0;
@@ -45,7 +49,9 @@ class ProduceHandler final : public TypedHandler<ProduceRequest, ProduceResponse
         ProduceResponse::Partition& op = out.partitions.emplace_back();
         op.index = p.index;
         op.base_offset = -1;
-        if (!acks_valid) {
+        if (rc.api_version < kFirstRecordBatchV2Version) {
+          op.error_code = KafkaCode(ErrorCode::kUnsupportedForMessageFormat);
+        } else if (!acks_valid) {
           op.error_code = KafkaCode(ErrorCode::kInvalidRequiredAcks);
         } else if (request.transactional_id.has_value()) {
           op.error_code = KafkaCode(ErrorCode::kTransactionalIdAuthorizationFailed);
