@@ -5,7 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "controller/log.h"
+#include "common/logging.h"
 #include "kafka/api_keys.h"
 #include "kafka/header.h"
 
