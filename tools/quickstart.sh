@@ -8,7 +8,8 @@
 #   tools/quickstart.sh clean    stop and delete the data
 #
 # Env: KEEL_QUICKSTART_DIR (default .keel/quickstart), KEEL_BASE_PORT (default 19091:
-# controllers on 19091-19093, brokers on 19191-19193), KEELCTL (default bazel-bin/tools/keelctl;
+# controllers on 19091-19093, brokers on 19191-19193, their Kafka listeners on 19491-19493),
+# KEELCTL (default bazel-bin/tools/keelctl;
 # keelctl finds keel-controller and keel-broker next to it), KEEL_QUICKSTART_SKIP_BUILD=1 to
 # skip installing and building.
 set -euo pipefail
@@ -68,9 +69,26 @@ echo
 echo "== keelctl consume $TOPIC --from-beginning --print-offset --print-key"
 "$KEELCTL" consume "$TOPIC" --from-beginning --print-offset --print-key
 
+
+# The same log through the Kafka protocol, with an unmodified Kafka client (kcat, librdkafka).
+KAFKA=$(sed -n 's/^kcat -b \([^ ]*\) -L$/\1/p' <<<"$out")
+echo
+echo "== kcat -b $KAFKA -L -t $TOPIC"
+kcat -b "$KAFKA" -L -t "$TOPIC"
+echo
+echo "== kcat -P -b $KAFKA -t $TOPIC -K : -H source=kcat   (a Kafka client writes to the same log)"
+printf 'user-3:signed up\nuser-3:bought two keels\n' |
+  kcat -P -b "$KAFKA" -t "$TOPIC" -K : -H source=kcat -X acks=all
+echo
+echo "== kcat -C -b $KAFKA -t $TOPIC -o beginning -e   (and reads keelctl's records back)"
+kcat -C -b "$KAFKA" -t "$TOPIC" -o beginning -e -q \
+  -f 'Partition:%p\tOffset:%o\t%k\t%s\theaders:%h\n' | sort -t: -k2,2n -k3,3n
+echo "kcat consumed $(kcat -C -b "$KAFKA" -t "$TOPIC" -o beginning -e -q -f '%o\n' | wc -l) records"
+
 echo
 echo "The cluster keeps running (data and logs in $DIR). Try:"
 grep '^export ' <<<"$out" | sed 's/^/  /'
 echo "  $KEELCTL cluster status --dir $DIR"
 echo "  $KEELCTL metadata log"
+echo "  kcat -b $KAFKA -C -t $TOPIC -o beginning -e"
 echo "Stop it with: tools/quickstart.sh stop   (or 'clean' to delete its data)"
