@@ -3,9 +3,7 @@
 namespace keel::kafka {
 
 ErrorCode FromKeel(keel::ErrorCode code) {
-  // common.proto numbers every code as Kafka does but this one (82 is Kafka's
-  // FENCED_INSTANCE_ID); keel_errors_test compares every name.
-  if (code == keel::INVALID_UPDATE_VERSION) return ErrorCode::kInvalidUpdateVersion;
+  // common.proto numbers every code as Kafka does; keel_errors_test compares every name.
   return static_cast<ErrorCode>(code);
 }
 
