@@ -9,6 +9,7 @@
 
 #include "broker/data_plane.h"
 #include "broker/kafka/controller_admin.h"
+#include "broker/kafka/producer_id_block.h"
 #include "broker/kafka/producer_state.h"
 #include "metadata/metadata_image.h"
 
@@ -34,6 +35,11 @@ struct BrokerContext {
   DataPlane::ReadImage read_image;
   ControllerAdmin* admin = nullptr;
   ProducerStateTable* producers = nullptr;  // idempotent producers; null: not checked
+  // This broker's current registration epoch (-1 before it registered): sent with
+  // controller requests that need it (AllocateProducerIds).
+  std::function<int64_t()> broker_epoch;
+  // Producer ids for InitProducerId; null: KafkaListener builds one over `admin`.
+  ProducerIdBlock* producer_ids = nullptr;
   // Wall clock in ms (record timestamps); injectable for tests.
   std::function<int64_t()> now_ms;
 };

@@ -31,6 +31,7 @@ class KafkaListener {
 
   std::unique_ptr<ControllerAdmin> own_admin_;
   ProducerStateTable producers_;
+  std::unique_ptr<ProducerIdBlock> own_producer_ids_;
   BrokerContext context_;
   std::unique_ptr<KafkaMetrics> metrics_;
   std::unique_ptr<Dispatcher> dispatcher_;
