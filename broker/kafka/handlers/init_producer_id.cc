@@ -4,7 +4,8 @@
 //
 // When no block can be had (no controller reachable, the broker not registered yet, ...) the
 // answer is COORDINATOR_LOAD_IN_PROGRESS, Kafka's own answer while its broker waits for the
-// next block: retriable, and librdkafka and the Java client retry InitProducerId on it.
+// next block: not fatal, so librdkafka asks again after 500 ms (rdkafka_idempotence.c,
+// rd_kafka_idemp_request_pid_failed) and the Java client retries it as retriable.
 #include "broker/kafka/handlers/common.h"
 #include "broker/kafka/handlers/handlers.h"
 #include "broker/kafka/handlers/typed_handler.h"
