@@ -155,6 +155,7 @@ absl::Status Broker::Start() {
   lo.on_fencing_change = [this] { UpdateHealth(); };  // at once; expiry is polled
   lifecycle_ = std::make_unique<BrokerLifecycle>(
       lo, [this] { return follower_->caught_up_offset(); });
+  lifecycle_for_kafka_.store(lifecycle_.get());
 
   IsrManagerOptions im;
   im.broker_id = options_.broker_id;
@@ -197,6 +198,12 @@ absl::Status Broker::StartKafka(const std::string& grpc_host,
     follower_->Read(fn);
   };
   context.now_ms = WallMs;
+  // The listener starts before the lifecycle exists (its port goes into the registration),
+  // so the epoch is read through an atomic pointer set once the lifecycle is built.
+  context.broker_epoch = [this] {
+    BrokerLifecycle* lifecycle = lifecycle_for_kafka_.load();
+    return lifecycle != nullptr ? lifecycle->broker_epoch() : int64_t{-1};
+  };
   auto started =
       kafka::KafkaListener::Start(server, std::move(context), options_.controllers, metrics_.get());
   if (!started.ok()) {

@@ -115,6 +115,8 @@ class Broker {
   AppendNotifier notifier_;
   std::unique_ptr<MetadataFollower> follower_;
   std::unique_ptr<BrokerLifecycle> lifecycle_;
+  // lifecycle_.get() for the Kafka listener's threads, which start before lifecycle_ is set.
+  std::atomic<BrokerLifecycle*> lifecycle_for_kafka_{nullptr};
   std::unique_ptr<ReplicaFetcher> fetcher_;
   std::unique_ptr<IsrManager> isr_manager_;
   std::unique_ptr<DataPlane> data_plane_;

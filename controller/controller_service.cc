@@ -284,6 +284,33 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
     return grpc::Status::OK;
   }
 
+  grpc::Status AllocateProducerIds(grpc::ServerContext* context,
+                                   const AllocateProducerIdsRequest* request,
+                                   AllocateProducerIdsResponse* response) override {
+    AllocateProducerIdsRequest req = *request;
+    grpc::Status status = WriteAndAnswer(
+        node_, context,
+        [req](LeaderContext& ctx, const std::shared_ptr<AllocateProducerIdsResponse>& result) {
+          auto outcome = ControllerLogic::AllocateProducerIds(ctx.latest, req);
+          if (!outcome.ok()) {
+            result->set_error(outcome.status().code);
+            result->set_error_message(outcome.status().message);
+            return WritePlan{};
+          }
+          // Answered only after the record commits (WriteAndAnswer), so a block a broker
+          // uses is never handed out again by a later leader.
+          result->set_producer_id_start(outcome->producer_id_start);
+          result->set_producer_id_len(outcome->producer_id_len);
+          return WritePlan{std::move(outcome->records), nullptr};
+        },
+        response);
+    if (!status.ok()) return status;
+    if (response->error() != NONE) {
+      return ApiErrorStatus({response->error(), response->error_message()});
+    }
+    return grpc::Status::OK;
+  }
+
  private:
   ControllerNode* node_;
 };

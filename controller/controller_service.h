@@ -1,7 +1,7 @@
 // The controller's gRPC services: a thin edge over ControllerNode.
 //
 // Writes (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, RegisterBroker,
-// BrokerHeartbeat, AlterPartition) run ControllerLogic on the leader through
+// BrokerHeartbeat, AlterPartition, AllocateProducerIds) run ControllerLogic on the leader through
 // ControllerNode::Write and answer after commit. On a follower they fail with UNAVAILABLE
 // "NOT_CONTROLLER: ..." and name the leader in trailing metadata (`keel-leader-id`,
 // `keel-leader-address`) and in the response's `leader` field.

@@ -18,6 +18,7 @@ std::string PartitionKey(const std::string& topic_id, int32_t partition);
 std::string ConfigKey(metadata::ConfigResourceType type, const std::string& resource_name,
                       const std::string& config_name);
 inline constexpr char kLeaderKey[] = "leader";
+inline constexpr char kProducerIdsKey[] = "producer_ids";
 
 metadata::MetadataRecord BrokerRecordOf(const BrokerInfo& broker);
 metadata::MetadataRecord TopicRecordOf(const TopicInfo& topic);

@@ -3,7 +3,8 @@
 // Key layout (see docs/formats/state-store.md for the whole store):
 //   image/<entity key>      a serialized MetadataRecord with the entity's full state, where
 //                           <entity key> is ImageChanges' stable key (broker/<id>,
-//                           topic/<hex id>, partition/<hex id>/<p>, config/...)
+//                           topic/<hex id>, partition/<hex id>/<p>, config/..., leader,
+//                           producer_ids)
 //   meta/applied_offset     decimal offset of the last entry applied to the image
 // Each Ready's changes and the new applied offset go in one atomic LevelDB batch, so the
 // stored image is always the image at the stored offset.

@@ -95,6 +95,8 @@ absl::Status MetadataImage::ApplyOne(const MetadataRecord& record, int64_t offse
       return absl::OkStatus();
     case MetadataRecord::kLeaderChange:
       return ApplyLeaderChange(record, changes, undo);
+    case MetadataRecord::kProducerIds:
+      return ApplyProducerIds(record, changes, undo);
     case MetadataRecord::RECORD_NOT_SET:
       break;
   }
@@ -369,6 +371,24 @@ absl::Status MetadataImage::ApplyLeaderChange(const MetadataRecord& record, Imag
   }
   leader_change_ = record.leader_change();
   Upsert(changes, kLeaderKey, record);
+  return absl::OkStatus();
+}
+
+absl::Status MetadataImage::ApplyProducerIds(const MetadataRecord& record, ImageChanges* changes,
+                                             UndoLog* undo) {
+  const int64_t next = record.producer_ids().next_producer_id();
+  // Ids only grow: a block handed out twice would give two producers the same id.
+  if (next <= next_producer_id_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("next producer id ", next, " does not grow past ", next_producer_id_));
+  }
+  if (undo != nullptr) {
+    undo->push_back([old = next_producer_id_](MetadataImage& image) {
+      image.next_producer_id_ = old;
+    });
+  }
+  next_producer_id_ = next;
+  Upsert(changes, kProducerIdsKey, record);
   return absl::OkStatus();
 }
 

@@ -77,7 +77,7 @@ struct TopicInfo {
 // One entity whose stored form changed: `record` is its new full state, or empty when the
 // entity was deleted. Keys (docs/formats/metadata-records.md): broker/<id>,
 // topic/<hex id>, partition/<hex id>/<p>, config/topic/<name>/<key>,
-// config/broker/<name>/<key>, leader. A key may appear several times; the last one wins.
+// config/broker/<name>/<key>, leader, producer_ids. A key may appear several times; the last one wins.
 struct EntityChange {
   std::string key;
   std::optional<metadata::MetadataRecord> record;
@@ -104,7 +104,8 @@ class MetadataImage {
 
   // The whole image as records that rebuild an equal image when applied in order to an
   // empty one: brokers, broker configs, then each topic followed by its partitions and
-  // configs, then the last LeaderChangeRecord.
+  // configs, then the last LeaderChangeRecord, then a ProducerIdsRecord if any id was
+  // handed out.
   std::vector<metadata::MetadataRecord> ToRecords() const;
   // Rebuilds an image from snapshot records or from materialized entities in any order
   // (topics are applied before their partitions and configs); applied_offset() == offset.
@@ -135,6 +136,9 @@ class MetadataImage {
   bool has_leader_change() const { return leader_change_.has_value(); }
   // The last LeaderChangeRecord applied; a default instance if none.
   const metadata::LeaderChangeRecord& last_leader_change() const;
+
+  // The first producer id not yet handed out in a block (ProducerIdsRecord); 0 initially.
+  int64_t next_producer_id() const { return next_producer_id_; }
 
   // Response builders for the read-only admin RPCs (metadata_image_describe.cc).
   void FillListTopics(controller::ListTopicsResponse* response) const;
@@ -172,6 +176,8 @@ class MetadataImage {
                            UndoLog* undo);
   absl::Status ApplyLeaderChange(const metadata::MetadataRecord& record, ImageChanges* changes,
                                  UndoLog* undo);
+  absl::Status ApplyProducerIds(const metadata::MetadataRecord& record, ImageChanges* changes,
+                                UndoLog* undo);
 
   std::map<int32_t, BrokerInfo> brokers_;
   std::map<std::string, TopicInfo> topics_;                 // by id
@@ -179,6 +185,7 @@ class MetadataImage {
   std::multimap<std::string, std::string> collision_keys_;  // CollisionKey(name) -> name
   std::map<std::string, ConfigMap> broker_configs_;
   std::optional<metadata::LeaderChangeRecord> leader_change_;
+  int64_t next_producer_id_ = 0;
   int64_t applied_offset_ = 0;
 };
 

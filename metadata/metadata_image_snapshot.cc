@@ -26,6 +26,11 @@ std::vector<MetadataRecord> MetadataImage::ToRecords() const {
     *lc.mutable_leader_change() = *leader_change_;
     out.push_back(std::move(lc));
   }
+  if (next_producer_id_ > 0) {
+    MetadataRecord pid;
+    pid.mutable_producer_ids()->set_next_producer_id(next_producer_id_);
+    out.push_back(std::move(pid));
+  }
   return out;
 }
 
@@ -104,7 +109,8 @@ bool MetadataImage::operator==(const MetadataImage& o) const {
            leader_change_->SerializeAsString() == o.leader_change_->SerializeAsString();
   };
   return applied_offset_ == o.applied_offset_ && brokers_ == o.brokers_ && topics_ == o.topics_ &&
-         names_ == o.names_ && broker_configs_ == o.broker_configs_ && same_leader_change();
+         names_ == o.names_ && broker_configs_ == o.broker_configs_ && same_leader_change() &&
+         next_producer_id_ == o.next_producer_id_;
 }
 
 }  // namespace keel::metadata

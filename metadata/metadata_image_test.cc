@@ -365,6 +365,66 @@ TEST(MetadataImage, SameRecordsGiveEqualImagesAndToRecordsRoundTrips) {
   EXPECT_FALSE(a == b);
 }
 
+MetadataRecord ProducerIds(int32_t broker_id, int64_t next) {
+  MetadataRecord r;
+  r.mutable_producer_ids()->set_broker_id(broker_id);
+  r.mutable_producer_ids()->set_broker_epoch(1);
+  r.mutable_producer_ids()->set_next_producer_id(next);
+  return r;
+}
+
+TEST(MetadataImage, ProducerIdsOnlyGrow) {
+  MetadataImage image = BaseImage();
+  EXPECT_EQ(image.next_producer_id(), 0);
+  ImageChanges changes;
+  ASSERT_TRUE(image.Apply(ProducerIds(1, 1000), 5, &changes).ok());
+  EXPECT_EQ(image.next_producer_id(), 1000);
+  ASSERT_EQ(changes.changes.size(), 1u);
+  EXPECT_EQ(changes.changes[0].key, kProducerIdsKey);
+  EXPECT_EQ(changes.changes[0].record->producer_ids().next_producer_id(), 1000);
+
+  // Handing out the same or an earlier block again is refused and changes nothing.
+  MetadataImage before = image;
+  EXPECT_EQ(image.Apply(ProducerIds(2, 1000), 6).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(image.Apply(ProducerIds(2, 10), 6).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(image == before);
+  ASSERT_TRUE(image.Apply(ProducerIds(2, 2000), 6).ok());
+  EXPECT_EQ(image.next_producer_id(), 2000);
+}
+
+TEST(MetadataImage, ProducerIdsUndoneWhenTheirBatchFails) {
+  MetadataImage image = BaseImage();
+  ASSERT_TRUE(image.Apply(ProducerIds(1, 1000), 5).ok());
+  MetadataImage before = image;
+  // The producer id record applies, the empty record after it fails: both roll back.
+  EXPECT_FALSE(image.ApplyBatch(Batch({ProducerIds(2, 2000), MetadataRecord()}), 6).ok());
+  EXPECT_EQ(image.next_producer_id(), 1000);
+  EXPECT_TRUE(image == before);
+}
+
+TEST(MetadataImage, ProducerIdsSurviveSnapshotAndEntityForms) {
+  MetadataImage image = BaseImage();
+  ImageChanges changes;
+  ASSERT_TRUE(image.Apply(ProducerIds(1, 1000), 5, &changes).ok());
+  ASSERT_TRUE(image.Apply(ProducerIds(3, 2000), 6, &changes).ok());
+
+  // Snapshot form: ToRecords replayed into an empty image.
+  std::vector<MetadataRecord> records = image.ToRecords();
+  auto rebuilt = MetadataImage::FromRecords(records, image.applied_offset());
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(rebuilt->next_producer_id(), 2000);
+  EXPECT_TRUE(*rebuilt == image);
+  // A later block applies on top of the snapshot as on the original.
+  ASSERT_TRUE(rebuilt->Apply(ProducerIds(2, 3000), 7).ok());
+  EXPECT_FALSE(*rebuilt == image);
+  ASSERT_TRUE(image.Apply(ProducerIds(2, 3000), 7).ok());
+  EXPECT_TRUE(*rebuilt == image);
+
+  // Entity form: the last record under the key holds the latest value.
+  EXPECT_EQ(changes.changes.back().key, kProducerIdsKey);
+  EXPECT_EQ(changes.changes.back().record->producer_ids().next_producer_id(), 2000);
+}
+
 TEST(MetadataImage, DescribeBuilders) {
   MetadataImage image = BaseImage();
   ASSERT_TRUE(image.Apply(Config("t", "retention.ms", "1000"), 5).ok());

@@ -44,6 +44,7 @@ TEST(ProtoRoundTrip, MetadataRecordTypeIdsAreStable) {
   EXPECT_EQ(MetadataRecord::kConfig, 8);
   EXPECT_EQ(MetadataRecord::kNoOp, 9);
   EXPECT_EQ(MetadataRecord::kLeaderChange, 10);
+  EXPECT_EQ(MetadataRecord::kProducerIds, 11);
 
   MetadataRecord r;
   r.mutable_partition_change()->set_partition_id(3);

@@ -10,6 +10,7 @@
 #include "broker/data_plane.h"
 #include "broker/group/group_config.h"
 #include "broker/kafka/controller_admin.h"
+#include "broker/kafka/producer_id_block.h"
 #include "broker/kafka/producer_state.h"
 #include "metadata/metadata_image.h"
 
@@ -46,6 +47,11 @@ struct BrokerContext {
   group::GroupCoordinator* groups = nullptr;
   // Where its offsets are durable (__consumer_offsets); null: in memory only.
   GroupOffsetLog* group_log = nullptr;
+  // This broker's current registration epoch (-1 before it registered): sent with
+  // controller requests that need it (AllocateProducerIds).
+  std::function<int64_t()> broker_epoch;
+  // Producer ids for InitProducerId; null: KafkaListener builds one over `admin`.
+  ProducerIdBlock* producer_ids = nullptr;
   // Wall clock in ms (record timestamps); injectable for tests.
   std::function<int64_t()> now_ms;
 };

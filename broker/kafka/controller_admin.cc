@@ -5,14 +5,15 @@
 namespace keel::broker::kafka {
 namespace {
 
-template <typename Request, typename Response, typename Method>
+template <typename Service = controller::AdminService, typename Request, typename Response,
+          typename Method>
 grpc::Status CallLeader(const std::vector<std::string>& controllers,
                         std::chrono::milliseconds timeout, const Request& request,
                         Response* response, Method method) {
   keelctl::ClusterClient client(controllers, timeout);
   return client.CallLeader(
       [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
-        auto stub = controller::AdminService::NewStub(channel);
+        auto stub = Service::NewStub(channel);
         response->Clear();
         return ((*stub).*method)(context, request, response);
       });
@@ -47,6 +48,14 @@ grpc::Status GrpcControllerAdmin::AlterConfigs(const controller::AlterConfigsReq
                                                controller::AlterConfigsResponse* response) {
   return CallLeader(controllers_, timeout_, request, response,
                     &controller::AdminService::Stub::AlterConfigs);
+}
+
+grpc::Status GrpcControllerAdmin::AllocateProducerIds(
+    const controller::AllocateProducerIdsRequest& request,
+    controller::AllocateProducerIdsResponse* response) {
+  return CallLeader<controller::BrokerLifecycleService>(
+      controllers_, timeout_, request, response,
+      &controller::BrokerLifecycleService::Stub::AllocateProducerIds);
 }
 
 }  // namespace keel::broker::kafka

@@ -1,5 +1,6 @@
 // ControllerAdmin: the Kafka listener's path to the controller quorum for admin requests
-// (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs) and for auto-created topics.
+// (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs), for auto-created topics and
+// for blocks of producer ids (AllocateProducerIds, KIP-730, on BrokerLifecycleService).
 // Metadata names this broker as the controller (controller_id), so clients send their admin
 // requests here and this forwards them to the active controller, following its redirects,
 // as a KRaft broker forwards to the quorum (KIP-590).
@@ -30,6 +31,8 @@ class ControllerAdmin {
                                         controller::CreatePartitionsResponse* response) = 0;
   virtual grpc::Status AlterConfigs(const controller::AlterConfigsRequest& request,
                                     controller::AlterConfigsResponse* response) = 0;
+  virtual grpc::Status AllocateProducerIds(const controller::AllocateProducerIdsRequest& request,
+                                           controller::AllocateProducerIdsResponse* response) = 0;
 };
 
 // The real one: gRPC to the controllers given with --controllers.
@@ -44,6 +47,8 @@ class GrpcControllerAdmin : public ControllerAdmin {
                                 controller::CreatePartitionsResponse* response) override;
   grpc::Status AlterConfigs(const controller::AlterConfigsRequest& request,
                             controller::AlterConfigsResponse* response) override;
+  grpc::Status AllocateProducerIds(const controller::AllocateProducerIdsRequest& request,
+                                   controller::AllocateProducerIdsResponse* response) override;
 
  private:
   const std::vector<std::string> controllers_;

@@ -59,6 +59,10 @@ class CreatingAdmin : public ControllerAdmin {
                             controller::AlterConfigsResponse*) override {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "");
   }
+  grpc::Status AllocateProducerIds(const controller::AllocateProducerIdsRequest&,
+                                   controller::AllocateProducerIdsResponse*) override {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "");
+  }
   int creates = 0;
 
  private:

@@ -76,6 +76,21 @@ class FakeAdmin : public ControllerAdmin {
     Commit(out.records);
     return grpc::Status::OK;
   }
+  grpc::Status AllocateProducerIds(const controller::AllocateProducerIdsRequest& request,
+                                   controller::AllocateProducerIdsResponse* response) override {
+    ++calls;
+    if (unavailable) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no controller");
+    auto out = ControllerLogic::AllocateProducerIds(cluster_->image, request);
+    if (!out.ok()) {
+      response->set_error(out.status().code);
+      response->set_error_message(out.status().message);
+      return grpc::Status::OK;
+    }
+    response->set_producer_id_start(out->producer_id_start);
+    response->set_producer_id_len(out->producer_id_len);
+    Commit(out->records);
+    return grpc::Status::OK;
+  }
   int calls = 0;
   bool unavailable = false;  // every call fails as if no controller answered
 
@@ -122,6 +137,12 @@ class HandlersTest : public ::testing::Test {
     context_.read_image = read;
     context_.admin = admin_.get();
     context_.producers = &producers_;
+    context_.broker_epoch = [this] {
+      const metadata::BrokerInfo* b = cluster_.image.Broker(1);
+      return b != nullptr ? b->epoch : int64_t{-1};
+    };
+    producer_ids_ = std::make_unique<ProducerIdBlock>(admin_.get(), 1, context_.broker_epoch);
+    context_.producer_ids = producer_ids_.get();
     context_.now_ms = [] { return int64_t{1'700'000'000'000}; };
     registry_ = observability::MetricsRegistry::Create();
     grpc_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*registry_);
@@ -247,6 +268,7 @@ class HandlersTest : public ::testing::Test {
   std::unique_ptr<DataPlane> plane_;
   std::unique_ptr<FakeAdmin> admin_;
   ProducerStateTable producers_;
+  std::unique_ptr<ProducerIdBlock> producer_ids_;
   BrokerContext context_;
   std::shared_ptr<observability::MetricsRegistry> registry_;
   std::unique_ptr<observability::GrpcServerMetrics> grpc_metrics_;
@@ -649,8 +671,27 @@ TEST_F(HandlersTest, DescribeClusterAndInitProducerId) {
   auto b = Call<k::InitProducerIdResponse>(k::InitProducerIdRequest{}, 4);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->error_code, kNone);
-  EXPECT_GE(a->producer_id, 0);
-  EXPECT_NE(a->producer_id, b->producer_id);
+  EXPECT_EQ(b->error_code, kNone);
+  // The first block the controller hands out starts at 0; one request got it, both use it.
+  EXPECT_EQ(a->producer_id, 0);
+  EXPECT_EQ(b->producer_id, 1);
+  EXPECT_EQ(b->producer_epoch, 0);
+  EXPECT_EQ(admin_->calls, 1);
+  EXPECT_EQ(cluster_.image.next_producer_id(), controller::kProducerIdBlockSize);
+}
+
+TEST_F(HandlersTest, InitProducerIdWithoutAControllerIsRetriable) {
+  admin_->unavailable = true;
+  auto failed = Call<k::InitProducerIdResponse>(k::InitProducerIdRequest{}, 4);
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ(failed->error_code, C(k::ErrorCode::kCoordinatorLoadInProgress));
+  EXPECT_EQ(failed->producer_id, -1);
+  // The client retries; once the controller answers it gets an id.
+  admin_->unavailable = false;
+  auto ok = Call<k::InitProducerIdResponse>(k::InitProducerIdRequest{}, 4);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->error_code, kNone);
+  EXPECT_EQ(ok->producer_id, 0);
 }
 
 TEST_F(HandlersTest, MetricsCountRequestsByApiAndErrorInTheGrpcFamilies) {

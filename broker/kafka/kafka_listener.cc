@@ -47,6 +47,13 @@ absl::StatusOr<std::unique_ptr<KafkaListener>> KafkaListener::Start(
   if (registry != nullptr) {
     l->group_metrics_ = std::make_unique<group::GroupMetrics>(*registry, l->context_.groups);
   }
+  if (l->context_.producer_ids == nullptr) {
+    std::function<int64_t()> epoch = l->context_.broker_epoch;
+    if (!epoch) epoch = [] { return int64_t{-1}; };
+    l->own_producer_ids_ = std::make_unique<ProducerIdBlock>(
+        l->context_.admin, l->context_.broker_id, std::move(epoch));
+    l->context_.producer_ids = l->own_producer_ids_.get();
+  }
   if (registry != nullptr) l->metrics_ = std::make_unique<KafkaMetrics>(*registry);
   l->dispatcher_ = NewDispatcher(&l->context_, l->metrics_.get());
   auto started = Server::Start(std::move(server), l->dispatcher_.get());

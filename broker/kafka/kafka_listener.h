@@ -37,6 +37,7 @@ class KafkaListener {
   std::unique_ptr<GroupOffsetLog> group_log_;    // when context.groups was null
   std::unique_ptr<group::GroupRuntime> groups_;  // when context.groups was null
   std::unique_ptr<group::GroupMetrics> group_metrics_;
+  std::unique_ptr<ProducerIdBlock> own_producer_ids_;
   BrokerContext context_;
   std::unique_ptr<KafkaMetrics> metrics_;
   std::unique_ptr<Dispatcher> dispatcher_;

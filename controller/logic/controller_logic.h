@@ -65,6 +65,15 @@ struct AlterPartitionOutcome {
   metadata::MetadataRecordBatch records;  // empty when the ISR is already the requested one
 };
 
+// Producer ids handed out per AllocateProducerIds request (Kafka's block size).
+inline constexpr int32_t kProducerIdBlockSize = 1000;
+
+struct ProducerIdsOutcome {
+  int64_t producer_id_start = 0;  // the block is [start, start + len)
+  int32_t producer_id_len = 0;
+  metadata::MetadataRecordBatch records;  // one ProducerIdsRecord
+};
+
 class ControllerLogic {
  public:
   // Per topic: INVALID_REQUEST (listed twice), INVALID_TOPIC_EXCEPTION (bad name, or a
@@ -119,6 +128,11 @@ class ControllerLogic {
   // unregistered, fenced or shutting down).
   static Outcome<AlterPartitionOutcome> AlterPartition(const metadata::MetadataImage& image,
                                                        const AlterPartitionRequest& request);
+  // The next block of kProducerIdBlockSize producer ids, from the image's next_producer_id()
+  // (KIP-730). STALE_BROKER_EPOCH unless the broker is registered with that epoch (the
+  // check AlterPartition makes); INVALID_REQUEST once the id space is exhausted.
+  static Outcome<ProducerIdsOutcome> AllocateProducerIds(
+      const metadata::MetadataImage& image, const AllocateProducerIdsRequest& request);
 };
 
 }  // namespace keel::controller

@@ -1,17 +1,15 @@
 // InitProducerId v0-4, for idempotent producers (no transactions: a transactional id is
-// refused).
+// refused). Ids come from blocks the active controller hands this broker (ProducerIdBlock,
+// KIP-730), so they are unique across brokers, restarts and controller failover.
 //
-// TODO(issue 16): ids come from a per-process counter seeded with the broker id and the
-// start time, not from a controller metadata record, and produce does not deduplicate by
-// producer id and sequence yet. So an idempotent producer works, but a retried batch after
-// a lost answer may be stored twice, and ids are unique only while broker clocks and ids
-// keep the seeds apart. See docs/kafka.md, "Not supported yet".
-#include <atomic>
-#include <chrono>
-
+// When no block can be had (no controller reachable, the broker not registered yet, ...) the
+// answer is COORDINATOR_LOAD_IN_PROGRESS, Kafka's own answer while its broker waits for the
+// next block: not fatal, so librdkafka asks again after 500 ms (rdkafka_idempotence.c,
+// rd_kafka_idemp_request_pid_failed) and the Java client retries it as retriable.
 #include "broker/kafka/handlers/common.h"
 #include "broker/kafka/handlers/handlers.h"
 #include "broker/kafka/handlers/typed_handler.h"
+#include "common/logging.h"
 #include "kafka/init_producer_id.h"
 
 namespace keel::broker::kafka {
@@ -24,8 +22,7 @@ using keel::kafka::InitProducerIdResponse;
 class InitProducerIdHandler final
     : public TypedHandler<InitProducerIdRequest, InitProducerIdResponse> {
  public:
-  explicit InitProducerIdHandler(BrokerContext* context)
-      : TypedHandler(0, 4), context_(context), next_id_(Seed(context->broker_id)) {}
+  explicit InitProducerIdHandler(BrokerContext* context) : TypedHandler(0, 4), context_(context) {}
 
  protected:
   Served Serve(const RequestContext&, InitProducerIdRequest& request,
@@ -36,34 +33,31 @@ class InitProducerIdHandler final
       NoteError(response->error_code, &served);
       return served;
     }
-    if (request.producer_id >= 0 && request.producer_epoch >= 0) {
-      // KIP-360: an existing producer bumps its epoch to recover.
-      if (request.producer_epoch == INT16_MAX - 1) {
-        response->producer_id = next_id_.fetch_add(1);
-        response->producer_epoch = 0;
-      } else {
-        response->producer_id = request.producer_id;
-        response->producer_epoch = static_cast<int16_t>(request.producer_epoch + 1);
-      }
+    // KIP-360: an existing producer bumps its epoch to recover; a new id once it is spent.
+    if (request.producer_id >= 0 && request.producer_epoch >= 0 &&
+        request.producer_epoch != INT16_MAX - 1) {
+      response->producer_id = request.producer_id;
+      response->producer_epoch = static_cast<int16_t>(request.producer_epoch + 1);
       return served;
     }
-    response->producer_id = next_id_.fetch_add(1);
+    absl::StatusOr<int64_t> id = context_->producer_ids == nullptr
+                                     ? absl::UnavailableError("no producer id source")
+                                     : context_->producer_ids->NextId();
+    if (!id.ok()) {
+      KEEL_LOG_WARN("InitProducerId: {}", id.status().ToString());
+      response->producer_id = -1;
+      response->producer_epoch = -1;
+      response->error_code = KafkaCode(ErrorCode::kCoordinatorLoadInProgress);
+      NoteError(response->error_code, &served);
+      return served;
+    }
+    response->producer_id = *id;
     response->producer_epoch = 0;
     return served;
   }
 
  private:
-  // Broker id in the top bits, then the start time in ms: distinct across brokers and
-  // across restarts of one broker (while the clock moves forward).
-  static int64_t Seed(int32_t broker_id) {
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    return (static_cast<int64_t>(broker_id & 0xfff) << 50) | ((now_ms & ((1LL << 40) - 1)) << 10);
-  }
-
   BrokerContext* const context_;
-  std::atomic<int64_t> next_id_;
 };
 
 }  // namespace
