@@ -481,14 +481,6 @@ int64_t DataPlane::ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchRes
         RecordBatch* wire = pd->add_batches();
         wire->set_base_offset(std::max(b.base_offset, fp.fetch_offset()));
         wire->set_leader_epoch(b.leader_epoch);
-        if (b.has_producer()) {
-          // A batch cut at the fetch offset starts that many sequence numbers later.
-          BatchProducer* producer = wire->mutable_producer();
-          producer->set_producer_id(b.producer_id);
-          producer->set_producer_epoch(b.producer_epoch);
-          producer->set_base_sequence(
-              b.base_sequence + static_cast<int32_t>(wire->base_offset() - b.base_offset));
-        }
         const int64_t bytes = AppendWireBatch(b, fp.fetch_offset(), INT64_MAX, wire);
         total += bytes;
         budget -= bytes;

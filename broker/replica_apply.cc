@@ -11,11 +11,6 @@ storage::RecordBatch FromWire(const RecordBatch& wire) {
   storage::RecordBatch b;
   b.base_offset = wire.base_offset();
   b.leader_epoch = wire.leader_epoch();
-  if (wire.has_producer()) {
-    b.producer_id = wire.producer().producer_id();
-    b.producer_epoch = static_cast<int16_t>(wire.producer().producer_epoch());
-    b.base_sequence = wire.producer().base_sequence();
-  }
   b.records.reserve(wire.records_size());
   for (const Record& r : wire.records()) {
     storage::Record s;

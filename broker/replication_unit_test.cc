@@ -155,43 +155,6 @@ TEST_F(ReplicationUnitTest, FollowerCopiesTheLeaderAndTheHighWatermarkFollowsThe
   EXPECT_EQ(P(2).high_watermark(), 3);
 }
 
-// A batch an idempotent producer wrote keeps its producer id, epoch and sequence on every
-// replica, so whichever becomes leader can rebuild the producer state from its own log; a
-// fetch that starts inside the batch shifts the sequence with the offset.
-TEST_F(ReplicationUnitTest, FollowerKeepsTheIdempotentProducerOfEachBatch) {
-  Append(1, {"a"});
-  storage::RecordBatch produced;
-  produced.base_offset = P(1).log()->log_end_offset();
-  produced.leader_epoch = cluster_.Topic("t").partitions.at(partition_).leader_epoch;
-  produced.records = {{"", "x", {}, 1}, {"", "y", {}, 1}, {"", "z", {}, 1}};
-  produced.producer_id = 77;
-  produced.producer_epoch = 3;
-  produced.base_sequence = 10;
-  ASSERT_TRUE(P(1).log()->AppendBatch(produced).ok());
-
-  Round(2, 1);
-  auto copied = P(2).log()->Read(produced.base_offset, 1 << 20);
-  ASSERT_TRUE(copied.ok()) << copied.status();
-  ASSERT_EQ(copied->size(), 1u);
-  EXPECT_EQ((*copied)[0].producer_id, 77);
-  EXPECT_EQ((*copied)[0].producer_epoch, 3);
-  EXPECT_EQ((*copied)[0].base_sequence, 10);
-
-  ReplicaFetchRequest mid = FetchRequestOf(2);
-  auto* fp = mid.mutable_fetch()->mutable_topics(0)->mutable_partitions(0);
-  fp->set_fetch_offset(produced.base_offset + 2);
-  ReplicaFetchResponse response;
-  nodes_[1]->plane->ReplicaFetch(mid, &response, [] { return false; });
-  const FetchPartitionData& d = response.fetch().topics(0).partitions(0);
-  ASSERT_EQ(d.batches_size(), 1);
-  EXPECT_EQ(d.batches(0).base_offset(), produced.base_offset + 2);
-  EXPECT_EQ(d.batches(0).producer().producer_id(), 77);
-  EXPECT_EQ(d.batches(0).producer().base_sequence(), 12);
-  auto first = P(2).log()->Read(0, 1 << 20);  // "a" came from no idempotent producer
-  ASSERT_TRUE(first.ok());
-  EXPECT_FALSE((*first)[0].has_producer());
-}
-
 TEST_F(ReplicationUnitTest, DivergentSuffixFromAnOldEpochIsTruncated) {
   Append(1, {"a0", "a1"});
   Round(2, 1);

@@ -66,16 +66,10 @@ std::string EncodeBatch(const RecordBatch& batch) {
   PutU32(&out, format::kBatchMagic);
   PutU32(&out, static_cast<uint32_t>(batch.leader_epoch));
   PutU32(&out, static_cast<uint32_t>(batch.records.size()));
-  PutU32(&out, batch.has_producer() ? format::kAttributeProducer : 0);
+  PutU32(&out, 0);  // attributes
   int64_t max_ts = batch.max_timestamp_ms;
   for (const Record& r : batch.records) max_ts = std::max(max_ts, r.timestamp_ms);
   PutU64(&out, static_cast<uint64_t>(max_ts));
-  if (batch.has_producer()) {
-    PutU64(&out, static_cast<uint64_t>(batch.producer_id));
-    out.push_back(static_cast<char>(static_cast<uint16_t>(batch.producer_epoch)));
-    out.push_back(static_cast<char>(static_cast<uint16_t>(batch.producer_epoch) >> 8));
-    PutU32(&out, static_cast<uint32_t>(batch.base_sequence));
-  }
   for (const Record& r : batch.records) {
     PutString(&out, r.key);
     PutString(&out, r.value);
@@ -103,11 +97,9 @@ absl::StatusOr<BatchHeader> DecodeBatchHeader(const char* data, size_t size) {
   h.magic = GetU32(data + format::kOffsetMagic);
   h.leader_epoch = static_cast<int32_t>(GetU32(data + format::kOffsetLeaderEpoch));
   h.record_count = GetU32(data + format::kOffsetRecordCount);
-  h.attributes = GetU32(data + format::kOffsetAttributes);
   h.max_timestamp_ms = static_cast<int64_t>(GetU64(data + format::kOffsetMaxTimestamp));
   if (h.magic != format::kBatchMagic || h.length_bytes < format::kBatchHeaderBytes ||
-      h.length_bytes > format::kMaxBatchBytes || h.record_count == 0 ||
-      (h.attributes & ~format::kKnownAttributes) != 0) {
+      h.length_bytes > format::kMaxBatchBytes || h.record_count == 0) {
     return absl::DataLossError(
         absl::StrCat("corrupt record batch header at offset ", h.base_offset));
   }
@@ -137,17 +129,6 @@ absl::StatusOr<RecordBatch> DecodeBatch(const char* data, size_t size) {
   batch.max_timestamp_ms = h->max_timestamp_ms;
   const char* p = data + format::kBatchHeaderBytes;
   const char* end = data + h->length_bytes;
-  if (h->attributes & format::kAttributeProducer) {
-    if (end - p < format::kProducerSectionBytes) {
-      return absl::DataLossError(
-          absl::StrCat("truncated producer section in batch at ", h->base_offset));
-    }
-    batch.producer_id = static_cast<int64_t>(GetU64(p));
-    batch.producer_epoch = static_cast<int16_t>(static_cast<uint16_t>(
-        static_cast<uint8_t>(p[8]) | (static_cast<uint8_t>(p[9]) << 8)));
-    batch.base_sequence = static_cast<int32_t>(GetU32(p + 10));
-    p += format::kProducerSectionBytes;
-  }
   for (uint32_t i = 0; i < h->record_count; ++i) {
     Record r;
     uint64_t header_count;

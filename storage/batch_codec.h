@@ -17,7 +17,6 @@ struct BatchHeader {
   uint32_t magic = 0;
   int32_t leader_epoch = 0;
   uint32_t record_count = 0;
-  uint32_t attributes = 0;
   int64_t max_timestamp_ms = 0;
   int64_t next_offset() const { return base_offset + record_count; }
 };

@@ -59,37 +59,6 @@ TEST(BatchCodec, HeaderLayoutMatchesTheDocumentedFormat) {
   EXPECT_EQ(e.substr(format::kBatchHeaderBytes + 1, 2), "k0");
 }
 
-// A batch from an idempotent producer keeps its producer id, epoch and first sequence in the
-// 14-byte section after the header, flagged by attribute bit 0; batches without one are
-// byte for byte what they were before the section existed.
-TEST(BatchCodec, ProducerSectionRoundTripsAndIsFlaggedInTheAttributes) {
-  RecordBatch batch = Sample();
-  std::string plain = EncodeBatch(batch);
-  batch.producer_id = 0x0102030405060708;
-  batch.producer_epoch = 513;
-  batch.base_sequence = 2147483000;
-  std::string e = EncodeBatch(batch);
-  EXPECT_EQ(U32At(e, format::kOffsetAttributes), format::kAttributeProducer);
-  EXPECT_EQ(e.size(), plain.size() + format::kProducerSectionBytes);
-  EXPECT_EQ(static_cast<uint8_t>(e[format::kBatchHeaderBytes]), 0x08);  // producer id, LE
-  EXPECT_EQ(e.substr(format::kBatchHeaderBytes + format::kProducerSectionBytes),
-            plain.substr(format::kBatchHeaderBytes));
-  auto decoded = DecodeBatch(e.data(), e.size());
-  ASSERT_TRUE(decoded.ok()) << decoded.status();
-  EXPECT_EQ(*decoded, batch);
-  EXPECT_TRUE(decoded->has_producer());
-  EXPECT_FALSE(DecodeBatch(plain.data(), plain.size())->has_producer());
-}
-
-// An attribute bit this version does not know means the batch is not ours to read.
-TEST(BatchCodec, UnknownAttributeBitsAreDataLoss) {
-  std::string e = EncodeBatch(Sample());
-  e[format::kOffsetAttributes] = 0x02;
-  uint32_t crc = crc32c::Value(e.data() + format::kCrcStart, e.size() - format::kCrcStart);
-  for (int i = 0; i < 4; ++i) e[format::kOffsetCrc + i] = static_cast<char>(crc >> (8 * i));
-  EXPECT_EQ(DecodeBatch(e.data(), e.size()).status().code(), absl::StatusCode::kDataLoss);
-}
-
 // Everything but the base offset (which the log checks by continuity) is protected: the
 // length and CRC fields by the CRC comparison, the rest by the CRC itself.
 TEST(BatchCodec, EveryBitFlipOutsideTheBaseOffsetIsDetected) {

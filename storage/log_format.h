@@ -13,11 +13,9 @@ namespace keel::storage::format {
 //  16  u32 magic
 //  20  i32 leader_epoch
 //  24  u32 record_count
-//  28  u32 attributes           (bit 0: a producer section follows; other bits 0)
+//  28  u32 attributes           (0; reserved for compression)
 //  32  i64 max_timestamp_ms
-//  40  [producer section, 14 bytes, only with kAttributeProducer:
-//       i64 producer_id, i16 producer_epoch, i32 base_sequence]
-//  40 or 54  records...
+//  40  records...
 constexpr uint32_t kBatchMagic = 0x3154424B;  // "KBT1"
 constexpr int kBatchHeaderBytes = 40;
 constexpr int kOffsetBaseOffset = 0;
@@ -29,11 +27,6 @@ constexpr int kOffsetRecordCount = 24;
 constexpr int kOffsetAttributes = 28;
 constexpr int kOffsetMaxTimestamp = 32;
 constexpr int kCrcStart = 16;
-// Attribute bits. A batch written by an idempotent Kafka producer carries its producer id,
-// epoch and first sequence so the producer state can be rebuilt from the log (KIP-98).
-constexpr uint32_t kAttributeProducer = 1u << 0;
-constexpr uint32_t kKnownAttributes = kAttributeProducer;
-constexpr int kProducerSectionBytes = 14;
 // A batch larger than this is treated as corruption (a torn length field), not allocated.
 constexpr uint32_t kMaxBatchBytes = 64u << 20;
 

@@ -28,13 +28,6 @@ struct RecordBatch {
   int32_t leader_epoch = 0;
   int64_t max_timestamp_ms = 0;
   std::vector<Record> records;
-  // After `records` so positional initializers {base, epoch, max_ts, records} still work.
-  // The idempotent producer that wrote the batch (Kafka's producer id, epoch and the
-  // sequence number of the first record); -1 when none did.
-  int64_t producer_id = -1;
-  int16_t producer_epoch = -1;
-  int32_t base_sequence = -1;
-  bool has_producer() const { return producer_id >= 0; }
   int64_t last_offset() const { return base_offset + static_cast<int64_t>(records.size()) - 1; }
   int64_t next_offset() const { return base_offset + static_cast<int64_t>(records.size()); }
   bool operator==(const RecordBatch&) const = default;
