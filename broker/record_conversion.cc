@@ -37,6 +37,7 @@ int64_t AppendWireBatch(const storage::RecordBatch& batch, int64_t from_offset,
     w->set_timestamp_ms(r.timestamp_ms);
     w->set_offset(this_offset);
     for (const auto& h : r.headers) {
+      if (h.key == kProducerStateHeader) continue;
       auto* wh = w->add_headers();
       wh->set_key(h.key);
       wh->set_value(h.value);

@@ -11,6 +11,11 @@
 
 namespace keel::broker {
 
+// A header the Kafka listener adds to the first record of an idempotent producer's batch
+// (producer id, epoch, first sequence, count; broker/kafka/producer_state.h), so a new
+// leader can rebuild the producer state from its log. Reserved: never shown to consumers.
+inline constexpr char kProducerStateHeader[] = "__keel.producer";
+
 // Records for an append; a timestamp of 0 is stamped with `append_time_ms` (the broker's
 // clock), as with Kafka's CreateTime when the producer leaves it unset.
 std::vector<storage::Record> ToStorageRecords(

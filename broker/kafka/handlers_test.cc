@@ -448,6 +448,41 @@ TEST_F(HandlersTest, IdempotentRetriesGetTheOriginalOffsetAndGapsAndOldEpochsAre
   EXPECT_EQ(Produce("t", mine, Batch({"e"}, 1, none, 42, 3, 3)).error_code,
             C(k::ErrorCode::kInvalidProducerEpoch));
   EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 5);
+  // The reserved producer header is never shown to consumers, over either API.
+  auto fetched = Fetch("t", mine, 1);
+  auto batches = k::DecodeBatches(fetched.records.value_or(""));
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  for (const auto& b : *batches) {
+    for (const auto& r : b.records) {
+      ASSERT_EQ(r.headers.size(), 1u);  // only the client's own "h"
+      EXPECT_EQ(r.headers[0].key, "h");
+    }
+  }
+  keel::broker::FetchRequest grpc_fetch;
+  auto* gp = grpc_fetch.add_topics();
+  gp->set_topic("t");
+  auto* gpp = gp->add_partitions();
+  gpp->set_partition(mine);
+  gpp->set_fetch_offset(1);
+  gpp->set_current_leader_epoch(-1);
+  keel::broker::FetchResponse grpc_resp;
+  plane_->Fetch(grpc_fetch, &grpc_resp, [] { return false; });
+  for (const auto& b : grpc_resp.topics(0).partitions(0).batches()) {
+    for (const auto& r : b.records()) {
+      ASSERT_EQ(r.headers_size(), 1);
+      EXPECT_EQ(r.headers(0).key(), "h");
+    }
+  }
+  // A new leadership (here: a fresh table, as on another broker) rebuilds the state from the
+  // log, so the retry of the last batch is still answered with its original offset.
+  ProducerStateTable fresh;
+  context_.producers = &fresh;
+  auto retry_after_failover = Produce("t", mine, Batch({"d"}, 1, none, 42, 4, 0));
+  EXPECT_EQ(retry_after_failover.error_code, kNone);
+  EXPECT_EQ(retry_after_failover.base_offset, 4);
+  EXPECT_EQ(Produce("t", mine, Batch({"e"}, 1, none, 42, 4, 5)).error_code,
+            C(k::ErrorCode::kOutOfOrderSequenceNumber));
+  EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 5);
 }
 
 TEST_F(HandlersTest, LogAppendTimeTopicsStampTheBrokersTime) {
