@@ -23,9 +23,11 @@ std::vector<storage::Record> ToStorageRecords(
     int64_t append_time_ms);
 
 // Appends the records of `batch` with offsets in [from_offset, below_offset) to `out`.
-// Returns the bytes added (RecordBytes of each).
+// Returns the bytes added (RecordBytes of each). Reserved headers (kProducerStateHeader)
+// are left out unless `keep_reserved_headers` (replication copies the log as it is).
 int64_t AppendWireBatch(const storage::RecordBatch& batch, int64_t from_offset,
-                        int64_t below_offset, keel::broker::RecordBatch* out);
+                        int64_t below_offset, keel::broker::RecordBatch* out,
+                        bool keep_reserved_headers = false);
 
 // The size a record counts for in max.message.bytes and fetch budgets: key, value and
 // headers plus a fixed per-record overhead, close to its encoded size in the log.

@@ -16,6 +16,7 @@
 #include "broker/kafka/broker_context.h"
 #include "broker/kafka/kafka_listener.h"
 #include "broker/kafka/kafka_metrics.h"
+#include "broker/record_conversion.h"
 #include "controller/metadata/controller_logic.h"
 #include "controller/metadata/test_cluster.h"
 #include "controller/observability/grpc_server_metrics.h"
@@ -483,6 +484,34 @@ TEST_F(HandlersTest, IdempotentRetriesGetTheOriginalOffsetAndGapsAndOldEpochsAre
   EXPECT_EQ(Produce("t", mine, Batch({"e"}, 1, none, 42, 4, 5)).error_code,
             C(k::ErrorCode::kOutOfOrderSequenceNumber));
   EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 5);
+}
+
+TEST_F(HandlersTest, ReplicationKeepsTheProducerHeaderSoFollowersCanRebuildTheState) {
+  cluster_.CreateTopic("r3", 3, 3);
+  Sync();
+  const int mine = LedBy("r3", 1);
+  ASSERT_GE(mine, 0);
+  ASSERT_EQ(Produce("r3", mine, Batch({"a"}, 1, k::Compression::kNone, 9, 0, 0)).error_code,
+            kNone);
+  keel::broker::ReplicaFetchRequest request;
+  request.set_replica_id(2);
+  auto* t = request.mutable_fetch()->add_topics();
+  t->set_topic("r3");
+  auto* p = t->add_partitions();
+  p->set_partition(mine);
+  p->set_fetch_offset(0);
+  p->set_current_leader_epoch(cluster_.Partition("r3", mine).leader_epoch);
+  p->set_last_fetched_epoch(-1);
+  keel::broker::ReplicaFetchResponse response;
+  plane_->ReplicaFetch(request, &response, [] { return false; });
+  const auto& pd = response.fetch().topics(0).partitions(0);
+  ASSERT_EQ(pd.error(), keel::NONE) << pd.error_message();
+  ASSERT_EQ(pd.batches_size(), 1);
+  bool found = false;
+  for (const auto& h : pd.batches(0).records(0).headers()) {
+    found |= h.key() == kProducerStateHeader;
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST_F(HandlersTest, LogAppendTimeTopicsStampTheBrokersTime) {
