@@ -2,10 +2,8 @@
 // refused).
 //
 // TODO(issue 16): ids come from a per-process counter seeded with the broker id and the
-// start time, not from a controller metadata record, and produce does not deduplicate by
-// producer id and sequence yet. So an idempotent producer works, but a retried batch after
-// a lost answer may be stored twice, and ids are unique only while broker clocks and ids
-// keep the seeds apart. See docs/kafka.md, "Not supported yet".
+// start time, not from a controller metadata record, so they are unique only while broker
+// clocks and ids keep the seeds apart. Deduplication itself is produce's (producer_state.h).
 #include <atomic>
 #include <chrono>
 
