@@ -673,6 +673,29 @@ TEST_F(HandlersTest, CreateTopicsValidateOnlyThenCreateThenDelete) {
   EXPECT_EQ(cluster_.image.TopicByName("made"), nullptr);
 }
 
+TEST_F(HandlersTest, SeveralTopicsInOneCreateAndOneDelete) {
+  k::CreateTopicsRequest create;
+  for (const char* name : {"one", "two", "three", "four", "five"}) {
+    auto& t = create.topics.emplace_back();
+    t.name = name;
+    t.num_partitions = 1;
+    t.replication_factor = 1;
+  }
+  auto created = Call<k::CreateTopicsResponse>(create, 4);
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_EQ(created->topics.size(), 5u);
+  for (const auto& t : created->topics) {
+    EXPECT_EQ(t.error_code, kNone) << t.name;
+    EXPECT_NE(cluster_.image.TopicByName(t.name), nullptr) << t.name;
+  }
+  k::DeleteTopicsRequest del;
+  del.topic_names = {"one", "two", "three", "four", "five"};
+  auto deleted = Call<k::DeleteTopicsResponse>(del, 4);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  for (const auto& r : deleted->responses) EXPECT_EQ(r.error_code, kNone) << r.name.value_or("");
+  EXPECT_TRUE(cluster_.image.topics_by_id().empty());
+}
+
 TEST_F(HandlersTest, DescribeAndAlterTopicConfigs) {
   cluster_.CreateTopic("c", 1, 1, {{"retention.ms", "1000"}});
   Sync();

@@ -45,6 +45,8 @@ class CreateTopicsHandler final : public TypedHandler<CreateTopicsRequest, Creat
     controller::CreateTopicsRequest forward;
     forward.set_validate_only(request.validate_only);
     forward.set_timeout_ms(request.timeout_ms);
+    // by_name points into response->topics: no reallocation after this.
+    response->topics.reserve(request.topics.size());
     std::map<std::string, CreateTopicsResponse::Topic*> by_name;
     std::set<std::string> seen;
     for (const auto& t : request.topics) {
@@ -142,6 +144,8 @@ class DeleteTopicsHandler final : public TypedHandler<DeleteTopicsRequest, Delet
     }
     controller::DeleteTopicsRequest forward;
     forward.set_timeout_ms(request.timeout_ms);
+    // by_name points into response->responses: no reallocation after this.
+    response->responses.reserve(topics.size());
     std::map<std::string, DeleteTopicsResponse::Result*> by_name;
     context_->read_image([&](const controller::MetadataImage& image) {
       for (const auto& t : topics) {
