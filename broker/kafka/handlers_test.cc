@@ -46,6 +46,11 @@ class FakeAdmin : public ControllerAdmin {
     ++calls;
     if (unavailable) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no controller");
     auto out = ControllerLogic::CreateTopics(cluster_->image, request, ++random_);
+    if (refuse_as_status && out.results.size() == 1 && out.results[0].error() != keel::NONE) {
+      // As the controller answers a single refused topic: a status naming the error.
+      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
+                          keel::ErrorCode_Name(out.results[0].error()) + ": refused");
+    }
     for (auto& r : out.results) *response->add_results() = r;
     if (!request.validate_only()) Commit(out.records);
     return grpc::Status::OK;
@@ -79,6 +84,7 @@ class FakeAdmin : public ControllerAdmin {
   }
   int calls = 0;
   bool unavailable = false;  // every call fails as if no controller answered
+  bool refuse_as_status = false;
 
  private:
   void Commit(const metadata::MetadataRecordBatch& records) {
@@ -656,6 +662,11 @@ TEST_F(HandlersTest, CreateTopicsValidateOnlyThenCreateThenDelete) {
   auto again = Call<k::CreateTopicsResponse>(create, 5);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->topics.at(0).error_code, C(k::ErrorCode::kTopicAlreadyExists));
+  admin_->refuse_as_status = true;
+  auto refused = Call<k::CreateTopicsResponse>(create, 5);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->topics.at(0).error_code, C(k::ErrorCode::kTopicAlreadyExists));
+  admin_->refuse_as_status = false;
 
   k::CreatePartitionsRequest grow;
   grow.topics.push_back({"made", 3, std::nullopt});

@@ -21,13 +21,6 @@ using keel::kafka::DeleteTopicsRequest;
 using keel::kafka::DeleteTopicsResponse;
 using keel::kafka::ErrorCode;
 
-// The code a failed forward answers with: the controller quorum did not answer in time.
-int16_t ForwardError(const grpc::Status& s) {
-  return KafkaCode(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT
-                       ? ErrorCode::kInvalidRequest
-                       : ErrorCode::kRequestTimedOut);
-}
-
 int64_t WaitBudgetMs(int32_t request_timeout_ms, const BrokerContext& context) {
   return request_timeout_ms > 0 ? std::min<int64_t>(request_timeout_ms,
                                                     context.config.admin_timeout_ms)
@@ -89,7 +82,7 @@ class CreateTopicsHandler final : public TypedHandler<CreateTopicsRequest, Creat
       std::vector<std::string> created;
       for (auto& [name, out] : by_name) {
         if (!s.ok()) {
-          out->error_code = ForwardError(s);
+          out->error_code = ForwardErrorCode(s);
           out->error_message = s.error_message();
         }
       }
@@ -179,7 +172,7 @@ class DeleteTopicsHandler final : public TypedHandler<DeleteTopicsRequest, Delet
       grpc::Status s = context_->admin->DeleteTopics(forward, &answer);
       if (!s.ok()) {
         for (auto& [name, out] : by_name) {
-          out->error_code = ForwardError(s);
+          out->error_code = ForwardErrorCode(s);
           out->error_message = s.error_message();
         }
       }
@@ -271,7 +264,7 @@ class CreatePartitionsHandler final
     controller::CreatePartitionsResponse answer;
     grpc::Status s = context_->admin->CreatePartitions(forward, &answer);
     if (!s.ok()) {
-      out->error_code = ForwardError(s);
+      out->error_code = ForwardErrorCode(s);
       out->error_message = s.error_message();
       return;
     }
