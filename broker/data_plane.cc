@@ -481,7 +481,8 @@ int64_t DataPlane::ReplicaFetchOnce(const ReplicaFetchRequest& request, FetchRes
         RecordBatch* wire = pd->add_batches();
         wire->set_base_offset(std::max(b.base_offset, fp.fetch_offset()));
         wire->set_leader_epoch(b.leader_epoch);
-        const int64_t bytes = AppendWireBatch(b, fp.fetch_offset(), INT64_MAX, wire);
+        const int64_t bytes = AppendWireBatch(b, fp.fetch_offset(), INT64_MAX, wire,
+                                              /*keep_reserved_headers=*/true);
         total += bytes;
         budget -= bytes;
       }

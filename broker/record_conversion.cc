@@ -25,7 +25,8 @@ std::vector<storage::Record> ToStorageRecords(
 }
 
 int64_t AppendWireBatch(const storage::RecordBatch& batch, int64_t from_offset,
-                        int64_t below_offset, keel::broker::RecordBatch* out) {
+                        int64_t below_offset, keel::broker::RecordBatch* out,
+                        bool keep_reserved_headers) {
   int64_t bytes = 0;
   int64_t offset = batch.base_offset;
   for (const storage::Record& r : batch.records) {
@@ -37,6 +38,7 @@ int64_t AppendWireBatch(const storage::RecordBatch& batch, int64_t from_offset,
     w->set_timestamp_ms(r.timestamp_ms);
     w->set_offset(this_offset);
     for (const auto& h : r.headers) {
+      if (!keep_reserved_headers && h.key == kProducerStateHeader) continue;
       auto* wh = w->add_headers();
       wh->set_key(h.key);
       wh->set_value(h.value);

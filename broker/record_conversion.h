@@ -11,6 +11,11 @@
 
 namespace keel::broker {
 
+// A header the Kafka listener adds to the first record of an idempotent producer's batch
+// (producer id, epoch, first sequence, count; broker/kafka/producer_state.h), so a new
+// leader can rebuild the producer state from its log. Reserved: never shown to consumers.
+inline constexpr char kProducerStateHeader[] = "__keel.producer";
+
 // Records for an append; a timestamp of 0 is stamped with `append_time_ms` (the broker's
 // clock), as with Kafka's CreateTime when the producer leaves it unset.
 std::vector<storage::Record> ToStorageRecords(
@@ -18,9 +23,11 @@ std::vector<storage::Record> ToStorageRecords(
     int64_t append_time_ms);
 
 // Appends the records of `batch` with offsets in [from_offset, below_offset) to `out`.
-// Returns the bytes added (RecordBytes of each).
+// Returns the bytes added (RecordBytes of each). Reserved headers (kProducerStateHeader)
+// are left out unless `keep_reserved_headers` (replication copies the log as it is).
 int64_t AppendWireBatch(const storage::RecordBatch& batch, int64_t from_offset,
-                        int64_t below_offset, keel::broker::RecordBatch* out);
+                        int64_t below_offset, keel::broker::RecordBatch* out,
+                        bool keep_reserved_headers = false);
 
 // The size a record counts for in max.message.bytes and fetch budgets: key, value and
 // headers plus a fixed per-record overhead, close to its encoded size in the log.

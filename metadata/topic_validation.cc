@@ -11,7 +11,7 @@
 namespace keel::metadata {
 namespace {
 
-enum class Kind { kInt, kLong, kBool, kCleanupPolicy };
+enum class Kind { kInt, kLong, kBool, kCleanupPolicy, kTimestampType };
 
 struct ConfigSpec {
   const char* name;
@@ -25,6 +25,7 @@ constexpr ConfigSpec kSpecs[] = {
     {"flush.messages", Kind::kLong, 1},
     {"flush.ms", Kind::kLong, 0},
     {"max.message.bytes", Kind::kInt, 0},
+    {"message.timestamp.type", Kind::kTimestampType, 0},
     {"min.insync.replicas", Kind::kInt, 1},
     {"retention.bytes", Kind::kLong, -1},
     {"retention.ms", Kind::kLong, -1},
@@ -110,6 +111,11 @@ std::optional<ApiError> ValidateTopicConfig(std::string_view name, std::string_v
   switch (spec->kind) {
     case Kind::kCleanupPolicy:
       if (value != "delete") return BadValue(name, value, "only [delete] is supported");
+      return std::nullopt;
+    case Kind::kTimestampType:  // which time a record keeps (the Kafka listener applies it)
+      if (value != "CreateTime" && value != "LogAppendTime") {
+        return BadValue(name, value, "String must be one of: CreateTime, LogAppendTime");
+      }
       return std::nullopt;
     case Kind::kBool:
       if (value != "true" && value != "false") {

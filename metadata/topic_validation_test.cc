@@ -52,6 +52,8 @@ TEST(ValidateTopicConfig, AcceptsValidValues) {
       {"flush.messages", "1"},
       {"max.message.bytes", "0"},
       {"cleanup.policy", "delete"},
+      {"message.timestamp.type", "CreateTime"},
+      {"message.timestamp.type", "LogAppendTime"},
       {"unclean.leader.election.enable", "true"},
       {"unclean.leader.election.enable", "false"},
   };
@@ -80,6 +82,8 @@ TEST(ValidateTopicConfig, RejectsUnknownKeysAndBadValuesWithInvalidConfig) {
       {"max.message.bytes", "-1"},
       {"cleanup.policy", "compact"},
       {"cleanup.policy", "delete,compact"},
+      {"message.timestamp.type", "createtime"},
+      {"message.timestamp.type", ""},
       {"unclean.leader.election.enable", "yes"},
       {"unclean.leader.election.enable", "1"},
   };

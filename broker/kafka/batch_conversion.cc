@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "broker/record_conversion.h"
 #include "kafka/error_codes.h"
 #include "kafka/record_batch.h"
 #include "kafka/wire.h"
@@ -112,10 +113,13 @@ void AppendKafkaBatch(storage::RecordBatch&& batch, bool log_append_time, std::s
     const int64_t timestamp_delta = r.timestamp_ms - base_timestamp;
     const int32_t key_length = r.key.empty() ? -1 : static_cast<int32_t>(r.key.size());
     const int32_t value_length = static_cast<int32_t>(r.value.size());
+    int32_t header_count = 0;
+    for (const storage::Header& h : r.headers) header_count += h.key != kProducerStateHeader;
     size_t size = 1 + VarLongSize(timestamp_delta) + VarIntSize(delta) +
                   VarIntSize(key_length) + r.key.size() + VarIntSize(value_length) +
-                  r.value.size() + VarIntSize(static_cast<int32_t>(r.headers.size()));
+                  r.value.size() + VarIntSize(header_count);
     for (const storage::Header& h : r.headers) {
+      if (h.key == kProducerStateHeader) continue;
       size += VarIntSize(static_cast<int32_t>(h.key.size())) + h.key.size() +
               VarIntSize(static_cast<int32_t>(h.value.size())) + h.value.size();
     }
@@ -127,8 +131,9 @@ void AppendKafkaBatch(storage::RecordBatch&& batch, bool log_append_time, std::s
     w.Raw(r.key);
     w.VarInt(value_length);
     w.Raw(r.value);
-    w.VarInt(static_cast<int32_t>(r.headers.size()));
+    w.VarInt(header_count);
     for (const storage::Header& h : r.headers) {
+      if (h.key == kProducerStateHeader) continue;
       w.VarInt(static_cast<int32_t>(h.key.size()));
       w.Raw(h.key);
       w.VarInt(static_cast<int32_t>(h.value.size()));

@@ -16,6 +16,7 @@
 #include "broker/kafka/broker_context.h"
 #include "broker/kafka/kafka_listener.h"
 #include "broker/kafka/kafka_metrics.h"
+#include "broker/record_conversion.h"
 #include "controller/logic/controller_logic.h"
 #include "controller/logic/test_cluster.h"
 #include "observability/grpc_server_metrics.h"
@@ -45,6 +46,11 @@ class FakeAdmin : public ControllerAdmin {
     ++calls;
     if (unavailable) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no controller");
     auto out = ControllerLogic::CreateTopics(cluster_->image, request, ++random_);
+    if (refuse_as_status && out.results.size() == 1 && out.results[0].error() != keel::NONE) {
+      // As the controller answers a single refused topic: a status naming the error.
+      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
+                          keel::ErrorCode_Name(out.results[0].error()) + ": refused");
+    }
     for (auto& r : out.results) *response->add_results() = r;
     if (!request.validate_only()) Commit(out.records);
     return grpc::Status::OK;
@@ -93,6 +99,7 @@ class FakeAdmin : public ControllerAdmin {
   }
   int calls = 0;
   bool unavailable = false;  // every call fails as if no controller answered
+  bool refuse_as_status = false;
 
  private:
   void Commit(const metadata::MetadataRecordBatch& records) {
@@ -470,6 +477,69 @@ TEST_F(HandlersTest, IdempotentRetriesGetTheOriginalOffsetAndGapsAndOldEpochsAre
   EXPECT_EQ(Produce("t", mine, Batch({"e"}, 1, none, 42, 3, 3)).error_code,
             C(k::ErrorCode::kInvalidProducerEpoch));
   EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 5);
+  // The reserved producer header is never shown to consumers, over either API.
+  auto fetched = Fetch("t", mine, 1);
+  auto batches = k::DecodeBatches(fetched.records.value_or(""));
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  for (const auto& b : *batches) {
+    for (const auto& r : b.records) {
+      ASSERT_EQ(r.headers.size(), 1u);  // only the client's own "h"
+      EXPECT_EQ(r.headers[0].key, "h");
+    }
+  }
+  keel::broker::FetchRequest grpc_fetch;
+  auto* gp = grpc_fetch.add_topics();
+  gp->set_topic("t");
+  auto* gpp = gp->add_partitions();
+  gpp->set_partition(mine);
+  gpp->set_fetch_offset(1);
+  gpp->set_current_leader_epoch(-1);
+  keel::broker::FetchResponse grpc_resp;
+  plane_->Fetch(grpc_fetch, &grpc_resp, [] { return false; });
+  for (const auto& b : grpc_resp.topics(0).partitions(0).batches()) {
+    for (const auto& r : b.records()) {
+      ASSERT_EQ(r.headers_size(), 1);
+      EXPECT_EQ(r.headers(0).key(), "h");
+    }
+  }
+  // A new leadership (here: a fresh table, as on another broker) rebuilds the state from the
+  // log, so the retry of the last batch is still answered with its original offset.
+  ProducerStateTable fresh;
+  context_.producers = &fresh;
+  auto retry_after_failover = Produce("t", mine, Batch({"d"}, 1, none, 42, 4, 0));
+  EXPECT_EQ(retry_after_failover.error_code, kNone);
+  EXPECT_EQ(retry_after_failover.base_offset, 4);
+  EXPECT_EQ(Produce("t", mine, Batch({"e"}, 1, none, 42, 4, 5)).error_code,
+            C(k::ErrorCode::kOutOfOrderSequenceNumber));
+  EXPECT_EQ(manager_->Get("t", mine)->log()->log_end_offset(), 5);
+}
+
+TEST_F(HandlersTest, ReplicationKeepsTheProducerHeaderSoFollowersCanRebuildTheState) {
+  cluster_.CreateTopic("r3", 3, 3);
+  Sync();
+  const int mine = LedBy("r3", 1);
+  ASSERT_GE(mine, 0);
+  ASSERT_EQ(Produce("r3", mine, Batch({"a"}, 1, k::Compression::kNone, 9, 0, 0)).error_code,
+            kNone);
+  keel::broker::ReplicaFetchRequest request;
+  request.set_replica_id(2);
+  auto* t = request.mutable_fetch()->add_topics();
+  t->set_topic("r3");
+  auto* p = t->add_partitions();
+  p->set_partition(mine);
+  p->set_fetch_offset(0);
+  p->set_current_leader_epoch(cluster_.Partition("r3", mine).leader_epoch);
+  p->set_last_fetched_epoch(-1);
+  keel::broker::ReplicaFetchResponse response;
+  plane_->ReplicaFetch(request, &response, [] { return false; });
+  const auto& pd = response.fetch().topics(0).partitions(0);
+  ASSERT_EQ(pd.error(), keel::NONE) << pd.error_message();
+  ASSERT_EQ(pd.batches_size(), 1);
+  bool found = false;
+  for (const auto& h : pd.batches(0).records(0).headers()) {
+    found |= h.key() == kProducerStateHeader;
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST_F(HandlersTest, LogAppendTimeTopicsStampTheBrokersTime) {
@@ -614,6 +684,11 @@ TEST_F(HandlersTest, CreateTopicsValidateOnlyThenCreateThenDelete) {
   auto again = Call<k::CreateTopicsResponse>(create, 5);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->topics.at(0).error_code, C(k::ErrorCode::kTopicAlreadyExists));
+  admin_->refuse_as_status = true;
+  auto refused = Call<k::CreateTopicsResponse>(create, 5);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->topics.at(0).error_code, C(k::ErrorCode::kTopicAlreadyExists));
+  admin_->refuse_as_status = false;
 
   k::CreatePartitionsRequest grow;
   grow.topics.push_back({"made", 3, std::nullopt});
@@ -629,6 +704,29 @@ TEST_F(HandlersTest, CreateTopicsValidateOnlyThenCreateThenDelete) {
   EXPECT_EQ(deleted->responses.at(0).error_code, kNone);
   EXPECT_EQ(deleted->responses.at(1).error_code, C(k::ErrorCode::kUnknownTopicOrPartition));
   EXPECT_EQ(cluster_.image.TopicByName("made"), nullptr);
+}
+
+TEST_F(HandlersTest, SeveralTopicsInOneCreateAndOneDelete) {
+  k::CreateTopicsRequest create;
+  for (const char* name : {"one", "two", "three", "four", "five"}) {
+    auto& t = create.topics.emplace_back();
+    t.name = name;
+    t.num_partitions = 1;
+    t.replication_factor = 1;
+  }
+  auto created = Call<k::CreateTopicsResponse>(create, 4);
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_EQ(created->topics.size(), 5u);
+  for (const auto& t : created->topics) {
+    EXPECT_EQ(t.error_code, kNone) << t.name;
+    EXPECT_NE(cluster_.image.TopicByName(t.name), nullptr) << t.name;
+  }
+  k::DeleteTopicsRequest del;
+  del.topic_names = {"one", "two", "three", "four", "five"};
+  auto deleted = Call<k::DeleteTopicsResponse>(del, 4);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  for (const auto& r : deleted->responses) EXPECT_EQ(r.error_code, kNone) << r.name.value_or("");
+  EXPECT_TRUE(cluster_.image.topics_by_id().empty());
 }
 
 TEST_F(HandlersTest, DescribeAndAlterTopicConfigs) {

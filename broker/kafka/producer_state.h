@@ -5,11 +5,12 @@
 // again; a gap in the sequence gets OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch
 // INVALID_PRODUCER_EPOCH.
 //
-// Kept in memory on the leader only, per leader epoch: a new leadership starts empty (the
-// log's batches do not carry producer ids, so the state is not rebuilt on recovery or on a
-// new leader; docs/kafka.md lists this as a known gap). With no state for a producer, any
-// sequence is accepted and becomes the start of its state, as Kafka does for a producer
-// whose state expired.
+// Kept in memory on the leader, per leader epoch. The first record of every idempotent batch
+// carries the batch's producer fields in a reserved header (kProducerStateHeader,
+// broker/record_conversion.h), replicated with the log, so a new leadership rebuilds the
+// state from the tail of its own log (`history`) before its first check: a retry that
+// crosses a leader change is still recognised. With no state for a producer, any sequence
+// is accepted and becomes the start of its state, as Kafka does for an expired producer.
 //
 // Thread safety: all methods are thread-safe (one mutex per partition; never held across
 // the append itself). Check and Record are two steps: a batch retried on a second
@@ -19,11 +20,15 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace keel::broker::kafka {
 
@@ -33,6 +38,17 @@ struct ProducerBatch {
   int32_t first_sequence = -1;
   int32_t record_count = 0;
   int32_t last_sequence() const;  // wraps at INT32_MAX as Kafka's sequences do
+};
+
+// The reserved header's value: producer id, epoch, first sequence, record count (18 bytes,
+// big-endian); nullopt for anything else.
+std::string EncodeProducerHeader(const ProducerBatch& batch);
+std::optional<ProducerBatch> DecodeProducerHeader(std::string_view value);
+
+// An idempotent batch found in the log, and where it starts.
+struct StoredProducerBatch {
+  ProducerBatch batch;
+  int64_t base_offset = -1;
 };
 
 class ProducerStateTable {
@@ -46,9 +62,13 @@ class ProducerStateTable {
     int64_t base_offset = -1;  // kDuplicate: where the batch was stored
   };
 
-  // What to do with `batch` for topic-partition `key` led in `leader_epoch`.
+  // The idempotent batches at the end of the partition's log, oldest first.
+  using History = std::function<std::vector<StoredProducerBatch>()>;
+
+  // What to do with `batch` for topic-partition `key` led in `leader_epoch`. The first call
+  // in a leader epoch rebuilds the state from `history` (if given).
   Decision Check(const std::pair<std::string, int32_t>& key, int32_t leader_epoch,
-                 const ProducerBatch& batch);
+                 const ProducerBatch& batch, const History& history = nullptr);
   // Remembers an appended batch.
   void Record(const std::pair<std::string, int32_t>& key, int32_t leader_epoch,
               const ProducerBatch& batch, int64_t base_offset);
@@ -70,7 +90,9 @@ class ProducerStateTable {
   };
   // The partition's state, reset when the leader epoch moved on. Returns it locked.
   std::unique_lock<std::mutex> Lock(const std::pair<std::string, int32_t>& key,
-                                    int32_t leader_epoch, Partition** out);
+                                    int32_t leader_epoch, const History& history,
+                                    Partition** out);
+  static void RecordLocked(Partition* p, const ProducerBatch& batch, int64_t base_offset);
 
   std::mutex mu_;
   std::map<std::pair<std::string, int32_t>, std::unique_ptr<Partition>> partitions_;  // mu_

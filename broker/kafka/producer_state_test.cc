@@ -42,6 +42,29 @@ TEST(ProducerStateTest, OnlyTheLastFiveBatchesAndTheCurrentLeaderEpochCount) {
   EXPECT_EQ(table.Check(kKey, 2, ProducerBatch{7, 0, 5, 1}).verdict, Verdict::kAppend);
 }
 
+TEST(ProducerStateTest, ANewLeadershipRebuildsFromHistoryAndTheHeaderRoundTrips) {
+  const ProducerBatch b{1234567890123, 7, 40, 3};
+  auto decoded = DecodeProducerHeader(EncodeProducerHeader(b));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->producer_id, b.producer_id);
+  EXPECT_EQ(decoded->producer_epoch, b.producer_epoch);
+  EXPECT_EQ(decoded->first_sequence, b.first_sequence);
+  EXPECT_EQ(decoded->record_count, b.record_count);
+  EXPECT_FALSE(DecodeProducerHeader("short").has_value());
+  ProducerStateTable table;
+  int loads = 0;
+  auto history = [&] {
+    ++loads;
+    return std::vector<StoredProducerBatch>{{b, 500}};
+  };
+  auto dup = table.Check(kKey, 3, b, history);
+  EXPECT_EQ(dup.verdict, Verdict::kDuplicate);
+  EXPECT_EQ(dup.base_offset, 500);
+  EXPECT_EQ(table.Check(kKey, 3, ProducerBatch{1234567890123, 7, 43, 1}, history).verdict,
+            Verdict::kAppend);
+  EXPECT_EQ(loads, 1);  // once per leader epoch
+}
+
 TEST(ProducerStateTest, SequencesWrapAtInt32Max) {
   ProducerStateTable table;
   const ProducerBatch last{7, 0, INT32_MAX - 1, 2};

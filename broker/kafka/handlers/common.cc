@@ -6,6 +6,17 @@
 
 namespace keel::broker::kafka {
 
+int16_t ForwardErrorCode(const grpc::Status& status) {
+  const std::string& message = status.error_message();
+  const size_t colon = message.find(':');
+  keel::ErrorCode code;
+  if (colon != std::string::npos && keel::ErrorCode_Parse(message.substr(0, colon), &code) &&
+      code != keel::NONE) {
+    return KafkaCode(code);
+  }
+  return KafkaCode(keel::kafka::ErrorCode::kRequestTimedOut);
+}
+
 const metadata::Endpoint* KafkaEndpoint(const metadata::BrokerInfo& broker) {
   for (const metadata::Endpoint& e : broker.endpoints) {
     if (e.name() == kKafkaEndpointName) return &e;

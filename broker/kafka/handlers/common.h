@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <grpcpp/support/status.h>
+
 #include "broker/kafka/broker_context.h"
 #include "metadata/metadata_image.h"
 #include "kafka/error_codes.h"
@@ -20,6 +22,11 @@ inline int16_t KafkaCode(keel::ErrorCode code) {
   return static_cast<int16_t>(keel::kafka::FromKeel(code));
 }
 inline int16_t KafkaCode(keel::kafka::ErrorCode code) { return static_cast<int16_t>(code); }
+
+// The Kafka code for a failed forward to the controller: the controller names its refusal
+// ("TOPIC_ALREADY_EXISTS: topic 'x' already exists", controller/metadata/api_error.h), so
+// that name's code; REQUEST_TIMED_OUT when no controller answered in time.
+int16_t ForwardErrorCode(const grpc::Status& status);
 
 // The broker's KAFKA listener endpoint, if it registered one.
 const metadata::Endpoint* KafkaEndpoint(const metadata::BrokerInfo& broker);

@@ -153,7 +153,7 @@ class IncrementalAlterConfigsHandler final
     controller::AlterConfigsResponse answer;
     grpc::Status s = context_->admin->AlterConfigs(forward, &answer);
     if (!s.ok()) {
-      out->error_code = KafkaCode(ErrorCode::kRequestTimedOut);
+      out->error_code = ForwardErrorCode(s);
       out->error_message = s.error_message();
       return;
     }

@@ -3,6 +3,7 @@
 // after the leadership check (batch_conversion.h: CRC, max.message.bytes, compression).
 // acks=0 sends no response, as Kafka. Batches of idempotent producers (a producer id) pass
 // the partition's producer state (producer_state.h) before they are appended.
+#include <algorithm>
 #include <chrono>
 
 #include "broker/kafka/batch_conversion.h"
@@ -10,6 +11,7 @@
 #include "broker/kafka/handlers/handlers.h"
 #include "broker/kafka/handlers/typed_handler.h"
 #include "broker/kafka/producer_state.h"
+#include "broker/record_conversion.h"
 #include "kafka/produce.h"
 
 namespace keel::broker::kafka {
@@ -24,6 +26,9 @@ constexpr char kTimestampTypeConfig[] = "message.timestamp.type";
 // advertised from v0, as Kafka's is: librdkafka 2.0.2 compresses (gzip, snappy, lz4) only
 // for a broker whose Produce range includes v0, and then sends v3+ anyway.
 constexpr int16_t kFirstRecordBatchV2Version = 3;
+// How far back a new leadership looks for idempotent batches (once per leader epoch).
+constexpr int64_t kHistoryRecords = 100000;
+constexpr int64_t kHistoryReadBytes = 16 << 20;
 
 class ProduceHandler final : public TypedHandler<ProduceRequest, ProduceResponse> {
  public:
@@ -98,10 +103,18 @@ class ProduceHandler final : public TypedHandler<ProduceRequest, ProduceResponse
           if (!v.ok() || info.producer_id < 0 || context_->producers == nullptr) return v;
           idempotent = ProducerBatch{info.producer_id, info.producer_epoch, info.base_sequence,
                                      info.record_count};
-          leader_epoch = context_->data_plane->CheckLeader(topic, p.index).leader_epoch;
-          decision = context_->producers->Check(key, leader_epoch, *idempotent);
+          DataPlane::Leadership leadership = context_->data_plane->CheckLeader(topic, p.index);
+          leader_epoch = leadership.leader_epoch;
+          decision = context_->producers->Check(key, leader_epoch, *idempotent, [&] {
+            return ProducerHistory(leadership.partition.get());
+          });
           switch (decision.verdict) {
             case ProducerStateTable::Verdict::kAppend:
+              // Replicated with the batch, so a later leader can rebuild the state.
+              if (!stored->empty()) {
+                stored->front().headers.push_back(
+                    {kProducerStateHeader, EncodeProducerHeader(*idempotent)});
+              }
               return v;
             case ProducerStateTable::Verdict::kDuplicate:
               return ValidationError{AsKeel(ErrorCode::kDuplicateSequenceNumber), ""};
@@ -133,6 +146,28 @@ class ProduceHandler final : public TypedHandler<ProduceRequest, ProduceResponse
     }
     out->base_offset = result.base_offset();
     if (log_append_time) out->log_append_time_ms = append_time_ms;
+  }
+
+  // The idempotent batches among the last kHistoryRecords records of the log, oldest first.
+  static std::vector<StoredProducerBatch> ProducerHistory(Partition* partition) {
+    std::vector<StoredProducerBatch> out;
+    if (partition == nullptr) return out;
+    storage::Log* log = partition->log();
+    const int64_t end = log->log_end_offset();
+    int64_t offset = std::max(log->log_start_offset(), end - kHistoryRecords);
+    while (offset < end) {
+      auto batches = log->Read(offset, kHistoryReadBytes);
+      if (!batches.ok() || batches->empty()) break;
+      for (const storage::RecordBatch& b : *batches) {
+        offset = b.next_offset();
+        if (b.records.empty()) continue;
+        for (const storage::Header& h : b.records.front().headers) {
+          if (h.key != kProducerStateHeader) continue;
+          if (auto decoded = DecodeProducerHeader(h.value)) out.push_back({*decoded, b.base_offset});
+        }
+      }
+    }
+    return out;
   }
 
   static keel::ErrorCode AsKeel(ErrorCode code) { return static_cast<keel::ErrorCode>(code); }

@@ -21,13 +21,6 @@ using keel::kafka::DeleteTopicsRequest;
 using keel::kafka::DeleteTopicsResponse;
 using keel::kafka::ErrorCode;
 
-// The code a failed forward answers with: the controller quorum did not answer in time.
-int16_t ForwardError(const grpc::Status& s) {
-  return KafkaCode(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT
-                       ? ErrorCode::kInvalidRequest
-                       : ErrorCode::kRequestTimedOut);
-}
-
 int64_t WaitBudgetMs(int32_t request_timeout_ms, const BrokerContext& context) {
   return request_timeout_ms > 0 ? std::min<int64_t>(request_timeout_ms,
                                                     context.config.admin_timeout_ms)
@@ -45,6 +38,8 @@ class CreateTopicsHandler final : public TypedHandler<CreateTopicsRequest, Creat
     controller::CreateTopicsRequest forward;
     forward.set_validate_only(request.validate_only);
     forward.set_timeout_ms(request.timeout_ms);
+    // by_name points into response->topics: no reallocation after this.
+    response->topics.reserve(request.topics.size());
     std::map<std::string, CreateTopicsResponse::Topic*> by_name;
     std::set<std::string> seen;
     for (const auto& t : request.topics) {
@@ -87,7 +82,7 @@ class CreateTopicsHandler final : public TypedHandler<CreateTopicsRequest, Creat
       std::vector<std::string> created;
       for (auto& [name, out] : by_name) {
         if (!s.ok()) {
-          out->error_code = ForwardError(s);
+          out->error_code = ForwardErrorCode(s);
           out->error_message = s.error_message();
         }
       }
@@ -142,6 +137,8 @@ class DeleteTopicsHandler final : public TypedHandler<DeleteTopicsRequest, Delet
     }
     controller::DeleteTopicsRequest forward;
     forward.set_timeout_ms(request.timeout_ms);
+    // by_name points into response->responses: no reallocation after this.
+    response->responses.reserve(topics.size());
     std::map<std::string, DeleteTopicsResponse::Result*> by_name;
     context_->read_image([&](const metadata::MetadataImage& image) {
       for (const auto& t : topics) {
@@ -175,7 +172,7 @@ class DeleteTopicsHandler final : public TypedHandler<DeleteTopicsRequest, Delet
       grpc::Status s = context_->admin->DeleteTopics(forward, &answer);
       if (!s.ok()) {
         for (auto& [name, out] : by_name) {
-          out->error_code = ForwardError(s);
+          out->error_code = ForwardErrorCode(s);
           out->error_message = s.error_message();
         }
       }
@@ -267,7 +264,7 @@ class CreatePartitionsHandler final
     controller::CreatePartitionsResponse answer;
     grpc::Status s = context_->admin->CreatePartitions(forward, &answer);
     if (!s.ok()) {
-      out->error_code = ForwardError(s);
+      out->error_code = ForwardErrorCode(s);
       out->error_message = s.error_message();
       return;
     }
