@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/channels.h"
 #include "client/errors.h"
+#include "client/produce_encoding.h"
 
 namespace keel::client {
 namespace {
@@ -33,7 +34,7 @@ struct Producer::Batch {
   uint64_t id = 0;
   std::string topic;
   int32_t partition = 0;
-  google::protobuf::RepeatedPtrField<broker::Record> records;
+  std::string encoded;                  // the records, as ProducePartitionData.records entries
   std::vector<SendCallback> callbacks;  // one per record, same order
   int64_t bytes = 0;                    // counted against buffer.memory
   Clock::time_point created;
@@ -50,18 +51,18 @@ struct Producer::PartitionQueue {
 
 struct Producer::Call {
   struct Entry {
-    int topic_index = 0;
-    int partition_index = 0;
-    std::vector<std::unique_ptr<Batch>> batches;  // merged, in order
+    std::string topic;
+    int32_t partition = 0;
+    std::vector<std::unique_ptr<Batch>> batches;  // merged into one broker batch, in order
   };
   std::string address;
   grpc::ClientContext context;
-  broker::ProduceRequest request;
-  broker::ProduceResponse response;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
   grpc::Status status;
+  broker::ProduceResponse parsed;  // valid when status is OK
   int64_t bytes = 0;
   std::vector<Entry> entries;
-  std::shared_ptr<broker::BrokerService::Stub> stub;
 };
 
 struct Producer::Done {
@@ -186,20 +187,15 @@ absl::Status Producer::Send(ProducerRecord record, SendCallback callback) {
     fresh->topic = record.topic;
     fresh->partition = *partition;
     fresh->created = Clock::now();
+    fresh->encoded.reserve(static_cast<size_t>(
+        std::min(config_.batch_size_bytes, config_.max_request_size_bytes) + 64));
     outstanding_batches_.insert(fresh->id);
     batch = fresh.get();
     queue->batches.push_back(std::move(fresh));
     wake_sender = true;  // a linger deadline (or a full predecessor) to act on
   }
-  broker::Record* r = batch->records.Add();
-  if (record.key.has_value()) r->set_key(std::move(*record.key));
-  r->set_value(std::move(record.value));
-  r->set_timestamp_ms(record.timestamp_ms);
-  for (auto& [k, v] : record.headers) {
-    broker::RecordHeader* h = r->add_headers();
-    h->set_key(std::move(k));
-    h->set_value(std::move(v));
-  }
+  AppendRecordEntry(record.key.has_value() ? absl::string_view(*record.key) : absl::string_view(),
+                    record.value, record.headers, record.timestamp_ms, &batch->encoded);
   batch->callbacks.push_back(std::move(callback));
   batch->bytes += bytes;
   buffer_used_bytes_ += bytes;
@@ -383,27 +379,13 @@ std::vector<std::unique_ptr<Producer::Call>> Producer::DrainLocked(Clock::time_p
         calls.push_back(std::make_unique<Call>());
         call = calls.back().get();
         call->address = pm->leader_address;
-        call->request.set_acks(config_.acks);
-        call->request.set_timeout_ms(static_cast<int32_t>(config_.request_timeout_ms));
         ++in_flight_per_address_[pm->leader_address];
         ++in_flight_calls_;
       }
       if (call->bytes > 0 && call->bytes + front->bytes > config_.max_request_size_bytes) continue;
-      // Find or add the topic in this call.
-      int topic_index = -1;
-      for (int i = 0; i < call->request.topics_size(); ++i) {
-        if (call->request.topics(i).topic() == topic) topic_index = i;
-      }
-      if (topic_index < 0) {
-        call->request.add_topics()->set_topic(topic);
-        topic_index = call->request.topics_size() - 1;
-      }
-      broker::ProduceTopicData* td = call->request.mutable_topics(topic_index);
-      broker::ProducePartitionData* pd = td->add_partitions();
-      pd->set_partition(static_cast<int32_t>(p));
       Call::Entry entry;
-      entry.topic_index = topic_index;
-      entry.partition_index = td->partitions_size() - 1;
+      entry.topic = topic;
+      entry.partition = static_cast<int32_t>(p);
       // The front batch, then the ready batches behind it while they fit: one broker batch.
       while (!q->batches.empty()) {
         Batch* b = q->batches.front().get();
@@ -414,10 +396,6 @@ std::vector<std::unique_ptr<Producer::Call>> Producer::DrainLocked(Clock::time_p
           }
         }
         b->full = true;  // no more appends once it left
-        const int n = b->records.size();
-        std::vector<broker::Record*> moved(n);
-        b->records.ExtractSubrange(0, n, moved.data());
-        for (broker::Record* r : moved) pd->mutable_records()->AddAllocated(r);
         call->bytes += b->bytes;
         entry.batches.push_back(std::move(q->batches.front()));
         q->batches.pop_front();
@@ -430,16 +408,59 @@ std::vector<std::unique_ptr<Producer::Call>> Producer::DrainLocked(Clock::time_p
 }
 
 void Producer::StartCall(Call* call) {
-  call->stub = metadata_->Stub(call->address);
+  // Encoded here, on the sender thread without mu_: the call owns its batches now.
+  std::vector<EncodedTopic> topics;
+  for (const Call::Entry& entry : call->entries) {
+    if (topics.empty() || topics.back().topic != entry.topic) {
+      // Entries of one topic are adjacent (DrainLocked walks topic by topic).
+      topics.emplace_back();
+      topics.back().topic = entry.topic;
+    }
+    EncodedPartition partition;
+    partition.partition = entry.partition;
+    for (const auto& b : entry.batches) partition.record_runs.push_back(&b->encoded);
+    topics.back().partitions.push_back(std::move(partition));
+  }
+  // The batches' bytes go out as slices pointing into the batches, which the call owns until
+  // its completion has been handled; only the few framing bytes are copied.
+  WirePieces wire;
+  EncodeProduceRequestPieces(config_.acks, static_cast<int32_t>(config_.request_timeout_ms),
+                             topics, &wire);
+  std::vector<grpc::Slice> slices;
+  slices.reserve(wire.pieces.size());
+  for (size_t i = 0; i < wire.pieces.size(); ++i) {
+    absl::string_view piece = wire.pieces[i];
+    if (wire.is_framing[i]) {
+      slices.emplace_back(piece.data(), piece.size());  // copied
+    } else {
+      slices.emplace_back(piece.data(), piece.size(), grpc::Slice::STATIC_SLICE);
+    }
+  }
+  call->request = grpc::ByteBuffer(slices.data(), slices.size());
   call->context.set_deadline(std::chrono::system_clock::now() +
                              milliseconds(config_.request_timeout_ms));
-  call->stub->async()->Produce(&call->context, &call->request, &call->response,
-                               [this, call](grpc::Status status) {
-                                 call->status = std::move(status);
-                                 std::lock_guard<std::mutex> lock(mu_);
-                                 completed_.emplace_back(call);
-                                 sender_cv_.notify_one();
-                               });
+  auto& stub = stubs_[call->address];
+  if (stub == nullptr) stub = std::make_unique<grpc::GenericStub>(metadata_->Channel(call->address));
+  stub->UnaryCall(&call->context, "/keel.broker.BrokerService/Produce", grpc::StubOptions(),
+                  &call->request, &call->response, [this, call](grpc::Status status) {
+                    if (status.ok()) {
+                      std::vector<grpc::Slice> slices;
+                      std::string bytes;
+                      if (call->response.Dump(&slices).ok()) {
+                        for (const auto& s : slices) {
+                          bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+                        }
+                      }
+                      if (!call->parsed.ParseFromString(bytes)) {
+                        status = grpc::Status(grpc::StatusCode::INTERNAL,
+                                              "the broker's Produce answer does not parse");
+                      }
+                    }
+                    call->status = std::move(status);
+                    std::lock_guard<std::mutex> lock(mu_);
+                    completed_.emplace_back(call);
+                    sender_cv_.notify_one();
+                  });
 }
 
 void Producer::HandleCallLocked(std::unique_ptr<Call> call, std::vector<Done>* done) {
@@ -448,11 +469,8 @@ void Producer::HandleCallLocked(std::unique_ptr<Call> call, std::vector<Done>* d
   ++metrics_.requests;
   const auto now = Clock::now();
   for (Call::Entry& entry : call->entries) {
-    const broker::ProduceTopicData& td = call->request.topics(entry.topic_index);
-    broker::ProducePartitionData* pd =
-        call->request.mutable_topics(entry.topic_index)->mutable_partitions(entry.partition_index);
-    const std::string& topic = td.topic();
-    const int32_t partition = pd->partition();
+    const std::string& topic = entry.topic;
+    const int32_t partition = entry.partition;
     QueueLocked(topic, partition).in_flight = false;
 
     keel::ErrorCode error = keel::NONE;
@@ -469,7 +487,7 @@ void Producer::HandleCallLocked(std::unique_ptr<Call> call, std::vector<Done>* d
       }
     } else {
       const broker::ProducePartitionResult* result = nullptr;
-      for (const auto& tr : call->response.topics()) {
+      for (const auto& tr : call->parsed.topics()) {
         if (tr.topic() != topic) continue;
         for (const auto& pr : tr.partitions()) {
           if (pr.partition() == partition) result = &pr;
@@ -511,15 +529,9 @@ void Producer::HandleCallLocked(std::unique_ptr<Call> call, std::vector<Done>* d
     } else if (retriable && !split) {
       refresh_topics_.insert(topic);
     }
-    // Give the records back to their batches (in order), then requeue or fail each.
-    int offset_in_entry = 0;
+    // Requeue (in order, ahead of later batches) or fail each batch.
     std::vector<std::unique_ptr<Batch>> requeue;
     for (auto& b : entry.batches) {
-      const int n = static_cast<int>(b->callbacks.size());
-      std::vector<broker::Record*> moved(n);
-      pd->mutable_records()->ExtractSubrange(offset_in_entry, n, moved.data());
-      // ExtractSubrange shifts the rest down, so the next batch starts at the same index.
-      for (broker::Record* r : moved) b->records.AddAllocated(r);
       if (split) {
         b->alone = true;
         requeue.push_back(std::move(b));

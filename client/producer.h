@@ -48,6 +48,8 @@
 #include <utility>
 #include <vector>
 
+#include <grpcpp/generic/generic_stub.h>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -162,6 +164,9 @@ class Producer {
   ProducerMetrics metrics_;                             // guarded by mu_
   std::set<std::string> refresh_topics_;                // guarded by mu_
   Clock::time_point last_refresh_{};                    // sender thread only
+  // Produce goes through the generic stub: the request is written in wire format directly
+  // (produce_encoding.h). Sender thread only.
+  absl::flat_hash_map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
 
   std::thread sender_;
 };
