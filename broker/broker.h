@@ -103,6 +103,9 @@ class Broker {
   std::unique_ptr<PartitionManager> partitions_;
   AppendNotifier notifier_;
   std::unique_ptr<MetadataFollower> follower_;
+  // The one client of the controllers, shared by the lifecycle and the ISR manager: its
+  // channels and the leader it found outlive each heartbeat and AlterPartition.
+  std::shared_ptr<client::AdminClient> controller_client_;
   std::unique_ptr<BrokerLifecycle> lifecycle_;
   std::unique_ptr<ReplicaFetcher> fetcher_;
   std::unique_ptr<IsrManager> isr_manager_;

@@ -326,19 +326,21 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(milliseconds timeout)
           }
           state.high_watermark = p.high_watermark();
           for (const auto& batch : p.batches()) {
-            for (const auto& r : batch.records()) {
-              if (r.offset() < state.position) continue;  // a batch starting before us
+            for (int i = 0; i < batch.records_size(); ++i) {
+              const broker::Record& r = batch.records(i);
+              const int64_t offset = r.offset() != 0 ? r.offset() : batch.base_offset() + i;
+              if (offset < state.position) continue;  // a batch starting before us
               if (static_cast<int32_t>(out.size()) >= config_.max_poll_records) break;
               ConsumerRecord cr;
               cr.topic = tp.topic;
               cr.partition = tp.partition;
-              cr.offset = r.offset();
+              cr.offset = offset;
               cr.timestamp_ms = r.timestamp_ms();
               cr.key = r.key();
               cr.value = r.value();
               for (const auto& h : r.headers()) cr.headers.emplace_back(h.key(), h.value());
               out.push_back(std::move(cr));
-              state.position = r.offset() + 1;
+              state.position = offset + 1;
             }
           }
         }

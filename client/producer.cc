@@ -601,8 +601,10 @@ void Producer::SenderLoop() {
         for (size_t i = 0; i < d.callbacks.size(); ++i) {
           if (!d.callbacks[i]) continue;
           if (d.status.ok()) {
-            d.callbacks[i](RecordMetadata{d.topic, d.partition,
-                                          d.base_offset + static_cast<int64_t>(i)});
+            // acks=0: the broker may not say where the batch went (-1).
+            const int64_t offset =
+                d.base_offset < 0 ? -1 : d.base_offset + static_cast<int64_t>(i);
+            d.callbacks[i](RecordMetadata{d.topic, d.partition, offset});
           } else {
             d.callbacks[i](d.status);
           }
