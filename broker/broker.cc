@@ -8,7 +8,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
-#include "controller/log.h"
+#include "common/logging.h"
 
 namespace keel::broker {
 namespace {
@@ -66,8 +66,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
       rf, b->partitions_.get(),
       [raw](int32_t broker_id) {
         std::string address;
-        raw->follower_->Read([&](const controller::MetadataImage& image) {
-          const controller::BrokerInfo* info = image.Broker(broker_id);
+        raw->follower_->Read([&](const metadata::MetadataImage& image) {
+          const metadata::BrokerInfo* info = image.Broker(broker_id);
           if (info != nullptr && !info->endpoints.empty()) {
             address = absl::StrCat(info->endpoints[0].host(), ":", info->endpoints[0].port());
           }
@@ -78,7 +78,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
       channels);
   auto follower = MetadataFollower::Open(
       o.controllers, b->state_.get(),
-      [raw](const controller::MetadataImage& image, const std::set<std::string>* topics) {
+      [raw](const metadata::MetadataImage& image, const std::set<std::string>* topics) {
         if (absl::Status s = raw->partitions_->Reconcile(image, topics, WallMs()); !s.ok()) {
           KEEL_LOG_ERROR("applying metadata at offset {} to the partitions failed: {}",
                          image.applied_offset(), s.ToString());
@@ -97,7 +97,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
   dp.broker_id = o.broker_id;
   b->data_plane_ = std::make_unique<DataPlane>(
       dp, b->partitions_.get(),
-      [raw](const std::function<void(const controller::MetadataImage&)>& fn) {
+      [raw](const std::function<void(const metadata::MetadataImage&)>& fn) {
         raw->follower_->Read(fn);
       },
       [raw] { return raw->lifecycle_ != nullptr && raw->lifecycle_->Active(); }, &b->notifier_,
@@ -164,7 +164,7 @@ absl::Status Broker::Start() {
       im, partitions_.get(), [this] { return lifecycle_->broker_epoch(); },
       [this] { return lifecycle_->Active(); }, broker_metrics_.get(), [this] {
         std::set<int32_t> usable;
-        follower_->Read([&](const controller::MetadataImage& image) {
+        follower_->Read([&](const metadata::MetadataImage& image) {
           for (const auto& [id, b] : image.brokers()) {
             if (b.usable()) usable.insert(id);
           }

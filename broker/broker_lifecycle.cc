@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "controller/log.h"
+#include "common/logging.h"
 
 namespace keel::broker {
 

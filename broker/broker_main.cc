@@ -19,8 +19,8 @@
 
 #include "absl/strings/str_split.h"
 #include "broker/broker.h"
-#include "controller/meta_properties.h"
-#include "controller/properties_file.h"
+#include "common/meta_properties.h"
+#include "common/properties_file.h"
 #include "proto/controller.grpc.pb.h"
 #include "client/admin_client.h"
 
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   }
   gflags::HandleCommandLineHelpFlags();
   if (!FLAGS_config.empty()) {
-    if (auto s = keel::controller::ApplyPropertiesFileToFlags(FLAGS_config); !s.ok()) {
+    if (auto s = keel::common::ApplyPropertiesFileToFlags(FLAGS_config); !s.ok()) {
       return Fail(std::string(s.message()), 2);
     }
   }
@@ -170,8 +170,7 @@ int main(int argc, char** argv) {
     }
   }
   for (const std::string& dir : options.data_dirs) {
-    if (auto s = keel::controller::FormatOrCheckDataDir(dir, {options.cluster_id,
-                                                              FLAGS_broker_id});
+    if (auto s = keel::common::FormatOrCheckDataDir(dir, {options.cluster_id, FLAGS_broker_id});
         !s.ok()) {
       return Fail(std::string(s.message()));
     }

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "broker/produce_validation.h"
 #include "broker/record_conversion.h"
-#include "controller/log.h"
+#include "common/logging.h"
 
 namespace keel::broker {
 
@@ -87,15 +87,15 @@ DataPlane::Leadership DataPlane::CheckLeader(const std::string& topic, int32_t p
   Leadership out;
   out.leader.set_node_id(-1);
   bool exists = false;
-  read_image_([&](const controller::MetadataImage& image) {
-    const controller::TopicInfo* t = image.TopicByName(topic);
+  read_image_([&](const metadata::MetadataImage& image) {
+    const metadata::TopicInfo* t = image.TopicByName(topic);
     if (t == nullptr) return;
     auto it = t->partitions.find(partition);
     if (it == t->partitions.end()) return;
     exists = true;
     out.leader_epoch = it->second.leader_epoch;
     out.leader.set_node_id(it->second.leader);
-    if (const controller::BrokerInfo* b = image.Broker(it->second.leader)) {
+    if (const metadata::BrokerInfo* b = image.Broker(it->second.leader)) {
       if (!b->endpoints.empty()) {
         out.leader.set_address(
             absl::StrCat(b->endpoints[0].host(), ":", b->endpoints[0].port()));

@@ -19,7 +19,7 @@
 #include "broker/append_notifier.h"
 #include "broker/broker_metrics.h"
 #include "broker/partition_manager.h"
-#include "controller/metadata/metadata_image.h"
+#include "metadata/metadata_image.h"
 #include "proto/broker.pb.h"
 
 namespace keel::broker {
@@ -34,8 +34,7 @@ struct DataPlaneOptions {
 
 class DataPlane {
  public:
-  using ReadImage =
-      std::function<void(const std::function<void(const controller::MetadataImage&)>&)>;
+  using ReadImage = std::function<void(const std::function<void(const metadata::MetadataImage&)>&)>;
 
   DataPlane(DataPlaneOptions options, PartitionManager* partitions, ReadImage read_image,
             std::function<bool()> active, AppendNotifier* notifier,

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "broker/produce_validation.h"
-#include "controller/metadata/test_cluster.h"
+#include "controller/logic/test_cluster.h"
 
 namespace keel::broker {
 namespace {
@@ -38,7 +38,7 @@ class DataPlaneTest : public ::testing::Test {
     dp.broker_id = 1;
     plane_ = std::make_unique<DataPlane>(
         dp, manager_.get(),
-        [this](const std::function<void(const controller::MetadataImage&)>& fn) {
+        [this](const std::function<void(const metadata::MetadataImage&)>& fn) {
           fn(cluster_.image);
         },
         [this] { return active_.load(); }, &notifier_);

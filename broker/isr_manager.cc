@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "absl/strings/str_join.h"
-#include "controller/log.h"
+#include "common/logging.h"
 #include "proto/controller.grpc.pb.h"
 
 namespace keel::broker {

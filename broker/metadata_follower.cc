@@ -3,11 +3,12 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
-#include "controller/image_store.h"
-#include "controller/log.h"
-#include "controller/watch_snapshot.h"
+#include "common/logging.h"
+#include "metadata/image_store.h"
+#include "metadata/watch_snapshot.h"
 
 namespace keel::broker {
 namespace {
@@ -16,12 +17,12 @@ constexpr auto kReconnectBackoff = std::chrono::milliseconds(200);
 
 // The hex topic id an entity key names, or "" (keys: topic/<hex>, partition/<hex>/<p>,
 // config/topic/<name>/<key>; the last resolved through the image by name).
-std::string TopicOfKey(const std::string& key, const controller::MetadataImage& image) {
+std::string TopicOfKey(const std::string& key, const metadata::MetadataImage& image) {
   std::vector<std::string> parts = absl::StrSplit(key, '/');
   if (parts.size() >= 2 && (parts[0] == "topic" || parts[0] == "partition")) return parts[1];
   if (parts.size() >= 3 && parts[0] == "config" && parts[1] == "topic") {
-    if (const controller::TopicInfo* t = image.TopicByName(parts[2])) {
-      return controller::HexId(t->id);
+    if (const metadata::TopicInfo* t = image.TopicByName(parts[2])) {
+      return absl::BytesToHexString(t->id);
     }
   }
   return "";
@@ -32,7 +33,7 @@ std::string TopicOfKey(const std::string& key, const controller::MetadataImage& 
 absl::StatusOr<std::unique_ptr<MetadataFollower>> MetadataFollower::Open(
     std::vector<std::string> controllers, storage::StateStore* store, Listener listener,
     ChannelFactory channels) {
-  auto image = controller::LoadImage(*store);
+  auto image = metadata::LoadImage(*store);
   if (!image.ok()) return image.status();
   if (channels == nullptr) {
     channels = [](const std::string& address) {
@@ -44,9 +45,9 @@ absl::StatusOr<std::unique_ptr<MetadataFollower>> MetadataFollower::Open(
                            std::move(channels), std::move(*image)));
 }
 
-MetadataFollower::MetadataFollower(std::vector<std::string> controllers,
-                                   storage::StateStore* store, Listener listener,
-                                   ChannelFactory channels, controller::MetadataImage image)
+MetadataFollower::MetadataFollower(std::vector<std::string> controllers, storage::StateStore* store,
+                                   Listener listener, ChannelFactory channels,
+                                   metadata::MetadataImage image)
     : controllers_(std::move(controllers)),
       store_(store),
       listener_(std::move(listener)),
@@ -76,8 +77,7 @@ void MetadataFollower::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void MetadataFollower::Read(
-    const std::function<void(const controller::MetadataImage&)>& fn) const {
+void MetadataFollower::Read(const std::function<void(const metadata::MetadataImage&)>& fn) const {
   std::shared_lock<std::shared_mutex> lock(image_mu_);
   fn(image_);
 }
@@ -137,7 +137,7 @@ grpc::Status MetadataFollower::FollowOnce(const std::string& address) {
   absl::Status failure;
   while (!stop_ && reader->Read(&event)) {
     if (event.has_snapshot()) {
-      if (!controller::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
+      if (!metadata::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
         failure = absl::UnavailableError("the stream ended inside a snapshot");
         break;
       }
@@ -160,11 +160,11 @@ grpc::Status MetadataFollower::FollowOnce(const std::string& address) {
 absl::Status MetadataFollower::ApplySnapshot(const controller::MetadataImageSnapshot& snapshot) {
   std::vector<metadata::MetadataRecord> records(snapshot.records().begin(),
                                                 snapshot.records().end());
-  auto image = controller::MetadataImage::FromRecords(std::move(records), snapshot.offset());
+  auto image = metadata::MetadataImage::FromRecords(std::move(records), snapshot.offset());
   if (!image.ok()) return image.status();
   {
     std::unique_lock<std::shared_mutex> lock(image_mu_);
-    if (absl::Status s = controller::ReplaceImage(*store_, *image); !s.ok()) return s;
+    if (absl::Status s = metadata::ReplaceImage(*store_, *image); !s.ok()) return s;
     image_ = std::move(*image);
     KEEL_LOG_INFO("metadata snapshot applied at offset {}", snapshot.offset());
     listener_(image_, nullptr);
@@ -177,13 +177,13 @@ absl::Status MetadataFollower::ApplyEntry(const controller::MetadataLogEntry& en
   if (entry.batch().records_size() > 0) {
     std::unique_lock<std::shared_mutex> lock(image_mu_);
     if (entry.offset() <= image_.applied_offset()) return absl::OkStatus();  // seen already
-    controller::ImageChanges changes;
+    metadata::ImageChanges changes;
     absl::Status s = image_.ApplyBatch(entry.batch(), entry.offset(), &changes);
     if (!s.ok()) {
       // Every node rejects an invalid batch the same way (MetadataImage's rule): skip it.
       KEEL_LOG_WARN("metadata batch at offset {} rejected: {}", entry.offset(), s.ToString());
     } else {
-      if (s = controller::SaveImageChanges(*store_, changes, entry.offset()); !s.ok()) return s;
+      if (s = metadata::SaveImageChanges(*store_, changes, entry.offset()); !s.ok()) return s;
       std::set<std::string> topics;
       for (const auto& c : changes.changes) {
         std::string hex = TopicOfKey(c.key, image_);

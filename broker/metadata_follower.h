@@ -29,7 +29,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
-#include "controller/metadata/metadata_image.h"
+#include "metadata/metadata_image.h"
 #include "proto/controller.grpc.pb.h"
 #include "storage/state_store.h"
 
@@ -37,7 +37,7 @@ namespace keel::broker {
 
 class MetadataFollower {
  public:
-  using Listener = std::function<void(const controller::MetadataImage& image,
+  using Listener = std::function<void(const metadata::MetadataImage& image,
                                       const std::set<std::string>* changed_topic_hex_ids)>;
   using ChannelFactory = std::function<std::shared_ptr<grpc::Channel>(const std::string&)>;
 
@@ -51,7 +51,7 @@ class MetadataFollower {
   void Stop();
 
   // Runs `fn` with the current image under a shared lock.
-  void Read(const std::function<void(const controller::MetadataImage&)>& fn) const;
+  void Read(const std::function<void(const metadata::MetadataImage&)>& fn) const;
 
   // The highest metadata offset this broker has applied or been told it is past (progress
   // markers carry offsets of committed entries without metadata): the heartbeat's
@@ -65,7 +65,7 @@ class MetadataFollower {
 
  private:
   MetadataFollower(std::vector<std::string> controllers, storage::StateStore* store,
-                   Listener listener, ChannelFactory channels, controller::MetadataImage image);
+                   Listener listener, ChannelFactory channels, metadata::MetadataImage image);
   void Run();
   // Follows one stream until it ends; returns why.
   grpc::Status FollowOnce(const std::string& address);
@@ -79,7 +79,7 @@ class MetadataFollower {
   const ChannelFactory channels_;
 
   mutable std::shared_mutex image_mu_;
-  controller::MetadataImage image_;  // guarded by image_mu_
+  metadata::MetadataImage image_;  // guarded by image_mu_
 
   std::atomic<int64_t> caught_up_offset_{0};
   mutable std::mutex progress_mu_;

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "controller/log.h"
+#include "common/logging.h"
 
 namespace keel::broker {
 namespace {
@@ -20,7 +20,7 @@ constexpr char kPartitionMetadataFile[] = "partition.metadata";
 constexpr char kDeleteSuffix[] = ".deleting";
 
 std::string EncodePartitionMetadata(const std::string& topic_id) {
-  return absl::StrCat("version: 0\ntopic_id: ", controller::HexId(topic_id), "\n");
+  return absl::StrCat("version: 0\ntopic_id: ", absl::BytesToHexString(topic_id), "\n");
 }
 
 // The hex topic id from a partition.metadata file, or an error.
@@ -38,7 +38,7 @@ absl::Status RemoveTree(const std::string& path) {
   return absl::OkStatus();
 }
 
-int64_t ParseLong(const controller::ConfigMap& configs, const char* key, int64_t fallback) {
+int64_t ParseLong(const metadata::ConfigMap& configs, const char* key, int64_t fallback) {
   auto it = configs.find(key);
   int64_t v = 0;
   if (it == configs.end() || !absl::SimpleAtoi(it->second, &v)) return fallback;
@@ -47,7 +47,7 @@ int64_t ParseLong(const controller::ConfigMap& configs, const char* key, int64_t
 
 }  // namespace
 
-TopicPolicy ResolveTopicPolicy(const controller::ConfigMap& configs, const TopicPolicy& defaults) {
+TopicPolicy ResolveTopicPolicy(const metadata::ConfigMap& configs, const TopicPolicy& defaults) {
   TopicPolicy p = defaults;
   p.max_message_bytes = ParseLong(configs, "max.message.bytes", p.max_message_bytes);
   p.flush_messages = ParseLong(configs, "flush.messages", p.flush_messages);
@@ -138,7 +138,7 @@ absl::Status PartitionManager::LoadExisting() {
       Hosted& h = partitions_[{topic, partition}];
       h.partition = std::move(shared);
       h.data_dir = d;
-      // The hex id is kept; it is compared with HexId(topic id) from the image.
+      // The hex id is kept; it is compared with absl::BytesToHexString(topic id) from the image.
       h.topic_id = *hex;
     }
   }
@@ -185,7 +185,7 @@ absl::StatusOr<std::shared_ptr<Partition>> PartitionManager::CreateLocked(
   (void)state_->Delete(storage::state_keys::HighWatermark(topic, partition), false);
   Hosted& h = partitions_[{topic, partition}];
   h.partition = shared;
-  h.topic_id = controller::HexId(topic_id);
+  h.topic_id = absl::BytesToHexString(topic_id);
   h.data_dir = d;
   KEEL_LOG_INFO("created partition {}-{} in {}", topic, partition, path);
   return shared;
@@ -209,10 +209,10 @@ absl::Status PartitionManager::DeleteLocked(const Key& key) {
   return RemoveTree(doomed);
 }
 
-absl::Status PartitionManager::ReconcileTopicLocked(const controller::TopicInfo& topic,
+absl::Status PartitionManager::ReconcileTopicLocked(const metadata::TopicInfo& topic,
                                                     int64_t now_ms, std::set<Key>* wanted) {
   const TopicPolicy policy = ResolveTopicPolicy(topic.configs, options_.default_policy);
-  const std::string hex_id = controller::HexId(topic.id);
+  const std::string hex_id = absl::BytesToHexString(topic.id);
   for (const auto& [index, info] : topic.partitions) {
     if (std::find(info.replicas.begin(), info.replicas.end(), options_.broker_id) ==
         info.replicas.end()) {
@@ -251,7 +251,7 @@ absl::Status PartitionManager::ReconcileTopicLocked(const controller::TopicInfo&
   return absl::OkStatus();
 }
 
-absl::Status PartitionManager::Reconcile(const controller::MetadataImage& image,
+absl::Status PartitionManager::Reconcile(const metadata::MetadataImage& image,
                                          const std::set<std::string>* topic_ids, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   std::set<Key> wanted;
@@ -263,7 +263,7 @@ absl::Status PartitionManager::Reconcile(const controller::MetadataImage& image,
   } else {
     for (const std::string& hex : *topic_ids) {
       considered_hex.insert(hex);
-      if (const controller::TopicInfo* topic = image.TopicById(absl::HexStringToBytes(hex))) {
+      if (const metadata::TopicInfo* topic = image.TopicById(absl::HexStringToBytes(hex))) {
         if (absl::Status s = ReconcileTopicLocked(*topic, now_ms, &wanted); !s.ok()) return s;
       }
     }
@@ -273,8 +273,8 @@ absl::Status PartitionManager::Reconcile(const controller::MetadataImage& image,
     if (wanted.count(key)) continue;
     if (topic_ids != nullptr && !considered_hex.count(h.topic_id)) {
       // Untouched by this change, unless the name now belongs to another topic id.
-      const controller::TopicInfo* now = image.TopicByName(key.first);
-      if (now == nullptr || controller::HexId(now->id) == h.topic_id) continue;
+      const metadata::TopicInfo* now = image.TopicByName(key.first);
+      if (now == nullptr || absl::BytesToHexString(now->id) == h.topic_id) continue;
     }
     doomed.push_back(key);
   }

@@ -28,7 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "broker/partition.h"
-#include "controller/metadata/metadata_image.h"
+#include "metadata/metadata_image.h"
 #include "storage/log.h"
 #include "storage/state_store.h"
 
@@ -55,7 +55,7 @@ size_t MaxReplicasForOpenFiles(uint64_t open_files_limit);
 
 // The topic configs of `configs` on top of `defaults`; unknown keys are ignored and values
 // that do not parse keep the default (the controller validated them on the way in).
-TopicPolicy ResolveTopicPolicy(const controller::ConfigMap& configs, const TopicPolicy& defaults);
+TopicPolicy ResolveTopicPolicy(const metadata::ConfigMap& configs, const TopicPolicy& defaults);
 
 // "<topic>-<partition>", and back (the partition is after the last '-').
 std::string PartitionDirName(const std::string& topic, int32_t partition);
@@ -72,7 +72,7 @@ class PartitionManager {
 
   // Brings the hosted replicas in line with `image`. `topic_ids`: hex ids of the topics whose
   // records changed (nullptr: all of them, after a snapshot or at start).
-  absl::Status Reconcile(const controller::MetadataImage& image,
+  absl::Status Reconcile(const metadata::MetadataImage& image,
                          const std::set<std::string>* topic_ids, int64_t now_ms);
 
   std::shared_ptr<Partition> Get(const std::string& topic, int32_t partition) const;
@@ -94,7 +94,7 @@ class PartitionManager {
                                                           int32_t partition,
                                                           const std::string& topic_id);
   absl::Status DeleteLocked(const Key& key);
-  absl::Status ReconcileTopicLocked(const controller::TopicInfo& topic, int64_t now_ms,
+  absl::Status ReconcileTopicLocked(const metadata::TopicInfo& topic, int64_t now_ms,
                                     std::set<Key>* wanted);
 
   const PartitionManagerOptions options_;

@@ -6,7 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "controller/metadata/test_cluster.h"
+#include "absl/strings/escaping.h"
+#include "controller/logic/test_cluster.h"
 #include "storage/state_store.h"
 
 namespace keel::broker {
@@ -154,7 +155,7 @@ TEST_F(PartitionManagerTest, DeletedTopicIsRemovedAndRecreatedNamesakeStartsEmpt
   cluster.CreateTopic("t", 2, 1);
   ASSERT_TRUE(manager_->Reconcile(cluster.image, nullptr, 0).ok());
   ASSERT_TRUE(manager_->Get("t", 1)->AppendAsLeader({{"", "old", {}, 1}}, 1).ok());
-  const std::string old_hex = controller::HexId(cluster.Topic("t").id);
+  const std::string old_hex = absl::BytesToHexString(cluster.Topic("t").id);
 
   controller::DeleteTopicsRequest del;
   del.add_names("t");

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "controller/log.h"
+#include "common/logging.h"
 
 namespace keel::broker {
 namespace {

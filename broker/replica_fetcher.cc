@@ -5,7 +5,7 @@
 #include <set>
 
 #include "broker/replica_apply.h"
-#include "controller/log.h"
+#include "common/logging.h"
 
 namespace keel::broker {
 namespace {

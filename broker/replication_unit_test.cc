@@ -9,7 +9,7 @@
 #include "broker/data_plane.h"
 #include "broker/isr_manager.h"
 #include "broker/replica_apply.h"
-#include "controller/metadata/test_cluster.h"
+#include "controller/logic/test_cluster.h"
 
 namespace keel::broker {
 namespace {
@@ -38,7 +38,7 @@ struct Node {
     dp.broker_id = id;
     plane = std::make_unique<DataPlane>(
         dp, manager.get(),
-        [cluster](const std::function<void(const controller::MetadataImage&)>& fn) {
+        [cluster](const std::function<void(const metadata::MetadataImage&)>& fn) {
           fn(cluster->image);
         },
         [] { return true; }, &notifier);

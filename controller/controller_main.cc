@@ -23,12 +23,12 @@
 
 #include "controller/controller_node.h"
 #include "controller/controller_service.h"
-#include "controller/meta_properties.h"
+#include "common/meta_properties.h"
 #include "controller/observability/grpc_client_metrics.h"
 #include "controller/observability/grpc_server_metrics.h"
 #include "controller/observability/metrics_registry.h"
 #include "controller/observability/metrics_server.h"
-#include "controller/properties_file.h"
+#include "common/properties_file.h"
 #include "controller/raft_transport.h"
 #include "controller/voters.h"
 
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   }
   gflags::HandleCommandLineHelpFlags();
   if (!FLAGS_config.empty()) {
-    if (auto s = keel::controller::ApplyPropertiesFileToFlags(FLAGS_config); !s.ok()) {
+    if (auto s = keel::common::ApplyPropertiesFileToFlags(FLAGS_config); !s.ok()) {
       return Fail(std::string(s.message()), 2);
     }
   }
@@ -125,8 +125,8 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [controller " + std::to_string(FLAGS_node_id) +
                       "] %v");
 
-  if (auto s = keel::controller::FormatOrCheckDataDir(
-          FLAGS_data_dir, {FLAGS_cluster_id, FLAGS_node_id});
+  if (auto s =
+          keel::common::FormatOrCheckDataDir(FLAGS_data_dir, {FLAGS_cluster_id, FLAGS_node_id});
       !s.ok()) {
     return Fail(std::string(s.message()));
   }

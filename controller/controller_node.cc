@@ -4,9 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "controller/image_store.h"
-#include "controller/log.h"
-#include "controller/metadata/controller_logic.h"
+#include "common/logging.h"
+#include "controller/logic/controller_logic.h"
+#include "metadata/image_store.h"
 
 namespace keel::controller {
 namespace {
@@ -81,7 +81,7 @@ absl::Status ControllerNode::Recover() {
 
   // The image: the LevelDB materialization at its applied offset, unless the snapshot is
   // newer (then the log below the snapshot may be gone and the snapshot is the truth).
-  auto image = LoadImage(*state_store_);
+  auto image = metadata::LoadImage(*state_store_);
   if (!image.ok()) return image.status();
   committed_ = std::move(*image);
   const auto& snapshot = log_storage_->snapshot();
@@ -328,7 +328,7 @@ void ControllerNode::BecomeServing() {
   heartbeats_.Reset();
   int64_t now = NowMs();
   for (int32_t id : latest_->BrokerIds()) {
-    const BrokerInfo* b = latest_->Broker(id);
+    const metadata::BrokerInfo* b = latest_->Broker(id);
     if (b != nullptr && b->usable()) heartbeats_.Touch(id, now);
   }
   KEEL_LOG_INFO("node {}: serving as active controller at offset {}", options_.node_id,
@@ -336,7 +336,7 @@ void ControllerNode::BecomeServing() {
 }
 
 void ControllerNode::ApplyCommitted(const std::vector<raft::Entry>& entries) {
-  ImageChanges changes;
+  metadata::ImageChanges changes;
   int64_t last_applied = -1;
   for (const raft::Entry& entry : entries) {
     const int64_t offset = static_cast<int64_t>(entry.index());
@@ -394,7 +394,8 @@ void ControllerNode::ApplyCommitted(const std::vector<raft::Entry>& entries) {
     }
   }
   if (last_applied >= 0) {
-    if (absl::Status s = SaveImageChanges(*state_store_, changes, last_applied); !s.ok()) {
+    if (absl::Status s = metadata::SaveImageChanges(*state_store_, changes, last_applied);
+        !s.ok()) {
       // The log still has these entries; a restart replays them.
       KEEL_LOG_WARN("node {}: materializing the image failed: {}", options_.node_id,
                     s.ToString());
@@ -411,9 +412,9 @@ absl::Status ControllerNode::InstallSnapshot(const raft::Snapshot& snapshot) {
   const int64_t offset = static_cast<int64_t>(snapshot.metadata.index());
   std::vector<metadata::MetadataRecord> records(image_snapshot.records().begin(),
                                                 image_snapshot.records().end());
-  auto image = MetadataImage::FromRecords(records, offset);
+  auto image = metadata::MetadataImage::FromRecords(records, offset);
   if (!image.ok()) return image.status();
-  if (auto s = ReplaceImage(*state_store_, *image); !s.ok()) return s;
+  if (auto s = metadata::ReplaceImage(*state_store_, *image); !s.ok()) return s;
   {
     std::unique_lock<std::shared_mutex> lock(state_mu_);
     committed_ = std::move(*image);
@@ -618,13 +619,14 @@ observability::ImageCounts ControllerNode::CountImage() const {
   for (const auto& [id, topic] : committed_.topics_by_id()) {
     for (const auto& [partition, info] : topic.partitions) {
       ++counts.partitions;
-      if (info.leader == kNoLeader) ++counts.offline_partitions;
+      if (info.leader == metadata::kNoLeader) ++counts.offline_partitions;
     }
   }
   return counts;
 }
 
-void ControllerNode::ReadCommitted(const std::function<void(const MetadataImage&)>& fn) const {
+void ControllerNode::ReadCommitted(
+    const std::function<void(const metadata::MetadataImage&)>& fn) const {
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   fn(committed_);
 }

@@ -40,8 +40,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "controller/metadata/broker_heartbeat_tracker.h"
-#include "controller/metadata/metadata_image.h"
+#include "controller/logic/broker_heartbeat_tracker.h"
 #include "controller/metadata_feed.h"
 #include "controller/observability/controller_metrics.h"
 #include "controller/observability/metrics_registry.h"
@@ -50,6 +49,7 @@
 #include "controller/raft_log_storage.h"
 #include "controller/raft_transport.h"
 #include "controller/voters.h"
+#include "metadata/metadata_image.h"
 #include "proto/controller.pb.h"
 #include "storage/state_store.h"
 
@@ -85,7 +85,7 @@ struct WritePlan {
 
 // Leader-only context a write function sees.
 struct LeaderContext {
-  const MetadataImage& latest;        // committed + proposed
+  const metadata::MetadataImage& latest;  // committed + proposed
   BrokerHeartbeatTracker& heartbeats;  // broker sessions, leader-local
   int64_t now_ms;
   uint64_t random;  // fresh randomness for topic ids and placement
@@ -123,7 +123,7 @@ class ControllerNode {
                      NodeAddress* leader);
 
   // Runs `fn` under the read lock on the committed image.
-  void ReadCommitted(const std::function<void(const MetadataImage&)>& fn) const;
+  void ReadCommitted(const std::function<void(const metadata::MetadataImage&)>& fn) const;
 
   QuorumView DescribeQuorum() const;
   // Waits until whether this node knows a leader differs from `leader_known`, at most
@@ -178,7 +178,7 @@ class ControllerNode {
   std::unique_ptr<RaftLogStorage> log_storage_;
   std::unique_ptr<raft::RawNode> raft_;
   std::mt19937_64 rng_;
-  std::optional<MetadataImage> latest_;  // set while serving as leader
+  std::optional<metadata::MetadataImage> latest_;  // set while serving as leader
   BrokerHeartbeatTracker heartbeats_;
   std::map<uint64_t, PendingWrite> pending_;  // by Raft index
   bool is_leader_ = false;
@@ -193,7 +193,7 @@ class ControllerNode {
 
   // Shared state.
   mutable std::shared_mutex state_mu_;
-  MetadataImage committed_;  // guarded by state_mu_
+  metadata::MetadataImage committed_;  // guarded by state_mu_
   QuorumView quorum_;        // guarded by state_mu_
   mutable std::condition_variable_any leader_known_cv_;  // quorum_.leader_id > 0 changed
   MetadataFeed feed_;

@@ -4,10 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "controller/log.h"
-#include "controller/metadata/api_error.h"
-#include "controller/metadata/controller_logic.h"
-#include "controller/watch_snapshot.h"
+#include "common/logging.h"
+#include "controller/logic/api_error.h"
+#include "controller/logic/controller_logic.h"
+#include "metadata/watch_snapshot.h"
 
 namespace keel::controller {
 namespace {
@@ -160,7 +160,8 @@ class ControllerServices::Admin final : public AdminService::Service {
   grpc::Status ListTopics(grpc::ServerContext* context, const ListTopicsRequest* request,
                           ListTopicsResponse* response) override {
     if (!request->linearizable()) {
-      node_->ReadCommitted([&](const MetadataImage& image) { image.FillListTopics(response); });
+      node_->ReadCommitted(
+          [&](const metadata::MetadataImage& image) { image.FillListTopics(response); });
       return grpc::Status::OK;
     }
     // The list of the latest image (every proposal so far), answered once an empty entry
@@ -182,8 +183,9 @@ class ControllerServices::Admin final : public AdminService::Service {
 
   grpc::Status DescribeTopics(grpc::ServerContext*, const DescribeTopicsRequest* request,
                               DescribeTopicsResponse* response) override {
-    node_->ReadCommitted(
-        [&](const MetadataImage& image) { image.FillDescribeTopics(*request, response); });
+    node_->ReadCommitted([&](const metadata::MetadataImage& image) {
+      image.FillDescribeTopics(*request, response);
+    });
     for (const TopicDescription& t : response->topics()) {
       if (t.error() != NONE && request->names_size() == 1) {
         return ApiErrorStatus({t.error(), absl::StrCat("Topic '", t.name(), "' does not exist.")});
@@ -194,7 +196,8 @@ class ControllerServices::Admin final : public AdminService::Service {
 
   grpc::Status DescribeCluster(grpc::ServerContext*, const DescribeClusterRequest*,
                                DescribeClusterResponse* response) override {
-    node_->ReadCommitted([&](const MetadataImage& image) { image.FillDescribeCluster(response); });
+    node_->ReadCommitted(
+        [&](const metadata::MetadataImage& image) { image.FillDescribeCluster(response); });
     response->set_cluster_id(node_->cluster_id());
     response->set_controller_id(static_cast<int32_t>(node_->DescribeQuorum().leader_id));
     return grpc::Status::OK;
@@ -318,16 +321,15 @@ class ControllerServices::Metadata final : public MetadataService::Service {
     while (!context->IsCancelled() && !shutting_down_->load()) {
       if (need_snapshot) {
         std::vector<metadata::MetadataRecord> records;
-        node_->ReadCommitted([&](const MetadataImage& image) {
+        node_->ReadCommitted([&](const metadata::MetadataImage& image) {
           cursor = image.applied_offset();
           records = image.ToRecords();
         });
         last_sent = cursor;
         // In chunks: the image grows with the cluster, a gRPC message must not.
-        if (!WriteSnapshotChunks(cursor, 0, std::move(records),
-                                 [&](const WatchMetadataResponse& chunk) {
-                                   return writer->Write(chunk);
-                                 })) {
+        if (!metadata::WriteSnapshotChunks(
+                cursor, 0, std::move(records),
+                [&](const WatchMetadataResponse& chunk) { return writer->Write(chunk); })) {
           break;
         }
         need_snapshot = false;

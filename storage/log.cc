@@ -7,7 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "storage/batch_codec.h"
-#include "storage/check.h"
+#include "common/check.h"
 #include "storage/log_format.h"
 
 namespace keel::storage {
@@ -166,10 +166,10 @@ absl::Status Log::FinishResetLocked(int64_t new_start_offset) {
 
 void Log::PublishOffsetsLocked() {
   // The invariants every operation must leave behind.
-  KEEL_STORAGE_CHECK(!segments_.empty());
-  KEEL_STORAGE_CHECK(segments_.begin()->first <= log_start_offset_);
-  KEEL_STORAGE_CHECK(log_start_offset_ <= LogEndLocked());
-  KEEL_STORAGE_CHECK(flushed_offset_ <= LogEndLocked());
+  KEEL_CHECK(!segments_.empty());
+  KEEL_CHECK(segments_.begin()->first <= log_start_offset_);
+  KEEL_CHECK(log_start_offset_ <= LogEndLocked());
+  KEEL_CHECK(flushed_offset_ <= LogEndLocked());
   published_start_ = log_start_offset_;
   published_end_ = LogEndLocked();
   published_flushed_ = flushed_offset_;
@@ -261,7 +261,7 @@ absl::StatusOr<AppendInfo> Log::AppendLocked(WriteLock& lock, const std::string&
     // ENOSPC was undone by the segment: the log is as before and the caller may retry.
     return absl::IsResourceExhausted(s) ? s : PoisonLocked(s);
   }
-  KEEL_STORAGE_CHECK(LogEndLocked() == h.next_offset());
+  KEEL_CHECK(LogEndLocked() == h.next_offset());
   PublishOffsetsLocked();
   AppendInfo info{h.base_offset, h.next_offset() - 1, static_cast<int64_t>(encoded.size())};
   ++batches_since_sync_;

@@ -1,6 +1,6 @@
 // Elections: PreVote and vote rounds, the vote a node grants, and how a (pre-)candidate
 // counts the answers. Only voters campaign, vote or count.
-#include "controller/raft/check.h"
+#include "common/check.h"
 #include "controller/raft/raw_node.h"
 
 namespace keel::raft {

@@ -4,7 +4,7 @@
 #include <iterator>
 #include <utility>
 
-#include "controller/raft/check.h"
+#include "common/check.h"
 
 namespace keel::raft {
 
@@ -95,7 +95,7 @@ std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term, 
   if (conflict != 0) {
     // A committed entry never conflicts: that would mean two leaders committed different
     // entries at one index.
-    KEEL_RAFT_CHECK(conflict > committed_);
+    KEEL_CHECK(conflict > committed_);
     entries.erase(entries.begin(), entries.begin() + static_cast<long>(conflict - index - 1));
     Append(std::move(entries));
   }
@@ -106,9 +106,9 @@ std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term, 
 uint64_t RaftLog::Append(std::vector<Entry> entries) {
   if (entries.empty()) return LastIndex();
   uint64_t after = entries.front().index();
-  KEEL_RAFT_CHECK(after > committed_);
+  KEEL_CHECK(after > committed_);
   // For entries to fit into our log, they must not leave a gap.
-  KEEL_RAFT_CHECK(after <= LastIndex() + 1);
+  KEEL_CHECK(after <= LastIndex() + 1);
   if (after <= unstable_offset_) {
     // Replaces everything unstable, and the durable suffix from `after` (the caller's
     // storage drops it when it persists these).
@@ -135,7 +135,7 @@ uint64_t RaftLog::FindConflictByTerm(uint64_t index, uint64_t term) const {
 
 void RaftLog::CommitTo(uint64_t index) {
   if (index <= committed_) return;
-  KEEL_RAFT_CHECK(index <= LastIndex());
+  KEEL_CHECK(index <= LastIndex());
   committed_ = index;
 }
 
@@ -150,7 +150,7 @@ bool RaftLog::MaybeCommit(uint64_t index, uint64_t term) {
 
 void RaftLog::AppliedTo(uint64_t index) {
   if (index == 0) return;
-  KEEL_RAFT_CHECK(index <= committed_ && index >= applied_);
+  KEEL_CHECK(index <= committed_ && index >= applied_);
   applied_ = index;
 }
 
@@ -167,7 +167,7 @@ std::vector<Entry> RaftLog::NextCommitted(uint64_t max_bytes) const {
   uint64_t lo = std::max(applied_ + 1, FirstIndex());
   if (committed_ + 1 <= lo) return {};
   auto entries = Slice(lo, committed_ + 1, max_bytes);
-  KEEL_RAFT_CHECK(entries.ok());
+  KEEL_CHECK(entries.ok());
   return std::move(*entries);
 }
 

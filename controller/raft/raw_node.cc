@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "controller/raft/check.h"
+#include "common/check.h"
 
 namespace keel::raft {
 
@@ -85,21 +85,21 @@ void RawNode::BecomeFollower(uint64_t term, uint64_t lead) {
 
 void RawNode::BecomePreCandidate() {
   // Pre-vote changes neither term nor vote: a node that cannot win disturbs nobody.
-  KEEL_RAFT_CHECK(role_ != Role::kLeader);
+  KEEL_CHECK(role_ != Role::kLeader);
   votes_.clear();
   lead_ = 0;
   role_ = Role::kPreCandidate;
 }
 
 void RawNode::BecomeCandidate() {
-  KEEL_RAFT_CHECK(role_ != Role::kLeader);
+  KEEL_CHECK(role_ != Role::kLeader);
   Reset(term_ + 1);
   vote_ = config_.id;
   role_ = Role::kCandidate;
 }
 
 void RawNode::BecomeLeader() {
-  KEEL_RAFT_CHECK(role_ == Role::kCandidate);
+  KEEL_CHECK(role_ == Role::kCandidate);
   Reset(term_);
   lead_ = config_.id;
   role_ = Role::kLeader;

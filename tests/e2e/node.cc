@@ -1,13 +1,12 @@
 #include "tests/e2e/node.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
 #include <thread>
+
+#include "common/process.h"
 
 namespace keel::e2e {
 
@@ -31,39 +30,24 @@ Node::~Node() { Kill(); }
 bool Node::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (RunningLocked()) return false;
-  pid_t pid = ::fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::close(fd);
-    }
-    std::vector<char*> args;
-    for (const std::string& a : argv_) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  pid_ = pid;
+  common::SpawnOptions options;
+  options.stdout_path = log_path_;
+  // Not die_with_parent: the nemesis restarts nodes from its own thread, and that thread's
+  // exit must not kill them.
+  absl::StatusOr<pid_t> pid = common::SpawnProcess(argv_, options);
+  if (!pid.ok()) return false;
+  pid_ = *pid;
   last_exit_ = ExitInfo{};
   return true;
 }
 
 bool Node::RunningLocked() {
   if (pid_ <= 0) return false;
-  int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == 0) return true;
-  if (r == pid_) {
-    last_exit_.exited = true;
-    if (WIFSIGNALED(status)) {
-      last_exit_.signal = WTERMSIG(status);
-    } else {
-      last_exit_.code = WEXITSTATUS(status);
-    }
-  }
+  std::optional<common::ExitStatus> ended = common::TryReap(pid_);
+  if (!ended.has_value()) return true;
+  last_exit_.exited = true;
+  last_exit_.code = ended->code;
+  last_exit_.signal = ended->signal;
   pid_ = -1;
   return false;
 }
@@ -75,10 +59,7 @@ bool Node::Running() {
 
 void Node::KillLocked() {
   if (!RunningLocked()) return;
-  ::kill(pid_, SIGCONT);  // a stopped process must be able to die
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
+  common::KillAndReap(pid_);
   last_exit_ = ExitInfo{true, -1, SIGKILL};
   pid_ = -1;
 }

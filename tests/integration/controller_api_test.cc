@@ -7,7 +7,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
-#include "controller/watch_snapshot.h"
+#include "metadata/watch_snapshot.h"
 #include "proto/controller.grpc.pb.h"
 #include "tests/integration/controller_cluster.h"
 
@@ -73,8 +73,8 @@ TEST_F(ControllerApiTest, WatchMetadataSendsALargeImageInChunks) {
   ASSERT_TRUE(stream->Read(&event));
   ASSERT_TRUE(event.has_snapshot());
   EXPECT_TRUE(event.snapshot().more());
-  EXPECT_LE(event.snapshot().records_size(), controller::kSnapshotChunkRecords);
-  ASSERT_TRUE(controller::ReadRestOfSnapshot(stream.get(), event.mutable_snapshot()));
+  EXPECT_LE(event.snapshot().records_size(), metadata::kSnapshotChunkRecords);
+  ASSERT_TRUE(metadata::ReadRestOfSnapshot(stream.get(), event.mutable_snapshot()));
   int partitions = 0;
   for (const auto& r : event.snapshot().records()) partitions += r.has_partition();
   EXPECT_EQ(partitions, 12000);

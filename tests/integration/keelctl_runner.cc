@@ -1,17 +1,15 @@
 #include "tests/integration/keelctl_runner.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <iterator>
 #include <thread>
 
+#include "common/process.h"
 #include "tests/integration/process.h"
 
 namespace keel::testing {
@@ -55,40 +53,31 @@ CtlResult RunKeelctl(const std::vector<std::string>& args, const CtlOptions& opt
   std::ofstream(in_path) << options.stdin_text;
   std::vector<std::string> argv = {RunfilePath("tools/keelctl")};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargs;
-  for (const std::string& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
-  cargs.push_back(nullptr);
+  common::SpawnOptions spawn;
+  spawn.stdin_path = in_path;
+  spawn.stdout_path = out_path;
+  spawn.stderr_path = err_path;
+  spawn.truncate_output = true;
+  spawn.unset_env = {"KEEL_CONTROLLERS", "KEEL_BROKERS"};
+  for (const auto& [k, v] : options.env) spawn.set_env[k] = v;
   auto start = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int in = ::open(in_path.c_str(), O_RDONLY);
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::unsetenv("KEEL_CONTROLLERS");
-    ::unsetenv("KEEL_BROKERS");
-    for (const auto& [k, v] : options.env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::execv(cargs[0], cargs.data());
-    ::_exit(127);
-  }
   CtlResult result;
+  absl::StatusOr<pid_t> pid = common::SpawnProcess(argv, spawn);
+  if (!pid.ok()) {
+    result.err = pid.status().ToString();
+    return result;
+  }
   auto deadline = start + options.timeout;
-  int status = 0;
-  bool exited = false;
+  std::optional<common::ExitStatus> ended;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      exited = true;
-      break;
-    }
+    ended = common::TryReap(*pid);
+    if (ended.has_value()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (!exited) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-  } else if (WIFEXITED(status)) {
-    result.code = WEXITSTATUS(status);
+  if (!ended.has_value()) {
+    common::KillAndReap(*pid);
+  } else {
+    result.code = ended->code;
   }
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);

@@ -1,12 +1,7 @@
 #include "tests/integration/process.h"
 
-#include <sys/prctl.h>
-
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "common/process.h"
+
 namespace keel::testing {
 
 Process::~Process() { Kill(); }
@@ -24,46 +21,30 @@ bool Process::Start(const std::vector<std::string>& argv, const std::string& log
   Kill();
   log_path_ = log_path;
   exit_code_ = -1;
-  pid_t pid = ::fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::close(fd);
-    }
-    // Die with the test runner even if it is killed (a Bazel timeout) before it can clean
-    // up. The signal comes when the forking thread exits: tests start servers from their
-    // main thread.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() == 1) ::_exit(127);  // the runner died before prctl took effect
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  pid_ = pid;
+  common::SpawnOptions options;
+  options.stdout_path = log_path;
+  // Die with the test runner even if it is killed (a Bazel timeout) before it can clean up.
+  // The signal comes when the forking thread exits: tests start servers from their main
+  // thread.
+  options.die_with_parent = true;
+  absl::StatusOr<pid_t> pid = common::SpawnProcess(argv, options);
+  if (!pid.ok()) return false;
+  pid_ = *pid;
   return true;
 }
 
 bool Process::running() {
   if (pid_ <= 0) return false;
-  int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == 0) return true;
-  if (r == pid_) exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::optional<common::ExitStatus> ended = common::TryReap(pid_);
+  if (!ended.has_value()) return true;
+  exit_code_ = ended->code;
   pid_ = -1;
   return false;
 }
 
 void Process::Kill() {
   if (pid_ <= 0) return;
-  ::kill(pid_, SIGCONT);  // a stopped process must be able to die
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
+  common::KillAndReap(pid_);
   pid_ = -1;
 }
 

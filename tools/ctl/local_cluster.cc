@@ -4,12 +4,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
-#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +15,10 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
+#include "common/process.h"
+#include "storage/env.h"
 
 namespace keel::keelctl {
 namespace fs = std::filesystem;
@@ -101,100 +102,34 @@ bool LoadLocalCluster(const std::string& dir, LocalCluster* cluster, std::string
 }
 
 bool SaveLocalCluster(const LocalCluster& cluster, std::string* error) {
-  std::string tmp = cluster.FilePath() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << cluster.Json().dump(2) << "\n";
-    if (!out) {
-      *error = "cannot write " + tmp;
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, cluster.FilePath(), ec);
-  if (ec) {
-    *error = "cannot write " + cluster.FilePath() + ": " + ec.message();
+  absl::Status s = storage::WriteFileAtomically(storage::Env::Default(), cluster.FilePath(),
+                                                cluster.Json().dump(2) + "\n");
+  if (!s.ok()) {
+    *error = "cannot write " + cluster.FilePath() + ": " + std::string(s.message());
     return false;
   }
   return true;
 }
 
 std::string NewClusterId() {
-  unsigned char bytes[16] = {};
+  char bytes[16] = {};
   std::ifstream random("/dev/urandom", std::ios::binary);
-  random.read(reinterpret_cast<char*>(bytes), sizeof(bytes));
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      out.push_back(kAlphabet[(acc >> (bits - 6)) & 63]);
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return out;  // 128 bits -> 22 characters
+  random.read(bytes, sizeof(bytes));
+  // Url-safe base64 without padding: 128 bits -> 22 characters.
+  return absl::WebSafeBase64Escape(absl::string_view(bytes, sizeof(bytes)));
 }
 
 pid_t StartDetached(const std::vector<std::string>& argv, const std::string& log_file,
                     std::string* error) {
-  // Open the log before forking so that a bad path is reported here, not lost in the child.
-  int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
-    *error = "cannot open " + log_file + ": " + std::strerror(errno);
+  common::SpawnOptions options;
+  options.stdout_path = log_file;
+  options.new_session = true;  // outlives keelctl, ignores the terminal's Ctrl-C
+  absl::StatusOr<pid_t> pid = common::SpawnProcess(argv, options);
+  if (!pid.ok()) {
+    *error = std::string(pid.status().message());
     return -1;
   }
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  // exec reports back through a close-on-exec pipe: EOF once the new program runs, or the
-  // errno when exec failed. Either way the pid is someone's process image, not a fork of us.
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) {
-    *error = std::string("pipe: ") + std::strerror(errno);
-    ::close(log_fd);
-    return -1;
-  }
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    *error = std::string("fork: ") + std::strerror(errno);
-    ::close(log_fd);
-    ::close(report[0]);
-    ::close(report[1]);
-    return -1;
-  }
-  if (pid == 0) {
-    ::setsid();  // its own session: outlives keelctl, ignores the terminal's Ctrl-C
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    for (int fd = 3; fd < 1024; ++fd) {
-      if (fd != report[1]) ::close(fd);
-    }
-    ::execv(args[0], args.data());
-    int err = errno;
-    (void)!::write(report[1], &err, sizeof(err));
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  ::close(report[1]);
-  int err = 0;
-  ssize_t n;
-  do {
-    n = ::read(report[0], &err, sizeof(err));
-  } while (n < 0 && errno == EINTR);
-  ::close(report[0]);
-  if (n == static_cast<ssize_t>(sizeof(err))) {
-    ::waitpid(pid, nullptr, 0);
-    *error = "exec " + argv[0] + ": " + std::strerror(err);
-    return -1;
-  }
-  return pid;
+  return *pid;
 }
 
 bool IsRunning(pid_t pid, const std::string& program) {
@@ -216,9 +151,9 @@ int ReapIfExited(pid_t pid) {
   // Exit codes of children reaped so far: whichever check reaps first, the code is kept.
   static std::map<pid_t, int> reaped;
   if (auto it = reaped.find(pid); it != reaped.end()) return it->second;
-  int status = 0;
-  if (::waitpid(pid, &status, WNOHANG) != pid) return -1;
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::optional<common::ExitStatus> ended = common::TryReap(pid);
+  if (!ended.has_value()) return -1;
+  int code = ended->signal != 0 ? 128 + ended->signal : ended->code;
   reaped[pid] = code;
   return code;
 }
@@ -226,17 +161,14 @@ int ReapIfExited(pid_t pid) {
 std::string CaptureOutput(const std::vector<std::string>& argv, int timeout_ms) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return "";
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::dup2(fds[1], 2);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
+  common::SpawnOptions options;
+  options.output_fd = fds[1];
+  absl::StatusOr<pid_t> pid = common::SpawnProcess(argv, options);
   ::close(fds[1]);
+  if (!pid.ok()) {
+    ::close(fds[0]);
+    return "";
+  }
   std::string out;
   ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -252,10 +184,7 @@ std::string CaptureOutput(const std::vector<std::string>& argv, int timeout_ms) 
     }
   }
   ::close(fds[0]);
-  if (pid > 0) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-  }
+  common::KillAndReap(*pid);
   return out;
 }
 

@@ -43,7 +43,8 @@ struct LocalCluster {
 
 // Reads DIR/cluster.json; false with `error` set when missing or unreadable.
 bool LoadLocalCluster(const std::string& dir, LocalCluster* cluster, std::string* error);
-// Writes DIR/cluster.json atomically (temp file + rename).
+// Writes DIR/cluster.json atomically (storage::WriteFileAtomically: temp file, fsync, rename,
+// directory fsync).
 bool SaveLocalCluster(const LocalCluster& cluster, std::string* error);
 
 // 22 url-safe base64 characters from 16 random bytes, like Kafka's `random-uuid`.

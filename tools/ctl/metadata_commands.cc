@@ -14,9 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
-#include "controller/watch_snapshot.h"
 #include "client/channels.h"
+#include "metadata/watch_snapshot.h"
 #include "proto/controller.grpc.pb.h"
 #include "tools/ctl/commands.h"
 #include "tools/ctl/connect.h"
@@ -72,14 +73,14 @@ struct ImageView {
         brokers.erase(r.unregister_broker().broker_id());
         break;
       case MetadataRecord::kTopic: {
-        Topic& t = topics[HexBytes(r.topic().topic_id())];
+        Topic& t = topics[absl::BytesToHexString(r.topic().topic_id())];
         t.name = r.topic().name();
-        t.id = HexBytes(r.topic().topic_id());
+        t.id = absl::BytesToHexString(r.topic().topic_id());
         break;
       }
       case MetadataRecord::kPartition: {
         const auto& p = r.partition();
-        Partition& part = topics[HexBytes(p.topic_id())].partitions[p.partition_id()];
+        Partition& part = topics[absl::BytesToHexString(p.topic_id())].partitions[p.partition_id()];
         part.replicas.assign(p.replicas().begin(), p.replicas().end());
         part.isr.assign(p.isr().begin(), p.isr().end());
         part.leader = p.leader();
@@ -89,7 +90,7 @@ struct ImageView {
       }
       case MetadataRecord::kPartitionChange: {
         const auto& c = r.partition_change();
-        auto t = topics.find(HexBytes(c.topic_id()));
+        auto t = topics.find(absl::BytesToHexString(c.topic_id()));
         if (t == topics.end()) break;
         Partition& part = t->second.partitions[c.partition_id()];
         if (c.has_isr()) part.isr.assign(c.isr().ids().begin(), c.isr().ids().end());
@@ -104,7 +105,7 @@ struct ImageView {
         break;
       }
       case MetadataRecord::kRemoveTopic: {
-        auto t = topics.find(HexBytes(r.remove_topic().topic_id()));
+        auto t = topics.find(absl::BytesToHexString(r.remove_topic().topic_id()));
         if (t == topics.end()) break;
         configs.erase({"TOPIC", t->second.name});
         topics.erase(t);
@@ -331,7 +332,7 @@ int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o) {
       got_any = true;
       int64_t offset;
       if (event.has_snapshot()) {
-        if (!controller::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) break;
+        if (!metadata::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) break;
         const auto& s = event.snapshot();
         offset = s.offset();
         if (g.json() && !o.follow) {
@@ -415,7 +416,7 @@ int MetadataImage(const GlobalOptions& g) {
     WatchMetadataResponse event;
     bool have = false;
     if (reader->Read(&event) && event.has_snapshot() &&
-        controller::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
+        metadata::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
       image.offset = event.snapshot().offset();
       for (const auto& r : event.snapshot().records()) image.Apply(r);
       have = true;

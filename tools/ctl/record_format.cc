@@ -2,6 +2,8 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include "absl/strings/escaping.h"
+
 namespace keel::keelctl {
 namespace {
 
@@ -31,7 +33,7 @@ nlohmann::json ScalarJson(const Message& m, const FieldDescriptor* f, int index)
       return (rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name();
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string s = rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
-      if (f->type() == FieldDescriptor::TYPE_BYTES) return HexBytes(s);
+      if (f->type() == FieldDescriptor::TYPE_BYTES) return absl::BytesToHexString(s);
       return s;
     }
     case FieldDescriptor::CPPTYPE_MESSAGE:
@@ -60,16 +62,6 @@ std::string ValueText(const nlohmann::json& v) {
 }
 
 }  // namespace
-
-std::string HexBytes(const std::string& bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
 
 nlohmann::json MessageJson(const Message& message) {
   nlohmann::json out = nlohmann::json::object();

@@ -13,8 +13,6 @@
 
 namespace keel::keelctl {
 
-std::string HexBytes(const std::string& bytes);
-
 nlohmann::json MessageJson(const google::protobuf::Message& message);
 
 // "TopicRecord", "PartitionChangeRecord", ...: the message type of the record's oneof case,

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "proto/controller.grpc.pb.h"
@@ -18,16 +19,6 @@
 namespace keel::keelctl {
 namespace {
 
-
-std::string HexId(const std::string& bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
 
 std::vector<int> Ids(const google::protobuf::RepeatedField<int32_t>& ids) {
   return std::vector<int>(ids.begin(), ids.end());
@@ -45,7 +36,7 @@ nlohmann::json TopicJson(const controller::TopicDescription& t) {
   std::map<std::string, std::string> configs(t.configs().begin(), t.configs().end());
   int rf = t.partitions().empty() ? 0 : t.partitions(0).replicas_size();
   return {{"Topic", t.name()},
-          {"TopicId", HexId(t.topic_id())},
+          {"TopicId", absl::BytesToHexString(t.topic_id())},
           {"PartitionCount", t.partitions_size()},
           {"ReplicationFactor", rf},
           {"Configs", configs},
@@ -72,7 +63,9 @@ int TopicsCreate(const GlobalOptions& g, const CreateTopicOptions& o) {
   if (!response.ok()) return ReportError("topics create " + o.name, response.status());
   const auto& r = response->results(0);
   if (g.json()) {
-    std::cout << nlohmann::json{{"Topic", r.name()}, {"TopicId", HexId(r.topic_id())}}.dump(2)
+    std::cout << nlohmann::json{{"Topic", r.name()},
+                                {"TopicId", absl::BytesToHexString(r.topic_id())}}
+                     .dump(2)
               << "\n";
   } else {
     std::printf("Created topic %s.\n", r.name().c_str());
@@ -124,8 +117,8 @@ int TopicsDescribe(const GlobalOptions& g, const std::string& name) {
     std::string config_text = absl::StrJoin(configs, ",", absl::PairFormatter("="));
     int rf = t.partitions().empty() ? 0 : t.partitions(0).replicas_size();
     std::printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s\n",
-                t.name().c_str(), HexId(t.topic_id()).c_str(), t.partitions_size(), rf,
-                config_text.c_str());
+                t.name().c_str(), absl::BytesToHexString(t.topic_id()).c_str(), t.partitions_size(),
+                rf, config_text.c_str());
     std::vector<controller::PartitionDescription> parts(t.partitions().begin(),
                                                         t.partitions().end());
     std::sort(parts.begin(), parts.end(),
