@@ -87,11 +87,36 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const Properties& pro
 Consumer::Consumer(ConsumerConfig config, std::shared_ptr<MetadataCache> metadata)
     : config_(std::move(config)), metadata_(std::move(metadata)) {}
 
+std::vector<ConsumerRecord> Consumer::DrainBuffered() {
+  std::vector<ConsumerRecord> out;
+  while (!buffered_.empty() && static_cast<int32_t>(out.size()) < config_.max_poll_records) {
+    ConsumerRecord& r = buffered_.front();
+    auto it = assigned_.find(TopicPartition{r.topic, r.partition});
+    if (it != assigned_.end() && it->second.position == r.offset) {
+      it->second.position = r.offset + 1;
+      out.push_back(std::move(r));
+    }
+    buffered_.pop_front();
+  }
+  return out;
+}
+
+void Consumer::DropBuffered(const TopicPartition& tp) {
+  buffered_.erase(std::remove_if(buffered_.begin(), buffered_.end(),
+                                 [&](const ConsumerRecord& r) {
+                                   return r.topic == tp.topic && r.partition == tp.partition;
+                                 }),
+                  buffered_.end());
+}
+
 void Consumer::Assign(const std::vector<TopicPartition>& partitions) {
   std::map<TopicPartition, PartitionState> next;
   for (const auto& tp : partitions) {
     auto it = assigned_.find(tp);
     next[tp] = it == assigned_.end() ? PartitionState() : it->second;
+  }
+  for (const auto& [tp, state] : assigned_) {
+    if (next.count(tp) == 0) DropBuffered(tp);
   }
   assigned_ = std::move(next);
 }
@@ -109,6 +134,7 @@ absl::Status Consumer::Seek(const TopicPartition& tp, int64_t offset) {
         absl::StrCat("partition ", tp.topic, "-", tp.partition, " is not assigned"));
   }
   if (offset < 0) return absl::InvalidArgumentError("a seek offset must not be negative");
+  if (it->second.position != offset) DropBuffered(tp);
   it->second.position = offset;
   return absl::OkStatus();
 }
@@ -224,6 +250,10 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(milliseconds timeout)
   if (assigned_.empty()) {
     return absl::FailedPreconditionError("no partitions are assigned");
   }
+  if (!buffered_.empty()) {
+    out = DrainBuffered();
+    if (!out.empty()) return out;
+  }
   while (true) {
     // Resolve missing positions and group the partitions by leader.
     std::map<std::string, std::vector<TopicPartition>> by_leader;
@@ -325,12 +355,12 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(milliseconds timeout)
             continue;
           }
           state.high_watermark = p.high_watermark();
+          int64_t next_offset = state.position;
           for (const auto& batch : p.batches()) {
             for (int i = 0; i < batch.records_size(); ++i) {
               const broker::Record& r = batch.records(i);
               const int64_t offset = r.offset() != 0 ? r.offset() : batch.base_offset() + i;
-              if (offset < state.position) continue;  // a batch starting before us
-              if (static_cast<int32_t>(out.size()) >= config_.max_poll_records) break;
+              if (offset < next_offset) continue;  // a batch starting before us
               ConsumerRecord cr;
               cr.topic = tp.topic;
               cr.partition = tp.partition;
@@ -339,14 +369,15 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(milliseconds timeout)
               cr.key = r.key();
               cr.value = r.value();
               for (const auto& h : r.headers()) cr.headers.emplace_back(h.key(), h.value());
-              out.push_back(std::move(cr));
-              state.position = offset + 1;
+              buffered_.push_back(std::move(cr));
+              next_offset = offset + 1;
             }
           }
         }
       }
     }
     if (!fatal.ok()) return fatal;
+    out = DrainBuffered();
     if (!out.empty() || Remaining(deadline).count() <= 0) return out;
     if (calls.empty()) {
       std::this_thread::sleep_for(

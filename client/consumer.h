@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -117,10 +118,16 @@ class Consumer {
   // Leader address of `tp` ("" if unknown after a refresh attempt).
   std::string LeaderOf(const TopicPartition& tp, std::chrono::milliseconds timeout);
   absl::Status ResetPosition(const TopicPartition& tp, std::chrono::milliseconds timeout);
+  // Up to max.poll.records buffered records, advancing their partitions' positions.
+  std::vector<ConsumerRecord> DrainBuffered();
+  void DropBuffered(const TopicPartition& tp);
 
   const ConsumerConfig config_;
   const std::shared_ptr<MetadataCache> metadata_;
   std::map<TopicPartition, PartitionState> assigned_;
+  // Fetched records not yet returned (a fetch brings up to max.partition.fetch.bytes per
+  // partition; Poll returns max.poll.records). They start at their partitions' positions.
+  std::deque<ConsumerRecord> buffered_;
 };
 
 }  // namespace keel::client

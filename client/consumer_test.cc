@@ -139,6 +139,36 @@ TEST_F(ConsumerTest, OutOfRangeWithResetNoneIsAnError) {
   EXPECT_FALSE(consumer->Poll(milliseconds(1000)).ok());
 }
 
+TEST_F(ConsumerTest, ReturnsAtMostMaxPollRecordsAndKeepsTheRestForTheNextPoll) {
+  AdminClientOptions options;
+  options.controllers = {controller_.address()};
+  auto metadata = std::make_shared<MetadataCache>(std::make_shared<AdminClient>(options),
+                                                  std::vector<std::string>{});
+  ConsumerConfig c;
+  c.max_poll_records = 3;
+  c.fetch_max_wait_ms = 50;
+  Consumer consumer(c, metadata);
+  TopicPartition tp{"t", 0};
+  consumer.Assign({tp});
+  ASSERT_TRUE(consumer.Seek(tp, 0).ok());
+  std::vector<int64_t> offsets;
+  for (int i = 0; i < 4; ++i) {
+    auto records = consumer.Poll(milliseconds(1000));
+    ASSERT_TRUE(records.ok());
+    EXPECT_LE(records->size(), 3u);
+    for (const auto& r : *records) offsets.push_back(r.offset);
+    EXPECT_EQ(*consumer.Position(tp), offsets.back() + 1);
+  }
+  EXPECT_EQ(offsets, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  // A seek drops what was buffered and reads from the new position.
+  auto first = consumer.Poll(milliseconds(100));
+  ASSERT_TRUE(consumer.Seek(tp, 1).ok());
+  auto again = consumer.Poll(milliseconds(1000));
+  ASSERT_TRUE(again.ok());
+  ASSERT_FALSE(again->empty());
+  EXPECT_EQ((*again)[0].offset, 1);
+}
+
 TEST_F(ConsumerTest, PollsSeveralPartitions) {
   broker::Record r;
   r.set_value("p1");
