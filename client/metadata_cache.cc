@@ -78,6 +78,7 @@ absl::Status MetadataCache::Refresh(const std::vector<std::string>& topics,
   }
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
+  brokers_ = broker_address;
   for (const auto& t : described->topics()) {
     if (t.error() != keel::NONE) {
       topics_.erase(t.name());
@@ -155,6 +156,12 @@ void MetadataCache::AddStaticTopic(const std::string& topic,
   e.metadata = std::move(metadata);
   e.is_static = true;
   e.stale = false;
+}
+
+std::string MetadataCache::BrokerAddress(int32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = brokers_.find(id);
+  return it == brokers_.end() ? "" : it->second;
 }
 
 std::shared_ptr<broker::BrokerService::Stub> MetadataCache::Stub(const std::string& address) {

@@ -64,6 +64,9 @@ class MetadataCache {
   // Declares a topic's partitions for a client without controllers.
   void AddStaticTopic(const std::string& topic, const std::vector<int32_t>& partitions);
 
+  // host:port of broker `id` as of the last refresh ("" if unknown).
+  std::string BrokerAddress(int32_t id) const;
+
   std::shared_ptr<broker::BrokerService::Stub> Stub(const std::string& address);
   std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
     return channels_.Get(address);
@@ -84,6 +87,7 @@ class MetadataCache {
   ChannelPool channels_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> topics_;  // guarded by mu_
+  std::map<int32_t, std::string> brokers_;  // id -> host:port, guarded by mu_
   std::map<std::string, std::shared_ptr<broker::BrokerService::Stub>> stubs_;  // guarded by mu_
 };
 
