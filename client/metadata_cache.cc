@@ -24,7 +24,7 @@ MetadataCache::MetadataCache(std::shared_ptr<AdminClient> admin,
       bootstrap_brokers_(std::move(bootstrap_brokers)),
       max_age_(metadata_max_age_ms) {}
 
-std::shared_ptr<const TopicMetadata> MetadataCache::Cached(const std::string& topic) const {
+std::shared_ptr<const TopicMetadata> MetadataCache::Cached(absl::string_view topic) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = topics_.find(topic);
   return it == topics_.end() ? nullptr : it->second.metadata;

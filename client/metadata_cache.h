@@ -51,7 +51,7 @@ class MetadataCache {
   absl::StatusOr<std::shared_ptr<const TopicMetadata>> Topic(const std::string& topic,
                                                              std::chrono::milliseconds timeout);
   // The cached snapshot only (null when unknown); never calls out.
-  std::shared_ptr<const TopicMetadata> Cached(const std::string& topic) const;
+  std::shared_ptr<const TopicMetadata> Cached(absl::string_view topic) const;
 
   // Asks the controllers now for these topics (and every broker's address).
   absl::Status Refresh(const std::vector<std::string>& topics, std::chrono::milliseconds timeout);
@@ -86,7 +86,7 @@ class MetadataCache {
   const std::chrono::milliseconds max_age_;
   ChannelPool channels_;
   mutable std::mutex mu_;
-  std::map<std::string, Entry> topics_;  // guarded by mu_
+  std::map<std::string, Entry, std::less<>> topics_;  // guarded by mu_
   std::map<int32_t, std::string> brokers_;  // id -> host:port, guarded by mu_
   std::map<std::string, std::shared_ptr<broker::BrokerService::Stub>> stubs_;  // guarded by mu_
 };

@@ -45,16 +45,16 @@ int32_t KeyPartition(absl::string_view key, int32_t num_partitions) {
 
 StickyPartitioner::StickyPartitioner(uint64_t seed) : rng_(seed) {}
 
-int32_t StickyPartitioner::Partition(const std::string& topic, int32_t num_partitions) {
+int32_t StickyPartitioner::Partition(absl::string_view topic, int32_t num_partitions) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = current_.find(topic);
   if (it != current_.end() && it->second < num_partitions) return it->second;
   int32_t p = static_cast<int32_t>(rng_() % static_cast<uint64_t>(num_partitions));
-  current_[topic] = p;
+  current_.insert_or_assign(std::string(topic), p);
   return p;
 }
 
-void StickyPartitioner::OnNewBatch(const std::string& topic, int32_t previous,
+void StickyPartitioner::OnNewBatch(absl::string_view topic, int32_t previous,
                                    int32_t num_partitions) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = current_.find(topic);

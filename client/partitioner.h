@@ -34,15 +34,15 @@ class StickyPartitioner {
   explicit StickyPartitioner(uint64_t seed = std::random_device()());
 
   // The sticky partition of `topic` (chosen now if there is none).
-  int32_t Partition(const std::string& topic, int32_t num_partitions);
+  int32_t Partition(absl::string_view topic, int32_t num_partitions);
   // The batch of `previous` filled up or was sent: pick another partition (if there is more
   // than one) for the topic's next keyless records. Ignored unless `previous` is current.
-  void OnNewBatch(const std::string& topic, int32_t previous, int32_t num_partitions);
+  void OnNewBatch(absl::string_view topic, int32_t previous, int32_t num_partitions);
 
  private:
   std::mutex mu_;
   std::mt19937_64 rng_;                     // guarded by mu_
-  std::map<std::string, int32_t> current_;  // guarded by mu_
+  std::map<std::string, int32_t, std::less<>> current_;  // guarded by mu_
 };
 
 }  // namespace keel::client

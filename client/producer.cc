@@ -19,11 +19,15 @@ constexpr int64_t kHeaderOverheadBytes = 8;
 // The sender wakes at least this often while it has work, to notice expiring batches.
 constexpr auto kMaxSenderSleep = milliseconds(100);
 
-int64_t RecordBytes(const ProducerRecord& r) {
+const std::vector<std::pair<std::string, std::string>> kNoHeaders;
+
+int64_t RecordBytes(const ProducerRecordView& r) {
   int64_t bytes = kRecordOverheadBytes + static_cast<int64_t>(r.value.size()) +
                   (r.key.has_value() ? static_cast<int64_t>(r.key->size()) : 0);
-  for (const auto& [k, v] : r.headers) {
-    bytes += kHeaderOverheadBytes + static_cast<int64_t>(k.size() + v.size());
+  if (r.headers != nullptr) {
+    for (const auto& [k, v] : *r.headers) {
+      bytes += kHeaderOverheadBytes + static_cast<int64_t>(k.size() + v.size());
+    }
   }
   return bytes;
 }
@@ -66,6 +70,7 @@ struct Producer::Call {
 };
 
 struct Producer::Done {
+  uint64_t batch_id = 0;  // outstanding until its callbacks have run (Flush waits for that)
   std::vector<SendCallback> callbacks;
   absl::Status status;
   std::string topic;
@@ -104,7 +109,7 @@ Producer::~Producer() {
   Close(milliseconds(config_.delivery_timeout_ms)).IgnoreError();
 }
 
-absl::StatusOr<int32_t> Producer::ChoosePartition(const ProducerRecord& record,
+absl::StatusOr<int32_t> Producer::ChoosePartition(const ProducerRecordView& record,
                                                   int32_t num_partitions) {
   if (record.partition >= 0) {
     if (record.partition >= num_partitions) {
@@ -118,14 +123,29 @@ absl::StatusOr<int32_t> Producer::ChoosePartition(const ProducerRecord& record,
   return sticky_.Partition(record.topic, num_partitions);
 }
 
-Producer::PartitionQueue& Producer::QueueLocked(const std::string& topic, int32_t partition) {
-  auto& queues = queues_[topic];
+Producer::PartitionQueue& Producer::QueueLocked(absl::string_view topic, int32_t partition) {
+  auto found = queues_.find(topic);
+  if (found == queues_.end()) {
+    found = queues_.emplace(std::string(topic), std::vector<std::unique_ptr<PartitionQueue>>()).first;
+  }
+  auto& queues = found->second;
   if (queues.size() <= static_cast<size_t>(partition)) queues.resize(partition + 1);
   if (queues[partition] == nullptr) queues[partition] = std::make_unique<PartitionQueue>();
   return *queues[partition];
 }
 
 absl::Status Producer::Send(ProducerRecord record, SendCallback callback) {
+  ProducerRecordView view;
+  view.topic = record.topic;
+  if (record.key.has_value()) view.key = absl::string_view(*record.key);
+  view.value = record.value;
+  view.headers = &record.headers;
+  view.partition = record.partition;
+  view.timestamp_ms = record.timestamp_ms;
+  return Send(view, std::move(callback));
+}
+
+absl::Status Producer::Send(const ProducerRecordView& record, SendCallback callback) {
   const auto deadline = Clock::now() + milliseconds(config_.max_block_ms);
   const int64_t bytes = RecordBytes(record);
   if (bytes > config_.max_request_size_bytes || bytes > config_.buffer_memory_bytes) {
@@ -139,7 +159,8 @@ absl::Status Producer::Send(ProducerRecord record, SendCallback callback) {
   }
   std::shared_ptr<const TopicMetadata> topic = metadata_->Cached(record.topic);
   if (topic == nullptr || topic->partitions.empty()) {
-    auto fetched = metadata_->Topic(record.topic, milliseconds(config_.max_block_ms));
+    auto fetched =
+        metadata_->Topic(std::string(record.topic), milliseconds(config_.max_block_ms));
     if (!fetched.ok()) return fetched.status();
     topic = *fetched;
   }
@@ -184,18 +205,18 @@ absl::Status Producer::Send(ProducerRecord record, SendCallback callback) {
     if (!queue->batches.empty()) queue->batches.back()->full = true;
     auto fresh = std::make_unique<Batch>();
     fresh->id = next_batch_id_++;
-    fresh->topic = record.topic;
+    fresh->topic = std::string(record.topic);
     fresh->partition = *partition;
     fresh->created = Clock::now();
-    fresh->encoded.reserve(static_cast<size_t>(
-        std::min(config_.batch_size_bytes, config_.max_request_size_bytes) + 64));
+    fresh->encoded = TakeBufferLocked();
     outstanding_batches_.insert(fresh->id);
     batch = fresh.get();
     queue->batches.push_back(std::move(fresh));
     wake_sender = true;  // a linger deadline (or a full predecessor) to act on
   }
-  AppendRecordEntry(record.key.has_value() ? absl::string_view(*record.key) : absl::string_view(),
-                    record.value, record.headers, record.timestamp_ms, &batch->encoded);
+  AppendRecordEntry(record.key.has_value() ? *record.key : absl::string_view(), record.value,
+                    record.headers != nullptr ? *record.headers : kNoHeaders, record.timestamp_ms,
+                    &batch->encoded);
   batch->callbacks.push_back(std::move(callback));
   batch->bytes += bytes;
   buffer_used_bytes_ += bytes;
@@ -261,8 +282,40 @@ ProducerMetrics Producer::metrics() const {
   return m;
 }
 
+size_t Producer::PooledBufferBytes() const {
+  // Wire-format framing makes an encoded batch a little larger than its batch.size count.
+  return static_cast<size_t>(std::min(config_.batch_size_bytes, config_.max_request_size_bytes) +
+                             config_.batch_size_bytes / 8 + 64);
+}
+
+std::string Producer::TakeBufferLocked() {
+  if (!free_buffers_.empty()) {
+    std::string buffer = std::move(free_buffers_.back());
+    free_buffers_.pop_back();
+    return buffer;
+  }
+  std::string buffer;
+  buffer.reserve(PooledBufferBytes());
+  return buffer;
+}
+
+void Producer::RecycleBufferLocked(std::string* buffer) {
+  // Like Kafka's BufferPool: batch-sized buffers are reused, not freed, so a busy producer
+  // neither calls malloc/free per batch nor faults fresh pages in. A buffer that grew past
+  // the pool size (a large record) is freed; the pool never holds more than buffer.memory.
+  if (buffer->capacity() < PooledBufferBytes() || buffer->capacity() > 2 * PooledBufferBytes()) {
+    return;
+  }
+  if (static_cast<int64_t>((free_buffers_.size() + 1) * PooledBufferBytes()) >
+      config_.buffer_memory_bytes) {
+    return;
+  }
+  buffer->clear();
+  free_buffers_.push_back(std::move(*buffer));
+}
+
 bool Producer::IdleLocked() const {
-  if (in_flight_calls_ > 0 || !completed_.empty()) return false;
+  if (in_flight_calls_ > 0 || !pending_done_.empty()) return false;
   for (const auto& [topic, queues] : queues_) {
     for (const auto& q : queues) {
       if (q != nullptr && !q->batches.empty()) return false;
@@ -273,13 +326,14 @@ bool Producer::IdleLocked() const {
 
 void Producer::FailBatchLocked(Batch* batch, const absl::Status& status, std::vector<Done>* done) {
   Done d;
+  d.batch_id = batch->id;
   d.callbacks = std::move(batch->callbacks);
   d.status = status;
   d.topic = batch->topic;
   d.partition = batch->partition;
   metrics_.records_failed += static_cast<int64_t>(d.callbacks.size());
   buffer_used_bytes_ -= batch->bytes;
-  outstanding_batches_.erase(batch->id);
+  RecycleBufferLocked(&batch->encoded);
   done->push_back(std::move(d));
 }
 
@@ -442,28 +496,42 @@ void Producer::StartCall(Call* call) {
   auto& stub = stubs_[call->address];
   if (stub == nullptr) stub = std::make_unique<grpc::GenericStub>(metadata_->Channel(call->address));
   stub->UnaryCall(&call->context, "/keel.broker.BrokerService/Produce", grpc::StubOptions(),
-                  &call->request, &call->response, [this, call](grpc::Status status) {
-                    if (status.ok()) {
-                      std::vector<grpc::Slice> slices;
-                      std::string bytes;
-                      if (call->response.Dump(&slices).ok()) {
-                        for (const auto& s : slices) {
-                          bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-                        }
-                      }
-                      if (!call->parsed.ParseFromString(bytes)) {
-                        status = grpc::Status(grpc::StatusCode::INTERNAL,
-                                              "the broker's Produce answer does not parse");
-                      }
-                    }
-                    call->status = std::move(status);
-                    std::lock_guard<std::mutex> lock(mu_);
-                    completed_.emplace_back(call);
-                    sender_cv_.notify_one();
-                  });
+                  &call->request, &call->response,
+                  [this, call](grpc::Status status) { OnCallDone(call, std::move(status)); });
 }
 
-void Producer::HandleCallLocked(std::unique_ptr<Call> call, std::vector<Done>* done) {
+void Producer::OnCallDone(Call* call, grpc::Status status) {
+  if (status.ok()) {
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (call->response.Dump(&slices).ok()) {
+      for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    if (!call->parsed.ParseFromString(bytes)) {
+      status = grpc::Status(grpc::StatusCode::INTERNAL, "the broker's Produce answer does not parse");
+    }
+  }
+  call->status = std::move(status);
+  std::vector<std::unique_ptr<Call>> next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    out_.erase(call);
+    HandleCallLocked(call, &pending_done_);
+    finished_.emplace_back(call);
+    if (!force_close_) {
+      // The partitions this answer freed (and any others ready) go out now. Topics that need
+      // a metadata refresh are found again, and refreshed, by the sender thread.
+      std::set<std::string> refresh;
+      next = DrainLocked(Clock::now(), &refresh);
+      for (auto& c : next) out_.insert(c.get());
+    }
+  }
+  sender_cv_.notify_one();
+  space_cv_.notify_all();  // memory freed
+  for (auto& c : next) StartCall(c.release());
+}
+
+void Producer::HandleCallLocked(Call* call, std::vector<Done>* done) {
   --in_flight_calls_;
   --in_flight_per_address_[call->address];
   ++metrics_.requests;
@@ -508,6 +576,7 @@ void Producer::HandleCallLocked(std::unique_ptr<Call> call, std::vector<Done>* d
       int64_t offset = base_offset;
       for (auto& b : entry.batches) {
         Done d;
+        d.batch_id = b->id;
         d.callbacks = std::move(b->callbacks);
         d.topic = topic;
         d.partition = partition;
@@ -516,7 +585,7 @@ void Producer::HandleCallLocked(std::unique_ptr<Call> call, std::vector<Done>* d
         metrics_.records_sent += static_cast<int64_t>(d.callbacks.size());
         ++metrics_.batches_sent;
         buffer_used_bytes_ -= b->bytes;
-        outstanding_batches_.erase(b->id);
+        RecycleBufferLocked(&b->encoded);
         done->push_back(std::move(d));
       }
       continue;
@@ -564,15 +633,11 @@ void Producer::HandleCallLocked(std::unique_ptr<Call> call, std::vector<Done>* d
 void Producer::SenderLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   bool cancelled_calls = false;
-  std::vector<Call*> out;  // calls started and not yet handled (for a forced close)
   while (true) {
-    std::vector<Done> done;
-    std::vector<std::unique_ptr<Call>> completed = std::move(completed_);
-    completed_.clear();
-    for (auto& c : completed) {
-      out.erase(std::remove(out.begin(), out.end(), c.get()), out.end());
-      HandleCallLocked(std::move(c), &done);
-    }
+    std::vector<Done> done = std::move(pending_done_);
+    pending_done_.clear();
+    std::vector<std::unique_ptr<Call>> finished = std::move(finished_);
+    finished_.clear();
     const auto now = Clock::now();
     std::vector<std::unique_ptr<Call>> calls;
     std::set<std::string> refresh;
@@ -588,15 +653,18 @@ void Producer::SenderLoop() {
       for (const auto& t : refresh) refresh_topics_.erase(t);
       ++metrics_.metadata_refreshes;
     }
-    const bool cancel_now = force_close_ && !cancelled_calls && !out.empty();
-    if (!done.empty() || !calls.empty() || do_refresh || cancel_now) {
+    const bool cancel_now = force_close_ && !cancelled_calls && !out_.empty();
+    if (!done.empty() || !calls.empty() || do_refresh || cancel_now || !finished.empty()) {
       std::vector<Call*> to_cancel;
       if (cancel_now) {
-        to_cancel = out;
+        to_cancel.assign(out_.begin(), out_.end());
         cancelled_calls = true;
       }
-      for (auto& c : calls) out.push_back(c.get());
+      for (auto& c : calls) out_.insert(c.get());
       lock.unlock();
+      finished.clear();
+      // New calls first: the broker should not wait while user callbacks run.
+      for (auto& c : calls) StartCall(c.release());
       for (Done& d : done) {
         for (size_t i = 0; i < d.callbacks.size(); ++i) {
           if (!d.callbacks[i]) continue;
@@ -610,9 +678,8 @@ void Producer::SenderLoop() {
           }
         }
       }
-      // Calls are freed only by this thread (HandleCallLocked), so these pointers stay valid.
+      // Calls are freed only by this thread (finished_), so these pointers stay valid.
       for (Call* c : to_cancel) c->context.TryCancel();
-      for (auto& c : calls) StartCall(c.release());
       if (do_refresh) {
         metadata_->Refresh(std::vector<std::string>(refresh.begin(), refresh.end()),
                            milliseconds(config_.request_timeout_ms))
@@ -620,11 +687,12 @@ void Producer::SenderLoop() {
         last_refresh_ = Clock::now();
       }
       lock.lock();
+      for (const Done& d : done) outstanding_batches_.erase(d.batch_id);
       space_cv_.notify_all();
       continue;
     }
     if (closing_ && IdleLocked()) break;
-    if (force_close_ && out.empty() && completed_.empty()) break;
+    if (force_close_ && out_.empty() && pending_done_.empty()) break;
     sender_cv_.wait_until(lock, NextWakeLocked(now));
   }
   sender_done_ = true;

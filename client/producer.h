@@ -27,7 +27,9 @@
 //
 // Completion. Each record's callback (or future) gets its topic, partition and offset, or the
 // error. Callbacks run on the sender thread, in order within a partition; they must be quick
-// and must not call Flush() or Close().
+// and must not call Flush() or Close(). The answer itself is handled where gRPC delivers it:
+// the partition's next call starts from there, without waiting for the sender thread to be
+// scheduled (on a busy machine each thread hand-off costs a scheduling delay).
 //
 // Thread-safe: any number of threads may Send at once.
 #ifndef KEEL_CLIENT_PRODUCER_H_
@@ -53,6 +55,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "client/metadata_cache.h"
 #include "client/partitioner.h"
 #include "client/producer_config.h"
@@ -67,6 +70,18 @@ struct ProducerRecord {
   std::vector<std::pair<std::string, std::string>> headers;
   int32_t partition = -1;  // >= 0: this partition, whatever the key
   int64_t timestamp_ms = 0;  // 0: the broker stamps append time
+};
+
+// A record by reference, for callers that already hold its bytes (no copy into a
+// ProducerRecord): Send copies them into the batch before it returns, so nothing here needs
+// to outlive the call.
+struct ProducerRecordView {
+  absl::string_view topic;
+  std::optional<absl::string_view> key;  // nullopt: keyless (sticky partition)
+  absl::string_view value;
+  const std::vector<std::pair<std::string, std::string>>* headers = nullptr;
+  int32_t partition = -1;
+  int64_t timestamp_ms = 0;
 };
 
 struct RecordMetadata {
@@ -104,6 +119,7 @@ class Producer {
   // was not queued and `callback` will not be called; otherwise `callback` is called exactly
   // once with the outcome.
   absl::Status Send(ProducerRecord record, SendCallback callback);
+  absl::Status Send(const ProducerRecordView& record, SendCallback callback);
   // The same, the outcome (or the immediate error) as a future.
   std::future<absl::StatusOr<RecordMetadata>> Send(ProducerRecord record);
 
@@ -127,12 +143,14 @@ class Producer {
 
   // The partition for `record` among `num_partitions` (-1 with an error if explicit and out
   // of range).
-  absl::StatusOr<int32_t> ChoosePartition(const ProducerRecord& record, int32_t num_partitions);
-  PartitionQueue& QueueLocked(const std::string& topic, int32_t partition);
+  absl::StatusOr<int32_t> ChoosePartition(const ProducerRecordView& record,
+                                          int32_t num_partitions);
+  PartitionQueue& QueueLocked(absl::string_view topic, int32_t partition);
 
   void SenderLoop();
   // Each returns callbacks to run once mu_ is released.
-  void HandleCallLocked(std::unique_ptr<Call> call, std::vector<Done>* done);
+  void HandleCallLocked(Call* call, std::vector<Done>* done);
+  void OnCallDone(Call* call, grpc::Status status);
   void ExpireLocked(Clock::time_point now, std::vector<Done>* done);
   std::vector<std::unique_ptr<Call>> DrainLocked(Clock::time_point now,
                                                  std::set<std::string>* refresh);
@@ -141,6 +159,9 @@ class Producer {
   void FailAllLocked(const absl::Status& status, std::vector<Done>* done);
   void StartCall(Call* call);
   bool IdleLocked() const;
+  size_t PooledBufferBytes() const;
+  std::string TakeBufferLocked();
+  void RecycleBufferLocked(std::string* buffer);
 
   const ProducerConfig config_;
   const std::shared_ptr<MetadataCache> metadata_;
@@ -151,7 +172,11 @@ class Producer {
   std::condition_variable space_cv_;   // buffer memory freed, or a batch completed (Flush)
   // topic -> queues indexed by partition. Guarded by mu_.
   absl::flat_hash_map<std::string, std::vector<std::unique_ptr<PartitionQueue>>> queues_;
-  std::vector<std::unique_ptr<Call>> completed_;        // guarded by mu_
+  // Calls started and not yet answered (a forced close cancels them). Guarded by mu_.
+  std::set<Call*> out_;
+  // Answered calls, freed by the sender thread only (so that it may cancel out_ unlocked).
+  std::vector<std::unique_ptr<Call>> finished_;         // guarded by mu_
+  std::vector<Done> pending_done_;  // outcomes whose callbacks the sender runs; guarded by mu_
   absl::flat_hash_map<std::string, int> in_flight_per_address_;  // guarded by mu_
   int in_flight_calls_ = 0;                             // guarded by mu_
   std::set<uint64_t> outstanding_batches_;              // ids, guarded by mu_
@@ -162,6 +187,7 @@ class Producer {
   bool force_close_ = false;                            // guarded by mu_
   bool sender_done_ = false;                            // guarded by mu_
   ProducerMetrics metrics_;                             // guarded by mu_
+  std::vector<std::string> free_buffers_;               // batch buffers to reuse, guarded by mu_
   std::set<std::string> refresh_topics_;                // guarded by mu_
   Clock::time_point last_refresh_{};                    // sender thread only
   // Produce goes through the generic stub: the request is written in wire format directly
