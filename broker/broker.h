@@ -38,10 +38,10 @@
 #include "broker/metadata_follower.h"
 #include "broker/partition_manager.h"
 #include "broker/replica_fetcher.h"
-#include "controller/observability/grpc_client_metrics.h"
-#include "controller/observability/grpc_server_metrics.h"
-#include "controller/observability/metrics_registry.h"
-#include "controller/observability/metrics_server.h"
+#include "observability/grpc_client_metrics.h"
+#include "observability/grpc_server_metrics.h"
+#include "observability/metrics_registry.h"
+#include "observability/metrics_server.h"
 #include "storage/state_store.h"
 
 namespace keel::broker {

@@ -19,7 +19,7 @@
 #include <utility>
 
 #include "broker/partition_manager.h"
-#include "controller/observability/metrics_registry.h"
+#include "observability/metrics_registry.h"
 
 namespace keel::broker {
 

@@ -1,8 +1,5 @@
 #include "broker/partition_manager.h"
 
-#include <filesystem>
-#include <system_error>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -29,13 +26,6 @@ absl::StatusOr<std::string> DecodePartitionMetadata(const std::string& text) {
     if (absl::ConsumePrefix(&line, "topic_id: ")) return std::string(line);
   }
   return absl::DataLossError("partition.metadata has no topic_id line");
-}
-
-absl::Status RemoveTree(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot delete ", path, ": ", ec.message()));
-  return absl::OkStatus();
 }
 
 int64_t ParseLong(const metadata::ConfigMap& configs, const char* key, int64_t fallback) {
@@ -99,7 +89,7 @@ absl::Status PartitionManager::LoadExisting() {
       const std::string path = root + "/" + name;
       if (absl::EndsWith(name, kDeleteSuffix)) {
         KEEL_LOG_INFO("finishing the interrupted delete of {}", path);
-        if (absl::Status s = RemoveTree(path); !s.ok()) return s;
+        if (absl::Status s = env->DeleteDirRecursively(path); !s.ok()) return s;
         continue;
       }
       std::string topic;
@@ -110,7 +100,7 @@ absl::Status PartitionManager::LoadExisting() {
         // Created but never described (a crash between mkdir and the metadata file): it
         // holds nothing acknowledged, since appends need the file first.
         KEEL_LOG_WARN("{} has no {}; removing it", path, kPartitionMetadataFile);
-        if (absl::Status s = RemoveTree(path); !s.ok()) return s;
+        if (absl::Status s = env->DeleteDirRecursively(path); !s.ok()) return s;
         continue;
       }
       auto file = env->NewRandomAccessFile(meta_path);
@@ -206,7 +196,7 @@ absl::Status PartitionManager::DeleteLocked(const Key& key) {
   (void)state_->Delete(storage::state_keys::LeaderEpochs(key.first, key.second), false);
   (void)state_->Delete(storage::state_keys::HighWatermark(key.first, key.second), false);
   KEEL_LOG_INFO("deleted partition {}-{}", key.first, key.second);
-  return RemoveTree(doomed);
+  return options_.log_options.env->DeleteDirRecursively(doomed);
 }
 
 absl::Status PartitionManager::ReconcileTopicLocked(const metadata::TopicInfo& topic,

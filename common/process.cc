@@ -96,10 +96,14 @@ absl::StatusOr<pid_t> SpawnProcess(const std::vector<std::string>& argv,
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) return ErrnoStatus("pipe", errno);
   owned.Add(report[0]);
-  const int report_write = owned.Add(report[1]);
+  const int report_write = report[1];
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) return ErrnoStatus("fork", errno);
+  if (pid < 0) {
+    const int err = errno;
+    ::close(report_write);
+    return ErrnoStatus("fork", err);
+  }
   if (pid == 0) {
     // Only async-signal-safe calls from here to exec.
     if (options.new_session) ::setsid();
@@ -107,7 +111,7 @@ absl::StatusOr<pid_t> SpawnProcess(const std::vector<std::string>& argv,
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
     }
-    // dup2 clears close-on-exec on the copies, so only 0, 1 and 2 survive exec.
+    // The files opened above are close-on-exec; dup2 clears the flag on the copies.
     if (in_fd >= 0) ::dup2(in_fd, 0);
     if (out_fd >= 0) ::dup2(out_fd, 1);
     if (err_fd >= 0) ::dup2(err_fd, 2);
@@ -121,8 +125,7 @@ absl::StatusOr<pid_t> SpawnProcess(const std::vector<std::string>& argv,
     (void)!::write(report_write, &err, sizeof(err));
     ::_exit(127);
   }
-  ::close(report_write);
-  owned.fds.back() = -1;  // closed above
+  ::close(report_write);  // the child holds the only write end now: EOF comes with its exec
   int err = 0;
   ssize_t n;
   do {

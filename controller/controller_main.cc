@@ -21,16 +21,16 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include "common/meta_properties.h"
+#include "common/properties_file.h"
 #include "controller/controller_node.h"
 #include "controller/controller_service.h"
-#include "common/meta_properties.h"
-#include "controller/observability/grpc_client_metrics.h"
-#include "controller/observability/grpc_server_metrics.h"
-#include "controller/observability/metrics_registry.h"
-#include "controller/observability/metrics_server.h"
-#include "common/properties_file.h"
 #include "controller/raft_transport.h"
 #include "controller/voters.h"
+#include "observability/grpc_client_metrics.h"
+#include "observability/grpc_server_metrics.h"
+#include "observability/metrics_registry.h"
+#include "observability/metrics_server.h"
 
 // gflags defines these in its own module; we handle them to show only our flags.
 DECLARE_bool(help);

@@ -75,7 +75,7 @@ absl::Status ControllerNode::Recover() {
   raft::ConfState conf;
   for (const auto& [id, address] : options_.voters) conf.add_voters(id);
   auto log = RaftLogStorage::Open(options_.data_dir, state_store_.get(), conf,
-                                  options_.segment_size_bytes);
+                                  options_.segment_size_bytes, options_.env);
   if (!log.ok()) return log.status();
   log_storage_ = std::move(*log);
 

@@ -43,13 +43,13 @@
 #include "controller/logic/broker_heartbeat_tracker.h"
 #include "controller/metadata_feed.h"
 #include "controller/observability/controller_metrics.h"
-#include "controller/observability/metrics_registry.h"
 #include "controller/observability/raft_metrics.h"
 #include "controller/raft/raw_node.h"
 #include "controller/raft_log_storage.h"
 #include "controller/raft_transport.h"
 #include "controller/voters.h"
 #include "metadata/metadata_image.h"
+#include "observability/metrics_registry.h"
 #include "proto/controller.pb.h"
 #include "storage/state_store.h"
 
@@ -66,6 +66,8 @@ struct ControllerNodeOptions {
   int64_t snapshot_every_entries = 20000;
   int64_t session_timeout_ms = 9000;  // a broker without heartbeats this long is fenced
   int64_t segment_size_bytes = 64 << 20;
+  // Every file of the metadata log and snapshot goes through it (LevelDB keeps its own).
+  storage::Env* env = storage::Env::Default();
   size_t feed_max_entries = 100000;
   uint64_t random_seed = 0;  // 0: seeded from the clock
   // Where keel_raft_* and keel_controller_* are recorded (docs/observability.md); null: a

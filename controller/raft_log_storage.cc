@@ -1,11 +1,5 @@
 #include "controller/raft_log_storage.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -18,18 +12,10 @@ namespace {
 constexpr char kHardStateKey[] = "raft/hard_state";
 // Snapshot file (docs/formats/metadata-snapshot.md): 4-byte magic "KSNP", little-endian u32
 // CRC32C of the payload, then the payload: a serialized raft::SnapshotChunk whose metadata
-// is the snapshot's and whose data is the whole snapshot. Written to a temp file, fsynced,
-// renamed over the old one, and the directory fsynced.
+// is the snapshot's and whose data is the whole snapshot. Written with
+// storage::WriteFileAtomically: a temp file, fsynced, renamed over the old one, and the
+// directory fsynced.
 constexpr char kSnapshotMagic[4] = {'K', 'S', 'N', 'P'};
-
-absl::Status FsyncPath(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-  if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, " failed"));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return absl::InternalError(absl::StrCat("fsync ", path, " failed"));
-  return absl::OkStatus();
-}
 
 storage::RecordBatch EntryToBatch(const raft::Entry& entry) {
   storage::RecordBatch batch;
@@ -45,14 +31,16 @@ storage::RecordBatch EntryToBatch(const raft::Entry& entry) {
 
 absl::StatusOr<std::unique_ptr<RaftLogStorage>> RaftLogStorage::Open(
     const std::string& dir, storage::StateStore* state, const raft::ConfState& conf,
-    int64_t segment_size_bytes) {
+    int64_t segment_size_bytes, storage::Env* env) {
   std::unique_ptr<RaftLogStorage> s(new RaftLogStorage());
   s->dir_ = dir;
+  s->env_ = env;
   s->state_ = state;
   s->conf_ = conf;
   if (auto st = s->LoadSnapshotFile(); !st.ok()) return st;
 
   storage::LogOptions options;
+  options.env = env;
   options.segment_size_bytes = segment_size_bytes;
   options.initial_offset = 1;  // Raft indexes start at 1; offsets equal indexes
   options.flush.every_batch = false;  // Sync() fsyncs once per Ready (group commit)
@@ -204,28 +192,20 @@ absl::Status RaftLogStorage::WriteSnapshotFile(const raft::Snapshot& snapshot) {
   chunk.set_last(true);
   std::string payload = chunk.SerializeAsString();
   uint32_t crc = storage::crc32c::Value(payload.data(), payload.size());
-  std::string tmp = dir_ + "/snapshot.tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(kSnapshotMagic, 4);
-    char crc_bytes[4] = {static_cast<char>(crc), static_cast<char>(crc >> 8),
-                         static_cast<char>(crc >> 16), static_cast<char>(crc >> 24)};
-    out.write(crc_bytes, 4);
-    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
-    if (!out.good()) return absl::InternalError("cannot write " + tmp);
-  }
-  if (auto s = FsyncPath(tmp, false); !s.ok()) return s;
-  if (::rename(tmp.c_str(), (dir_ + "/snapshot").c_str()) != 0) {
-    return absl::InternalError("cannot rename " + tmp);
-  }
-  return FsyncPath(dir_, true);
+  std::string file(kSnapshotMagic, 4);
+  const char crc_bytes[4] = {static_cast<char>(crc), static_cast<char>(crc >> 8),
+                             static_cast<char>(crc >> 16), static_cast<char>(crc >> 24)};
+  file.append(crc_bytes, 4);
+  file.append(payload);
+  return storage::WriteFileAtomically(env_, dir_ + "/snapshot", file);
 }
 
 absl::Status RaftLogStorage::LoadSnapshotFile() {
   std::string path = dir_ + "/snapshot";
-  if (!std::filesystem::exists(path)) return absl::OkStatus();
-  std::ifstream in(path, std::ios::binary);
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!env_->FileExists(path)) return absl::OkStatus();
+  absl::StatusOr<std::string> read = storage::ReadWholeFile(env_, path);
+  if (!read.ok()) return read.status();
+  const std::string& all = *read;
   if (all.size() < 8 || all.compare(0, 4, kSnapshotMagic, 4) != 0) {
     return absl::DataLossError(path + " is not a Keel snapshot");
   }

@@ -1,5 +1,7 @@
 // The controller's durable Raft log: raft::Storage over the segmented log (storage::Log),
-// with hard state in the LevelDB state store and the latest snapshot in a file.
+// with hard state in the LevelDB state store and the latest snapshot in a file. Every file
+// but LevelDB's goes through the storage::Env it is opened with, so the fault-injection Env
+// reaches the log and the snapshot.
 //
 // The metadata log is a log like any partition (as in KRaft): Raft entry i is the record
 // batch at offset i, its leader epoch is the entry's term, and its single record's value is
@@ -25,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "controller/raft/storage.h"
 #include "proto/raft.pb.h"
+#include "storage/env.h"
 #include "storage/log.h"
 #include "storage/state_store.h"
 
@@ -34,10 +37,9 @@ class RaftLogStorage : public raft::Storage {
  public:
   // Opens (or creates) the log under `dir`/metadata-log, the snapshot under `dir`/snapshot,
   // and uses `state` for the hard state. `conf` is the static membership.
-  static absl::StatusOr<std::unique_ptr<RaftLogStorage>> Open(const std::string& dir,
-                                                              storage::StateStore* state,
-                                                              const raft::ConfState& conf,
-                                                              int64_t segment_size_bytes);
+  static absl::StatusOr<std::unique_ptr<RaftLogStorage>> Open(
+      const std::string& dir, storage::StateStore* state, const raft::ConfState& conf,
+      int64_t segment_size_bytes, storage::Env* env = storage::Env::Default());
 
   // raft::Storage
   absl::StatusOr<raft::PersistedState> InitialState() const override;
@@ -69,6 +71,7 @@ class RaftLogStorage : public raft::Storage {
   absl::Status LoadSnapshotFile();
 
   std::string dir_;
+  storage::Env* env_ = nullptr;
   storage::StateStore* state_ = nullptr;
   raft::ConfState conf_;
   std::unique_ptr<storage::Log> log_;

@@ -23,8 +23,8 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "controller/observability/grpc_client_metrics.h"
 #include "controller/voters.h"
+#include "observability/grpc_client_metrics.h"
 #include "proto/raft.grpc.pb.h"
 
 namespace keel::controller {

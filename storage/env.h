@@ -53,6 +53,9 @@ class Env {
   virtual absl::Status Truncate(const std::string& path, uint64_t size) = 0;
   virtual absl::Status RenameFile(const std::string& from, const std::string& to) = 0;
   virtual absl::Status DeleteFile(const std::string& path) = 0;
+  // Deletes `dir` and everything under it (rm -r). A missing `dir` is not an error: there is
+  // nothing left to delete. Durable once the parent directory is synced.
+  virtual absl::Status DeleteDirRecursively(const std::string& dir) = 0;
   virtual absl::StatusOr<std::vector<std::string>> GetChildren(const std::string& dir) = 0;
   virtual absl::Status CreateDirs(const std::string& dir) = 0;
   virtual bool FileExists(const std::string& path) = 0;

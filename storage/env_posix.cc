@@ -134,6 +134,12 @@ class PosixEnv : public Env {
     if (::unlink(path.c_str()) != 0) return PosixError("unlink " + path, errno);
     return absl::OkStatus();
   }
+  absl::Status DeleteDirRecursively(const std::string& dir) override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot delete ", dir, ": ", ec.message()));
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::vector<std::string>> GetChildren(const std::string& dir) override {
     DIR* d = ::opendir(dir.c_str());
     if (d == nullptr) return PosixError("opendir " + dir, errno);

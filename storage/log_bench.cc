@@ -90,6 +90,9 @@ class CountingEnv : public Env {
   }
   absl::StatusOr<uint64_t> FileSize(const std::string& p) override { return base_->FileSize(p); }
   absl::Status Truncate(const std::string& p, uint64_t n) override { return base_->Truncate(p, n); }
+  absl::Status DeleteDirRecursively(const std::string& dir) override {
+    return base_->DeleteDirRecursively(dir);
+  }
   absl::Status RenameFile(const std::string& a, const std::string& b) override {
     return base_->RenameFile(a, b);
   }

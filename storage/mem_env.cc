@@ -133,6 +133,23 @@ absl::Status MemEnv::DeleteFile(const std::string& path) {
   return absl::OkStatus();
 }
 
+absl::Status MemEnv::DeleteDirRecursively(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string prefix = dir + "/";
+  auto under = [&](const std::string& path) {
+    return path == dir || absl::StartsWith(path, prefix);
+  };
+  for (auto* entries : {&files_, &durable_}) {
+    for (auto it = entries->begin(); it != entries->end();) {
+      it = under(it->first) ? entries->erase(it) : std::next(it);
+    }
+  }
+  for (auto it = dirs_.begin(); it != dirs_.end();) {
+    it = under(*it) ? dirs_.erase(it) : std::next(it);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::string>> MemEnv::GetChildren(const std::string& dir) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;

@@ -39,6 +39,26 @@ TEST(MemEnv, ReadsWhatWasWrittenAndCountsBytesRead) {
   EXPECT_EQ(env.Contents("/d/b"), "new");
 }
 
+TEST(MemEnv, DeleteDirRecursivelyRemovesTheSubtreeOnly) {
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDirs("/d/p-0/sub").ok());
+  Write(env, "/d/p-0/a", "x", true);
+  Write(env, "/d/p-0/sub/b", "y", true);
+  Write(env, "/d/p-00", "keep", true);  // shares the prefix, is not under the directory
+  ASSERT_TRUE(env.SyncDir("/d/p-0").ok());
+  ASSERT_TRUE(env.SyncDir("/d/p-0/sub").ok());
+  ASSERT_TRUE(env.SyncDir("/d").ok());
+  ASSERT_TRUE(env.DeleteDirRecursively("/d/p-0").ok());
+  EXPECT_FALSE(env.FileExists("/d/p-0"));
+  EXPECT_FALSE(env.FileExists("/d/p-0/a"));
+  EXPECT_FALSE(env.FileExists("/d/p-0/sub/b"));
+  EXPECT_EQ(env.Contents("/d/p-00"), "keep");
+  env.SimulateCrash();
+  EXPECT_FALSE(env.FileExists("/d/p-0/a"));  // deletion is durable at once in MemEnv
+  EXPECT_EQ(env.Contents("/d/p-00"), "keep");
+  EXPECT_TRUE(env.DeleteDirRecursively("/d/missing").ok());
+}
+
 TEST(FaultInjectionEnv, CrashKeepsSyncedBytesAndTearsTheRest) {
   FaultInjectionEnv env;
   Write(env, "/d/f", "synced", true);

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "controller/observability/metrics_registry.h"
+#include "observability/metrics_registry.h"
 
 namespace keel::observability {
 

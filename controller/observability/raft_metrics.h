@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "controller/observability/metrics_registry.h"
 #include "controller/raft/ready.h"
+#include "observability/metrics_registry.h"
 
 namespace keel::observability {
 

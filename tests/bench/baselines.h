@@ -16,7 +16,7 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "controller/observability/grpc_client_metrics.h"
+#include "observability/grpc_client_metrics.h"
 #include "proto/broker.grpc.pb.h"
 #include "tests/bench/bench_stream.grpc.pb.h"
 

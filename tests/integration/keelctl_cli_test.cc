@@ -183,6 +183,20 @@ TEST_F(KeelctlCliTest, MetadataLogStopsWhenCaughtUpAndImageShowsTheTopic) {
   EXPECT_EQ(img["Topics"][0]["Name"], "events");
   EXPECT_EQ(img["Topics"][0]["Partitions"].size(), 3u);
   EXPECT_EQ(img["Brokers"].size(), 3u);
+  // keelctl rebuilds the image with the controllers' own MetadataImage, so every partition
+  // reads as the controller describes it (leader, epochs, replicas, ISR).
+  CtlResult described = Ctl({"-o", "json", "topics", "describe", "events"});
+  ASSERT_EQ(described.code, 0) << described.Describe();
+  const nlohmann::json& want = described.Json()["Topics"][0]["Partitions"];
+  ASSERT_EQ(want.size(), 3u) << described.out;
+  for (size_t p = 0; p < want.size(); ++p) {
+    const nlohmann::json& got = img["Topics"][0]["Partitions"][p];
+    EXPECT_EQ(got["Partition"], want[p]["Partition"]);
+    EXPECT_EQ(got["Leader"], want[p]["Leader"]) << image.out;
+    EXPECT_EQ(got["LeaderEpoch"], want[p]["LeaderEpoch"]) << image.out;
+    EXPECT_EQ(got["Replicas"], want[p]["Replicas"]);
+    EXPECT_EQ(got["Isr"], want[p]["Isr"]);
+  }
   CtlResult tree = Ctl({"metadata", "image"});
   ASSERT_EQ(tree.code, 0) << tree.Describe();
   EXPECT_NE(tree.out.find("`-- topics (1)"), std::string::npos) << tree.out;

@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "controller/observability/http_get.h"
+#include "observability/http_get.h"
 #include "tests/integration/broker_cluster.h"
 #include "tests/integration/controller_cluster.h"
 #include "tests/integration/prometheus_text.h"

@@ -16,7 +16,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include "controller/observability/http_get.h"
+#include "observability/http_get.h"
 #include "tests/integration/controller_cluster.h"
 #include "tests/integration/prometheus_text.h"
 

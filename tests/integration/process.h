@@ -1,4 +1,4 @@
-// Child processes for integration tests: started with fork/exec, stopped by pid.
+// Child processes for integration tests: started with common::SpawnProcess, stopped by pid.
 //
 // Every process a test starts is killed (SIGKILL) and reaped when its Process is destroyed,
 // so a failing assertion never leaves servers running. Output goes to a log file whose tail

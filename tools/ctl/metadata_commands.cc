@@ -9,14 +9,18 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "client/channels.h"
+#include "metadata/metadata_image.h"
 #include "metadata/watch_snapshot.h"
 #include "proto/controller.grpc.pb.h"
 #include "tools/ctl/commands.h"
@@ -34,220 +38,129 @@ std::chrono::system_clock::time_point In(std::chrono::milliseconds d) {
   return std::chrono::system_clock::now() + d;
 }
 
-// The image as the tool sees it: every record type applied the way the controller documents
-// (docs/formats/metadata-records.md), enough to print a tree. The controller validated them.
-struct ImageView {
-  struct Partition {
-    std::vector<int> replicas, isr;
-    int leader = -1, leader_epoch = 0, partition_epoch = 0;
+// Rendering of the image keelctl rebuilds from a WatchMetadata snapshot: the same
+// metadata::MetadataImage the controllers and brokers keep, so the tool applies records by
+// exactly their rules.
+
+std::string BrokerState(const metadata::BrokerInfo& b) {
+  if (b.in_controlled_shutdown) return "shutting down";
+  return b.fenced ? "fenced" : "active";
+}
+
+std::string Endpoints(const metadata::BrokerInfo& b) {
+  std::vector<std::string> out;
+  for (const auto& e : b.endpoints) {
+    out.push_back(e.name() + "://" + e.host() + ":" + std::to_string(e.port()));
+  }
+  return absl::StrJoin(out, ",");
+}
+
+std::vector<const metadata::TopicInfo*> TopicsByName(const metadata::MetadataImage& image) {
+  std::vector<const metadata::TopicInfo*> out;
+  for (const auto& [id, t] : image.topics_by_id()) out.push_back(&t);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  return out;
+}
+
+std::vector<int> Ids(const std::vector<int32_t>& ids) {
+  return std::vector<int>(ids.begin(), ids.end());
+}
+
+// The last LeaderChangeRecord as (leader id, leader epoch); (-1, -1) before the first.
+std::pair<int, int64_t> ControllerLeader(const metadata::MetadataImage& image) {
+  if (!image.has_leader_change()) return {-1, -1};
+  return {image.last_leader_change().leader_id(), image.last_leader_change().leader_epoch()};
+}
+
+nlohmann::json ImageJson(const metadata::MetadataImage& image) {
+  nlohmann::json brokers_json = nlohmann::json::array();
+  for (const auto& [id, b] : image.brokers()) {
+    brokers_json.push_back({{"Id", id},
+                            {"Endpoints", Endpoints(b)},
+                            {"Rack", b.rack},
+                            {"Epoch", b.epoch},
+                            {"IncarnationId", b.incarnation_id},
+                            {"State", BrokerState(b)}});
+  }
+  nlohmann::json topics_json = nlohmann::json::array();
+  for (const metadata::TopicInfo* t : TopicsByName(image)) {
+    nlohmann::json parts = nlohmann::json::array();
+    for (const auto& [p, part] : t->partitions) {
+      parts.push_back({{"Partition", p},
+                       {"Leader", part.leader},
+                       {"LeaderEpoch", part.leader_epoch},
+                       {"PartitionEpoch", part.partition_epoch},
+                       {"Replicas", Ids(part.replicas)},
+                       {"Isr", Ids(part.isr)}});
+    }
+    topics_json.push_back({{"Name", t->name},
+                           {"TopicId", absl::BytesToHexString(t->id)},
+                           {"Configs", t->configs},
+                           {"Partitions", parts}});
+  }
+  nlohmann::json broker_configs = nlohmann::json::object();
+  for (const auto& [name, values] : image.broker_configs()) broker_configs[name] = values;
+  auto [leader_id, leader_epoch] = ControllerLeader(image);
+  return {{"Offset", image.applied_offset()},
+          {"Controller", {{"LeaderId", leader_id}, {"LeaderEpoch", leader_epoch}}},
+          {"Brokers", brokers_json},
+          {"BrokerConfigs", broker_configs},
+          {"Topics", topics_json}};
+}
+
+// An ASCII tree, like Kafka's metadata shell `tree /`.
+std::string ImageTree(const metadata::MetadataImage& image) {
+  std::string out = "image (offset " + std::to_string(image.applied_offset()) + ")\n";
+  auto node = [&](int depth, bool last, const std::string& text) {
+    std::string prefix;
+    for (int i = 0; i < depth; ++i) prefix += "    ";
+    out += prefix + (last ? "`-- " : "|-- ") + text + "\n";
   };
-  struct Topic {
-    std::string name, id;
-    std::map<int, Partition> partitions;
+  // Depth-1 connectors drawn as "|   " for the non-last sections.
+  auto child = [&](bool parent_last, bool last, const std::string& text) {
+    out += std::string(parent_last ? "    " : "|   ") + (last ? "`-- " : "|-- ") + text + "\n";
   };
-  std::map<int, metadata::RegisterBrokerRecord> brokers;
-  std::map<std::string, Topic> topics;  // by hex id
-  // (resource type name, resource name) -> key -> value
-  std::map<std::pair<std::string, std::string>, std::map<std::string, std::string>> configs;
-  int leader_id = -1;
-  int64_t leader_epoch = -1;
-  int64_t offset = -1;
-
-  void Apply(const MetadataRecord& r) {
-    switch (r.record_case()) {
-      case MetadataRecord::kRegisterBroker:
-        brokers[r.register_broker().broker_id()] = r.register_broker();
-        break;
-      case MetadataRecord::kBrokerRegistrationChange: {
-        auto it = brokers.find(r.broker_registration_change().broker_id());
-        if (it == brokers.end()) break;
-        const auto& c = r.broker_registration_change();
-        if (c.fencing() == metadata::FENCE) it->second.set_fenced(true);
-        if (c.fencing() == metadata::UNFENCE) it->second.set_fenced(false);
-        if (c.controlled_shutdown() == metadata::CONTROLLED_SHUTDOWN_REQUESTED) {
-          it->second.set_in_controlled_shutdown(true);
-        }
-        break;
-      }
-      case MetadataRecord::kUnregisterBroker:
-        brokers.erase(r.unregister_broker().broker_id());
-        break;
-      case MetadataRecord::kTopic: {
-        Topic& t = topics[absl::BytesToHexString(r.topic().topic_id())];
-        t.name = r.topic().name();
-        t.id = absl::BytesToHexString(r.topic().topic_id());
-        break;
-      }
-      case MetadataRecord::kPartition: {
-        const auto& p = r.partition();
-        Partition& part = topics[absl::BytesToHexString(p.topic_id())].partitions[p.partition_id()];
-        part.replicas.assign(p.replicas().begin(), p.replicas().end());
-        part.isr.assign(p.isr().begin(), p.isr().end());
-        part.leader = p.leader();
-        part.leader_epoch = p.leader_epoch();
-        part.partition_epoch = p.partition_epoch();
-        break;
-      }
-      case MetadataRecord::kPartitionChange: {
-        const auto& c = r.partition_change();
-        auto t = topics.find(absl::BytesToHexString(c.topic_id()));
-        if (t == topics.end()) break;
-        Partition& part = t->second.partitions[c.partition_id()];
-        if (c.has_isr()) part.isr.assign(c.isr().ids().begin(), c.isr().ids().end());
-        if (c.has_replicas()) {
-          part.replicas.assign(c.replicas().ids().begin(), c.replicas().ids().end());
-        }
-        if (c.has_leader()) {
-          part.leader = c.leader();
-          ++part.leader_epoch;
-        }
-        ++part.partition_epoch;
-        break;
-      }
-      case MetadataRecord::kRemoveTopic: {
-        auto t = topics.find(absl::BytesToHexString(r.remove_topic().topic_id()));
-        if (t == topics.end()) break;
-        configs.erase({"TOPIC", t->second.name});
-        topics.erase(t);
-        break;
-      }
-      case MetadataRecord::kConfig: {
-        const auto& c = r.config();
-        std::string type = c.resource_type() == metadata::CONFIG_RESOURCE_TOPIC ? "TOPIC"
-                           : c.resource_type() == metadata::CONFIG_RESOURCE_BROKER ? "BROKER"
-                                                                                  : "UNKNOWN";
-        auto& keys = configs[{type, c.resource_name()}];
-        if (c.has_value()) {
-          keys[c.name()] = c.value();
-        } else {
-          keys.erase(c.name());
-        }
-        break;
-      }
-      case MetadataRecord::kLeaderChange:
-        leader_id = r.leader_change().leader_id();
-        leader_epoch = r.leader_change().leader_epoch();
-        break;
-      default:
-        break;
+  auto [leader_id, leader_epoch] = ControllerLeader(image);
+  node(0, false, "controller");
+  child(false, true,
+        "leader_id=" + std::to_string(leader_id) + " leader_epoch=" + std::to_string(leader_epoch));
+  const auto& brokers = image.brokers();
+  node(0, false, "brokers (" + std::to_string(brokers.size()) + ")");
+  size_t i = 0;
+  for (const auto& [id, b] : brokers) {
+    child(false, ++i == brokers.size(),
+          std::to_string(id) + "  endpoints=" + Endpoints(b) + " rack=" + b.rack +
+              " epoch=" + std::to_string(b.epoch) + " state=" + BrokerState(b));
+  }
+  const auto& broker_configs = image.broker_configs();
+  node(0, false, "broker-configs (" + std::to_string(broker_configs.size()) + ")");
+  i = 0;
+  for (const auto& [name, values] : broker_configs) {
+    child(false, ++i == broker_configs.size(),
+          name + "  " + absl::StrJoin(values, ",", absl::PairFormatter("=")));
+  }
+  auto sorted = TopicsByName(image);
+  node(0, true, "topics (" + std::to_string(sorted.size()) + ")");
+  for (size_t t = 0; t < sorted.size(); ++t) {
+    const metadata::TopicInfo& topic = *sorted[t];
+    bool last_topic = t + 1 == sorted.size();
+    child(true, last_topic, topic.name + "  topic_id=" + absl::BytesToHexString(topic.id));
+    std::string indent = std::string("    ") + (last_topic ? "    " : "|   ");
+    out += indent + "|-- configs  " + absl::StrJoin(topic.configs, ",", absl::PairFormatter("=")) +
+           "\n";
+    out += indent + "`-- partitions (" + std::to_string(topic.partitions.size()) + ")\n";
+    size_t n = 0;
+    for (const auto& [p, part] : topic.partitions) {
+      out += indent + "    " + (++n == topic.partitions.size() ? "`-- " : "|-- ") +
+             std::to_string(p) + "  leader=" + std::to_string(part.leader) +
+             " leader_epoch=" + std::to_string(part.leader_epoch) +
+             " partition_epoch=" + std::to_string(part.partition_epoch) +
+             " replicas=" + FormatIdList(Ids(part.replicas)) +
+             " isr=" + FormatIdList(Ids(part.isr)) + "\n";
     }
   }
-
-  static std::string BrokerState(const metadata::RegisterBrokerRecord& b) {
-    if (b.in_controlled_shutdown()) return "shutting down";
-    return b.fenced() ? "fenced" : "active";
-  }
-
-  static std::string Endpoints(const metadata::RegisterBrokerRecord& b) {
-    std::vector<std::string> out;
-    for (const auto& e : b.endpoints()) {
-      out.push_back(e.name() + "://" + e.host() + ":" + std::to_string(e.port()));
-    }
-    return absl::StrJoin(out, ",");
-  }
-
-  std::vector<const Topic*> TopicsByName() const {
-    std::vector<const Topic*> out;
-    for (const auto& [id, t] : topics) out.push_back(&t);
-    std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
-    return out;
-  }
-
-  nlohmann::json Json() const {
-    nlohmann::json brokers_json = nlohmann::json::array();
-    for (const auto& [id, b] : brokers) {
-      brokers_json.push_back({{"Id", id},
-                              {"Endpoints", Endpoints(b)},
-                              {"Rack", b.rack()},
-                              {"Epoch", b.broker_epoch()},
-                              {"IncarnationId", b.incarnation_id()},
-                              {"State", BrokerState(b)}});
-    }
-    nlohmann::json topics_json = nlohmann::json::array();
-    for (const Topic* t : TopicsByName()) {
-      nlohmann::json parts = nlohmann::json::array();
-      for (const auto& [p, part] : t->partitions) {
-        parts.push_back({{"Partition", p},
-                         {"Leader", part.leader},
-                         {"LeaderEpoch", part.leader_epoch},
-                         {"PartitionEpoch", part.partition_epoch},
-                         {"Replicas", part.replicas},
-                         {"Isr", part.isr}});
-      }
-      auto c = configs.find({"TOPIC", t->name});
-      topics_json.push_back(
-          {{"Name", t->name},
-           {"TopicId", t->id},
-           {"Configs", c == configs.end() ? std::map<std::string, std::string>() : c->second},
-           {"Partitions", parts}});
-    }
-    nlohmann::json broker_configs = nlohmann::json::object();
-    for (const auto& [key, values] : configs) {
-      if (key.first == "BROKER") broker_configs[key.second] = values;
-    }
-    return {{"Offset", offset},
-            {"Controller", {{"LeaderId", leader_id}, {"LeaderEpoch", leader_epoch}}},
-            {"Brokers", brokers_json},
-            {"BrokerConfigs", broker_configs},
-            {"Topics", topics_json}};
-  }
-
-  // An ASCII tree, like Kafka's metadata shell `tree /`.
-  std::string Tree() const {
-    std::string out = "image (offset " + std::to_string(offset) + ")\n";
-    auto node = [&](int depth, bool last, const std::string& text) {
-      std::string prefix;
-      for (int i = 0; i < depth; ++i) prefix += "    ";
-      out += prefix + (last ? "`-- " : "|-- ") + text + "\n";
-    };
-    // Depth-1 connectors drawn as "|   " for the non-last sections.
-    auto child = [&](bool parent_last, bool last, const std::string& text) {
-      out += std::string(parent_last ? "    " : "|   ") + (last ? "`-- " : "|-- ") + text + "\n";
-    };
-    node(0, false, "controller");
-    child(false, true,
-          "leader_id=" + std::to_string(leader_id) + " leader_epoch=" + std::to_string(leader_epoch));
-    node(0, false, "brokers (" + std::to_string(brokers.size()) + ")");
-    size_t i = 0;
-    for (const auto& [id, b] : brokers) {
-      child(false, ++i == brokers.size(),
-            std::to_string(id) + "  endpoints=" + Endpoints(b) + " rack=" + b.rack() +
-                " epoch=" + std::to_string(b.broker_epoch()) + " state=" + BrokerState(b));
-    }
-    size_t broker_config_count = 0;
-    for (const auto& [key, values] : configs) broker_config_count += key.first == "BROKER";
-    node(0, false, "broker-configs (" + std::to_string(broker_config_count) + ")");
-    i = 0;
-    for (const auto& [key, values] : configs) {
-      if (key.first != "BROKER") continue;
-      child(false, ++i == broker_config_count,
-            key.second + "  " + absl::StrJoin(values, ",", absl::PairFormatter("=")));
-    }
-    auto sorted = TopicsByName();
-    node(0, true, "topics (" + std::to_string(sorted.size()) + ")");
-    for (size_t t = 0; t < sorted.size(); ++t) {
-      const Topic& topic = *sorted[t];
-      bool last_topic = t + 1 == sorted.size();
-      child(true, last_topic, topic.name + "  topic_id=" + topic.id);
-      std::string indent = std::string("    ") + (last_topic ? "    " : "|   ");
-      auto c = configs.find({"TOPIC", topic.name});
-      std::string config_text =
-          c == configs.end() ? "" : absl::StrJoin(c->second, ",", absl::PairFormatter("="));
-      out += indent + "|-- configs  " + config_text + "\n";
-      out += indent + "`-- partitions (" + std::to_string(topic.partitions.size()) + ")\n";
-      size_t n = 0;
-      for (const auto& [p, part] : topic.partitions) {
-        out += indent + "    " + (++n == topic.partitions.size() ? "`-- " : "|-- ") +
-               std::to_string(p) + "  leader=" + std::to_string(part.leader) +
-               " leader_epoch=" + std::to_string(part.leader_epoch) +
-               " partition_epoch=" + std::to_string(part.partition_epoch) +
-               " replicas=" + FormatIdList(part.replicas) + " isr=" + FormatIdList(part.isr) +
-               "\n";
-      }
-    }
-    return out;
-  }
-};
+  return out;
+}
 
 // The applied offset of the controller at `address`: the point "caught up" refers to.
 grpc::Status AppliedOffset(const std::shared_ptr<grpc::Channel>& channel,
@@ -405,33 +318,44 @@ int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o) {
 
 int MetadataImage(const GlobalOptions& g) {
   auto admin = AdminFor(g);
-  ImageView image;
+  std::optional<metadata::MetadataImage> image;
   using client::AdminClient;
   grpc::Status status = admin->Run(AdminClient::Target::kAny, AdminClient::Retry::kIdempotent,
                                    [&](const auto& channel, grpc::ClientContext* context) {
-    image = ImageView();
+    image.reset();
     controller::WatchMetadataRequest request;
     request.set_from_offset(-1);  // a full image first
     auto reader = controller::MetadataService::NewStub(channel)->WatchMetadata(context, request);
     WatchMetadataResponse event;
-    bool have = false;
+    absl::Status rebuilt;
     if (reader->Read(&event) && event.has_snapshot() &&
         metadata::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
-      image.offset = event.snapshot().offset();
-      for (const auto& r : event.snapshot().records()) image.Apply(r);
-      have = true;
+      std::vector<MetadataRecord> records(event.snapshot().records().begin(),
+                                          event.snapshot().records().end());
+      auto built =
+          metadata::MetadataImage::FromRecords(std::move(records), event.snapshot().offset());
+      if (built.ok()) {
+        image = std::move(*built);
+      } else {
+        rebuilt = built.status();
+      }
     }
     context->TryCancel();
     grpc::Status finished = reader->Finish();
-    if (have) return grpc::Status::OK;
+    if (image.has_value()) return grpc::Status::OK;
+    // A snapshot the image rejects is not retried elsewhere: every node applies the same rules.
+    if (!rebuilt.ok()) {
+      return grpc::Status(grpc::StatusCode::DATA_LOSS, "the snapshot does not rebuild an image: " +
+                                                           std::string(rebuilt.message()));
+    }
     return finished.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "no image in the stream")
                          : finished;
   });
   if (!status.ok()) return ReportError("metadata image", status);
   if (g.json()) {
-    std::cout << image.Json().dump(2) << "\n";
+    std::cout << ImageJson(*image).dump(2) << "\n";
   } else {
-    std::cout << image.Tree();
+    std::cout << ImageTree(*image);
   }
   return 0;
 }

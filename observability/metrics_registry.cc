@@ -1,4 +1,4 @@
-#include "controller/observability/metrics_registry.h"
+#include "observability/metrics_registry.h"
 
 #include <cstdio>
 #include <cstdlib>

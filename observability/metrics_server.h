@@ -6,14 +6,14 @@
 //
 // Thread safety: Start and the accessors may be called from any thread; destruction stops
 // the HTTP threads (a scrape in progress finishes first).
-#ifndef KEEL_CONTROLLER_OBSERVABILITY_METRICS_SERVER_H_
-#define KEEL_CONTROLLER_OBSERVABILITY_METRICS_SERVER_H_
+#ifndef KEEL_OBSERVABILITY_METRICS_SERVER_H_
+#define KEEL_OBSERVABILITY_METRICS_SERVER_H_
 
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "controller/observability/metrics_registry.h"
+#include "observability/metrics_registry.h"
 
 namespace prometheus {
 class Exposer;
@@ -44,4 +44,4 @@ class MetricsServer {
 
 }  // namespace keel::observability
 
-#endif  // KEEL_CONTROLLER_OBSERVABILITY_METRICS_SERVER_H_
+#endif  // KEEL_OBSERVABILITY_METRICS_SERVER_H_

@@ -1,4 +1,4 @@
-#include "controller/observability/rpc_metrics.h"
+#include "observability/rpc_metrics.h"
 
 #include <utility>
 

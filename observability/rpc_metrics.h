@@ -20,8 +20,8 @@
 //
 // Thread safety: all methods are thread-safe except SetRawMethods, which must be called
 // before the first call is intercepted; Method pointers live as long as the RpcMetrics.
-#ifndef KEEL_CONTROLLER_OBSERVABILITY_RPC_METRICS_H_
-#define KEEL_CONTROLLER_OBSERVABILITY_RPC_METRICS_H_
+#ifndef KEEL_OBSERVABILITY_RPC_METRICS_H_
+#define KEEL_OBSERVABILITY_RPC_METRICS_H_
 
 #include <array>
 #include <atomic>
@@ -35,7 +35,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
-#include "controller/observability/metrics_registry.h"
+#include "observability/metrics_registry.h"
 
 namespace keel::observability {
 
@@ -98,4 +98,4 @@ const char* StatusCodeName(grpc::StatusCode code);
 
 }  // namespace keel::observability
 
-#endif  // KEEL_CONTROLLER_OBSERVABILITY_RPC_METRICS_H_
+#endif  // KEEL_OBSERVABILITY_RPC_METRICS_H_

@@ -17,8 +17,8 @@
 // rpc().SetRawMethods(...) before the first call (the health service's are known).
 //
 // Thread safety: thread-safe; must outlive every channel it instruments.
-#ifndef KEEL_CONTROLLER_OBSERVABILITY_GRPC_CLIENT_METRICS_H_
-#define KEEL_CONTROLLER_OBSERVABILITY_GRPC_CLIENT_METRICS_H_
+#ifndef KEEL_OBSERVABILITY_GRPC_CLIENT_METRICS_H_
+#define KEEL_OBSERVABILITY_GRPC_CLIENT_METRICS_H_
 
 #include <memory>
 #include <string>
@@ -28,8 +28,8 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <grpcpp/support/client_interceptor.h>
 
-#include "controller/observability/metrics_registry.h"
-#include "controller/observability/rpc_metrics.h"
+#include "observability/metrics_registry.h"
+#include "observability/rpc_metrics.h"
 
 namespace keel::observability {
 
@@ -55,4 +55,4 @@ class GrpcClientMetrics {
 
 }  // namespace keel::observability
 
-#endif  // KEEL_CONTROLLER_OBSERVABILITY_GRPC_CLIENT_METRICS_H_
+#endif  // KEEL_OBSERVABILITY_GRPC_CLIENT_METRICS_H_

@@ -1,4 +1,4 @@
-#include "controller/observability/grpc_client_metrics.h"
+#include "observability/grpc_client_metrics.h"
 
 #include <chrono>
 #include <utility>

@@ -1,7 +1,7 @@
 // A minimal blocking HTTP/1.0 GET for tests that scrape /metrics (no client library needed
 // for one request to loopback).
-#ifndef KEEL_CONTROLLER_OBSERVABILITY_HTTP_GET_H_
-#define KEEL_CONTROLLER_OBSERVABILITY_HTTP_GET_H_
+#ifndef KEEL_OBSERVABILITY_HTTP_GET_H_
+#define KEEL_OBSERVABILITY_HTTP_GET_H_
 
 #include <chrono>
 #include <string>
@@ -23,4 +23,4 @@ absl::StatusOr<HttpResponse> HttpGet(const std::string& host, int port, const st
 
 }  // namespace keel::observability
 
-#endif  // KEEL_CONTROLLER_OBSERVABILITY_HTTP_GET_H_
+#endif  // KEEL_OBSERVABILITY_HTTP_GET_H_

@@ -1,4 +1,4 @@
-#include "controller/observability/http_get.h"
+#include "observability/http_get.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

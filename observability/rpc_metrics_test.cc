@@ -10,8 +10,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include "controller/observability/grpc_client_metrics.h"
-#include "controller/observability/grpc_server_metrics.h"
+#include "observability/grpc_client_metrics.h"
+#include "observability/grpc_server_metrics.h"
 #include "proto/raft.grpc.pb.h"
 
 namespace keel::observability {

@@ -18,8 +18,8 @@
 //
 // Thread safety: all methods are thread-safe. Hooks run on the scraping thread, one scrape
 // at a time, and must not call AddScrapeHook or destroy a ScrapeHook themselves.
-#ifndef KEEL_CONTROLLER_OBSERVABILITY_METRICS_REGISTRY_H_
-#define KEEL_CONTROLLER_OBSERVABILITY_METRICS_REGISTRY_H_
+#ifndef KEEL_OBSERVABILITY_METRICS_REGISTRY_H_
+#define KEEL_OBSERVABILITY_METRICS_REGISTRY_H_
 
 #include <cstdint>
 #include <functional>
@@ -108,4 +108,4 @@ class MetricsRegistry : public prometheus::Collectable,
 
 }  // namespace keel::observability
 
-#endif  // KEEL_CONTROLLER_OBSERVABILITY_METRICS_REGISTRY_H_
+#endif  // KEEL_OBSERVABILITY_METRICS_REGISTRY_H_

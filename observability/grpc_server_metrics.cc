@@ -1,4 +1,4 @@
-#include "controller/observability/grpc_server_metrics.h"
+#include "observability/grpc_server_metrics.h"
 
 #include <chrono>
 

@@ -1,8 +1,8 @@
-#include "controller/observability/metrics_server.h"
+#include "observability/metrics_server.h"
 
 #include <gtest/gtest.h>
 
-#include "controller/observability/http_get.h"
+#include "observability/http_get.h"
 
 namespace keel::observability {
 namespace {

@@ -1,4 +1,4 @@
-#include "controller/observability/metrics_server.h"
+#include "observability/metrics_server.h"
 
 #include <exception>
 #include <vector>

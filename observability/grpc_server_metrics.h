@@ -18,15 +18,15 @@
 // rpc().SetRawMethods(...) before the server starts (see rpc_metrics.h).
 //
 // Thread safety: GrpcServerMetrics is thread-safe and must outlive the server.
-#ifndef KEEL_CONTROLLER_OBSERVABILITY_GRPC_SERVER_METRICS_H_
-#define KEEL_CONTROLLER_OBSERVABILITY_GRPC_SERVER_METRICS_H_
+#ifndef KEEL_OBSERVABILITY_GRPC_SERVER_METRICS_H_
+#define KEEL_OBSERVABILITY_GRPC_SERVER_METRICS_H_
 
 #include <memory>
 
 #include <grpcpp/support/server_interceptor.h>
 
-#include "controller/observability/metrics_registry.h"
-#include "controller/observability/rpc_metrics.h"
+#include "observability/metrics_registry.h"
+#include "observability/rpc_metrics.h"
 
 namespace keel::observability {
 
@@ -45,4 +45,4 @@ class GrpcServerMetrics {
 
 }  // namespace keel::observability
 
-#endif  // KEEL_CONTROLLER_OBSERVABILITY_GRPC_SERVER_METRICS_H_
+#endif  // KEEL_OBSERVABILITY_GRPC_SERVER_METRICS_H_
