@@ -462,7 +462,8 @@ std::vector<std::unique_ptr<Producer::Call>> Producer::DrainLocked(Clock::time_p
 }
 
 void Producer::StartCall(Call* call) {
-  // Encoded here, on the sender thread without mu_: the call owns its batches now.
+  // Encoded here, without mu_ (on the sender thread or a gRPC completion thread): the call
+  // owns its batches now.
   std::vector<EncodedTopic> topics;
   for (const Call::Entry& entry : call->entries) {
     if (topics.empty() || topics.back().topic != entry.topic) {
@@ -493,8 +494,15 @@ void Producer::StartCall(Call* call) {
   call->request = grpc::ByteBuffer(slices.data(), slices.size());
   call->context.set_deadline(std::chrono::system_clock::now() +
                              milliseconds(config_.request_timeout_ms));
-  auto& stub = stubs_[call->address];
-  if (stub == nullptr) stub = std::make_unique<grpc::GenericStub>(metadata_->Channel(call->address));
+  std::shared_ptr<grpc::GenericStub> stub;
+  {
+    std::lock_guard<std::mutex> lock(stubs_mu_);
+    auto& cached = stubs_[call->address];
+    if (cached == nullptr) {
+      cached = std::make_shared<grpc::GenericStub>(metadata_->Channel(call->address));
+    }
+    stub = cached;
+  }
   stub->UnaryCall(&call->context, "/keel.broker.BrokerService/Produce", grpc::StubOptions(),
                   &call->request, &call->response,
                   [this, call](grpc::Status status) { OnCallDone(call, std::move(status)); });
@@ -525,9 +533,11 @@ void Producer::OnCallDone(Call* call, grpc::Status status) {
       next = DrainLocked(Clock::now(), &refresh);
       for (auto& c : next) out_.insert(c.get());
     }
+    // Notified under mu_: once it is released the sender may see the producer idle and the
+    // producer may be destroyed; only StartCall of calls counted in flight may follow.
+    sender_cv_.notify_one();
+    space_cv_.notify_all();  // memory freed
   }
-  sender_cv_.notify_one();
-  space_cv_.notify_all();  // memory freed
   for (auto& c : next) StartCall(c.release());
 }
 

@@ -191,8 +191,9 @@ class Producer {
   std::set<std::string> refresh_topics_;                // guarded by mu_
   Clock::time_point last_refresh_{};                    // sender thread only
   // Produce goes through the generic stub: the request is written in wire format directly
-  // (produce_encoding.h). Sender thread only.
-  absl::flat_hash_map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
+  // (produce_encoding.h). Calls start on the sender thread and on gRPC's completion threads.
+  std::mutex stubs_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<grpc::GenericStub>> stubs_;  // stubs_mu_
 
   std::thread sender_;
 };
