@@ -42,8 +42,12 @@ bool WriteNeverApplied(const grpc::Status& status) {
 AdminClient::AdminClient(AdminClientOptions options) : options_(std::move(options)) {
   for (const std::string& a : options_.controllers) {
     addresses_.push_back(a);
-    channels_.push_back(MakeChannel(a));
+    channels_.push_back(NewChannel(a));
   }
+}
+
+std::shared_ptr<grpc::Channel> AdminClient::NewChannel(const std::string& address) const {
+  return options_.channel_factory ? options_.channel_factory(address) : MakeChannel(address);
 }
 
 size_t AdminClient::IndexOfLocked(const std::string& address) {
@@ -51,7 +55,7 @@ size_t AdminClient::IndexOfLocked(const std::string& address) {
     if (addresses_[i] == address) return i;
   }
   addresses_.push_back(address);
-  channels_.push_back(MakeChannel(address));
+  channels_.push_back(NewChannel(address));
   return addresses_.size() - 1;
 }
 

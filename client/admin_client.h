@@ -40,6 +40,8 @@ struct AdminClientOptions {
   int64_t request_timeout_ms = 5000;     // cap of one attempt
   int64_t default_timeout_ms = 15000;    // a call's overall timeout unless given
   int64_t retry_backoff_ms = 100;        // pause after a round over every controller failed
+  // Builds the channel to an address (e.g. with metrics interceptors); null: MakeChannel.
+  std::function<std::shared_ptr<grpc::Channel>(const std::string&)> channel_factory;
 };
 
 // True when an UNAVAILABLE answer to a write says the write never became part of the log:
@@ -128,6 +130,7 @@ class AdminClient {
  private:
   // Index of `address` in channels_, adding a channel for an address not seen before.
   size_t IndexOfLocked(const std::string& address);
+  std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) const;
   void NoteLeader(const keel::NodeAddress& leader);
   std::chrono::milliseconds TimeoutOr(std::chrono::milliseconds timeout) const;
 
