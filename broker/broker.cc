@@ -149,7 +149,10 @@ absl::Status Broker::Start() {
     if (absl::Status s = StartKafka(host, &lo.endpoints); !s.ok()) return s;
   }
   lo.rack = options_.rack;
-  lo.controllers = options_.controllers;
+  client::AdminClientOptions admin_options;
+  admin_options.controllers = options_.controllers;
+  controller_client_ = std::make_shared<client::AdminClient>(admin_options);
+  lo.controllers = controller_client_;
   lo.heartbeat_interval_ms = options_.heartbeat_interval_ms;
   lo.session_timeout_ms = options_.session_timeout_ms;
   lo.on_fencing_change = [this] { UpdateHealth(); };  // at once; expiry is polled
@@ -159,7 +162,7 @@ absl::Status Broker::Start() {
 
   IsrManagerOptions im;
   im.broker_id = options_.broker_id;
-  im.controllers = options_.controllers;
+  im.controllers = controller_client_;
   im.replica_lag_time_max_ms = options_.replica_lag_time_max_ms;
   isr_manager_ = std::make_unique<IsrManager>(
       im, partitions_.get(), [this] { return lifecycle_->broker_epoch(); },

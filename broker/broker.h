@@ -114,6 +114,9 @@ class Broker {
   std::unique_ptr<PartitionManager> partitions_;
   AppendNotifier notifier_;
   std::unique_ptr<MetadataFollower> follower_;
+  // The one client of the controllers, shared by the lifecycle and the ISR manager: its
+  // channels and the leader it found outlive each heartbeat and AlterPartition.
+  std::shared_ptr<client::AdminClient> controller_client_;
   std::unique_ptr<BrokerLifecycle> lifecycle_;
   // lifecycle_.get() for the Kafka listener's threads, which start before lifecycle_ is set.
   std::atomic<BrokerLifecycle*> lifecycle_for_kafka_{nullptr};

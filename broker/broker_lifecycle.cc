@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "common/logging.h"
-#include "tools/ctl/cluster_client.h"
 
 namespace keel::broker {
 
@@ -80,13 +79,16 @@ bool BrokerLifecycle::Register() {
   for (const auto& e : options_.endpoints) *request.add_endpoints() = e;
   request.set_rack(options_.rack);
   controller::RegisterBrokerResponse response;
-  keelctl::ClusterClient client(options_.controllers,
-                                std::chrono::milliseconds(options_.request_timeout_ms));
-  grpc::Status status = client.CallLeader(
+  // Not idempotent: an attempt that may have registered is not repeated within this call
+  // (the registration loop tries again next interval, with the same incarnation).
+  grpc::Status status = options_.controllers->Run(
+      client::AdminClient::Target::kLeader, client::AdminClient::Retry::kNotIdempotent,
       [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
+        response.Clear();
         return BrokerLifecycleService::NewStub(channel)->RegisterBroker(context, request,
                                                                         &response);
-      });
+      },
+      std::chrono::milliseconds(options_.request_timeout_ms));
   if (!status.ok()) {
     KEEL_LOG_DEBUG("registration not accepted yet: {}", status.error_message());
     return false;
@@ -123,14 +125,15 @@ bool BrokerLifecycle::Heartbeat(bool want_shutdown,
   request.set_broker_epoch(broker_epoch_.load());
   request.set_current_metadata_offset(applied_offset_());
   request.set_want_shutdown(want_shutdown);
-  keelctl::ClusterClient client(options_.controllers,
-                                std::chrono::milliseconds(options_.request_timeout_ms));
   const int64_t sent_ms = NowMs();
-  grpc::Status status = client.CallLeader(
+  grpc::Status status = options_.controllers->Run(
+      client::AdminClient::Target::kLeader, client::AdminClient::Retry::kIdempotent,
       [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
+        response->Clear();
         return BrokerLifecycleService::NewStub(channel)->BrokerHeartbeat(context, request,
                                                                          response);
-      });
+      },
+      std::chrono::milliseconds(options_.request_timeout_ms));
   if (!status.ok()) {
     KEEL_LOG_DEBUG("heartbeat failed: {}", status.error_message());
     return true;  // transient: keep the registration, try again next interval

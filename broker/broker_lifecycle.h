@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "client/admin_client.h"
 #include "proto/controller.grpc.pb.h"
 
 namespace keel::broker {
@@ -39,7 +40,8 @@ struct LifecycleOptions {
   std::string incarnation_id;
   std::vector<metadata::Endpoint> endpoints;
   std::string rack;
-  std::vector<std::string> controllers;
+  // The broker's one long-lived client of the controllers (remembers the leader).
+  std::shared_ptr<client::AdminClient> controllers;
   int64_t heartbeat_interval_ms = 2000;
   int64_t session_timeout_ms = 9000;
   int64_t request_timeout_ms = 2000;  // per controller call, redirects included

@@ -22,7 +22,7 @@
 #include "common/meta_properties.h"
 #include "common/properties_file.h"
 #include "proto/controller.grpc.pb.h"
-#include "tools/ctl/cluster_client.h"
+#include "client/admin_client.h"
 
 // gflags defines these in its own module; we handle them to show only our flags.
 DECLARE_bool(help);
@@ -101,15 +101,12 @@ int Fail(const std::string& message, int code = 1) {
 std::string AskClusterId(const std::vector<std::string>& controllers,
                          std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  keel::client::AdminClientOptions options;
+  options.controllers = controllers;
+  keel::client::AdminClient client(options);
   while (std::chrono::steady_clock::now() < deadline) {
-    keel::keelctl::ClusterClient client(controllers, std::chrono::milliseconds(2000));
-    keel::controller::DescribeQuorumResponse response;
-    grpc::Status s = client.CallAny([&](const std::shared_ptr<grpc::Channel>& channel,
-                                        grpc::ClientContext* context) {
-      return keel::controller::QuorumService::NewStub(channel)->DescribeQuorum(
-          context, keel::controller::DescribeQuorumRequest(), &response);
-    });
-    if (s.ok() && !response.cluster_id().empty()) return response.cluster_id();
+    auto response = client.DescribeQuorum(std::chrono::milliseconds(2000));
+    if (response.ok() && !response->cluster_id().empty()) return response->cluster_id();
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   return "";

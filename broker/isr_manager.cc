@@ -6,7 +6,6 @@
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
 #include "proto/controller.grpc.pb.h"
-#include "tools/ctl/cluster_client.h"
 
 namespace keel::broker {
 
@@ -110,13 +109,16 @@ int IsrManager::CheckOnce(int64_t now_ms) {
     request.set_partition_epoch(a.partition_epoch);
     for (int32_t id : proposed) request.add_new_isr(id);
     controller::AlterPartitionResponse response;
-    keelctl::ClusterClient client(options_.controllers,
-                                  std::chrono::milliseconds(options_.request_timeout_ms));
-    grpc::Status s = client.CallLeader(
+    // Guarded by the partition epoch: a repeat of an applied proposal is refused, never
+    // applied twice, so every unanswered attempt may be retried.
+    grpc::Status s = options_.controllers->Run(
+        client::AdminClient::Target::kLeader, client::AdminClient::Retry::kIdempotent,
         [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
+          response.Clear();
           return controller::BrokerLifecycleService::NewStub(channel)->AlterPartition(
               context, request, &response);
-        });
+        },
+        std::chrono::milliseconds(options_.request_timeout_ms));
     ++sent;
     const std::optional<keel::ErrorCode> refusal =
         s.ok() ? std::optional<keel::ErrorCode>(response.error()) : ControllerRefusal(s);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "broker/broker_metrics.h"
+#include "client/admin_client.h"
 #include "grpcpp/support/status.h"
 #include "proto/common.pb.h"
 #include "broker/partition_manager.h"
@@ -30,7 +31,7 @@ namespace keel::broker {
 
 struct IsrManagerOptions {
   int32_t broker_id = -1;
-  std::vector<std::string> controllers;
+  std::shared_ptr<client::AdminClient> controllers;  // shared with the broker's lifecycle
   int64_t replica_lag_time_max_ms = 30000;
   int64_t request_timeout_ms = 2000;
 };

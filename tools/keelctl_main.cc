@@ -79,6 +79,65 @@ int main(int argc, char** argv) {
   delete_cmd->add_option("name", delete_name, "Topic name")->required();
   delete_cmd->callback([&] { code = keel::keelctl::TopicsDelete(g, delete_name); });
 
+  std::string alter_name;
+  int alter_partitions = 0;
+  auto* alter_cmd = topics->add_subcommand("alter", "Add partitions to a topic (kafka-topics --alter)");
+  alter_cmd->add_option("name", alter_name, "Topic name")->required();
+  alter_cmd->add_option("--partitions", alter_partitions, "New total number of partitions")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  alter_cmd->callback(
+      [&] { code = keel::keelctl::TopicsAlter(g, alter_name, alter_partitions); });
+
+  auto* configs = app.add_subcommand("configs", "Describe and alter topic configs (kafka-configs)");
+  configs->require_subcommand(1);
+  std::string configs_topic;
+  auto* configs_describe = configs->add_subcommand("describe", "A topic's own configs");
+  configs_describe->add_option("--topic", configs_topic, "Topic name")->required();
+  configs_describe->callback([&] { code = keel::keelctl::ConfigsDescribe(g, configs_topic); });
+  keel::keelctl::ConfigsAlterOptions configs_alter;
+  auto* configs_alter_cmd =
+      configs->add_subcommand("alter", "Set and delete a topic's configs (incrementally)");
+  configs_alter_cmd->add_option("--topic", configs_alter.topic, "Topic name")->required();
+  configs_alter_cmd->add_option("--add-config", configs_alter.add_config,
+                                "k=v[,k=v...] to set (a value may be [a,b])");
+  configs_alter_cmd->add_option("--delete-config", configs_alter.delete_config,
+                                "Keys to delete (comma-separated or repeated)");
+  configs_alter_cmd->callback([&] { code = keel::keelctl::ConfigsAlter(g, configs_alter); });
+
+  auto* perf = app.add_subcommand("perf", "Producer and consumer load tests (kafka-*-perf-test)");
+  perf->require_subcommand(1);
+  keel::keelctl::PerfProduceOptions perf_produce;
+  auto* perf_produce_cmd = perf->add_subcommand("produce", "kafka-producer-perf-test");
+  perf_produce_cmd->add_option("topic,--topic", perf_produce.topic, "Topic name")->required();
+  perf_produce_cmd->add_option("--num-records", perf_produce.num_records, "Records to send")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  perf_produce_cmd->add_option("--record-size", perf_produce.record_size, "Value size in bytes")
+      ->check(CLI::PositiveNumber);
+  perf_produce_cmd->add_option("--throughput", perf_produce.throughput,
+                               "Records/s to aim at; -1: as fast as possible");
+  perf_produce_cmd->add_option("--producer-props", perf_produce.producer_props,
+                               "Producer properties k=v (batch.size=16384 linger.ms=5 acks=all ...)");
+  perf_produce_cmd->add_option("--reporting-interval", perf_produce.reporting_interval_ms,
+                               "Progress line every N ms")
+      ->check(CLI::PositiveNumber);
+  perf_produce_cmd->callback([&] { code = keel::keelctl::PerfProduce(g, perf_produce); });
+  keel::keelctl::PerfConsumeOptions perf_consume;
+  auto* perf_consume_cmd = perf->add_subcommand("consume", "kafka-consumer-perf-test");
+  perf_consume_cmd->add_option("topic,--topic", perf_consume.topic, "Topic name")->required();
+  perf_consume_cmd->add_option("--messages", perf_consume.messages, "Records to consume")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  perf_consume_cmd->add_flag("--from-latest", perf_consume.from_latest,
+                             "Start at the end (default: the beginning)");
+  perf_consume_cmd->add_option("--consumer-props", perf_consume.consumer_props,
+                               "Consumer properties k=v (fetch.max.wait.ms=500 ...)");
+  perf_consume_cmd->add_option("--reporting-interval", perf_consume.reporting_interval_ms,
+                               "Progress line every N ms")
+      ->check(CLI::PositiveNumber);
+  perf_consume_cmd->callback([&] { code = keel::keelctl::PerfConsume(g, perf_consume); });
+
   auto* brokers = app.add_subcommand("brokers", "Registered brokers");
   brokers->require_subcommand(1);
   brokers->add_subcommand("list", "Id, address, rack, epoch and state of every broker")
@@ -101,7 +160,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("produce", "Send one record per stdin line to a topic's leaders");
   produce_cmd->add_option("topic", produce.topic, "Topic name")->required();
   produce_cmd->add_option("--partition", produce.partition,
-                          "Partition (default: hash of the key, else round-robin)")
+                          "Partition (default: murmur2 of the key as Kafka, else sticky)")
       ->check(CLI::NonNegativeNumber);
   produce_cmd->add_option("--key-separator", produce.key_separator,
                           "Split each line into key and value at the first SEP");

@@ -38,7 +38,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "tests/bench/baselines.h"
+#include "client/admin_client.h"
+#include "client/metadata_cache.h"
 #include "tests/bench/keel_load.h"
+#include "tests/bench/producer_load.h"
 #include "tests/integration/broker_cluster.h"
 #include "tests/integration/controller_cluster.h"
 #include "tests/integration/process.h"
@@ -60,6 +63,11 @@ DEFINE_string(value_sizes, "100,1024", "Record value sizes in bytes, separated b
 DEFINE_int32(fetch_partition_max_bytes, 8 << 20, "partition_max_bytes of each Fetch.");
 DEFINE_int64(disk_megabytes, 256, "MiB written by the sequential disk baseline.");
 DEFINE_string(dir, "/tmp", "Parent of the scratch directory.");
+DEFINE_bool(producer, true,
+            "Also measure client::Producer (default batch.size / linger.ms) on each topic, "
+            "after the hand-batched produce and the fetch.");
+DEFINE_string(producer_props, "",
+              "Extra Producer properties, k=v separated by commas (acks is the row's).");
 
 namespace {
 
@@ -133,6 +141,7 @@ struct SizeResults {
   int32_t value_bytes = 0;
   std::vector<Throughput> produce;  // one per Config
   std::vector<Throughput> fetch;
+  std::vector<Throughput> producer;  // client::Producer, one per Config (if --producer)
   Throughput noop_produce, noop_fetch, stream_produce, stream_fetch;
   int64_t produce_message_bytes = 0, fetch_message_bytes = 0;
 };
@@ -248,6 +257,10 @@ int main(int argc, char** argv) {
       return Fail("brokers not unfenced within 30 s; logs under " + root);
     }
     keel::testing::DataClient data_client(&client);
+    keel::client::AdminClientOptions admin_options;
+    admin_options.controllers = addresses;
+    auto metadata = std::make_shared<keel::client::MetadataCache>(
+        std::make_shared<keel::client::AdminClient>(admin_options), std::vector<std::string>{});
     auto baseline = keel::bench::LoopbackBaseline::Start();
     if (baseline == nullptr) return Fail("cannot start the loopback baseline server");
 
@@ -305,7 +318,21 @@ int main(int argc, char** argv) {
         r.fetch.push_back(keel::bench::WithRequestLatency("BrokerService/Fetch", [&] {
           return keel_topic->FetchAll(fetch_budget, &this_sample);
         }));
-        std::printf(" %s\n", MBps(r.fetch.back()).c_str());
+        std::printf(" %s", MBps(r.fetch.back()).c_str());
+        if (FLAGS_producer) {
+          keel::client::Properties props;
+          for (absl::string_view kv : absl::StrSplit(FLAGS_producer_props, ',', absl::SkipEmpty())) {
+            std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+            props[p.first] = p.second;
+          }
+          props["acks"] = c.acks == keel::broker::ACKS_ALL ? "all" : "1";
+          std::printf("; Producer...");
+          std::fflush(stdout);
+          r.producer.push_back(keel::bench::ProduceWithProducer(metadata, topic, size, props,
+                                                                budget));
+          std::printf(" %s", Rate(r.producer.back()).c_str());
+        }
+        std::printf("\n");
         if (r.fetch.back().records != r.produce.back().records && r.fetch.back().error.empty()) {
           r.fetch.back().error = absl::StrCat("read ", r.fetch.back().records, " records of ",
                                               r.produce.back().records);
@@ -367,6 +394,26 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < r.fetch.size(); ++i) {
       PrintRow(absl::StrCat("fetch ", r.value_bytes, " B, ", configs[i].label), r.fetch[i],
                r.noop_fetch, r.stream_fetch);
+    }
+  }
+  if (FLAGS_producer) {
+    std::printf("\n| Produce | hand-batched, %d records/call | client::Producer (batch.size, "
+                "linger.ms%s) | Producer calls/s, records/call | Producer / hand-batched |\n",
+                FLAGS_records_per_call,
+                FLAGS_producer_props.empty() ? " defaults" : (": " + FLAGS_producer_props).c_str());
+    std::printf("|---|---|---|---|---|\n");
+    for (const SizeResults& r : results) {
+      for (size_t i = 0; i < r.producer.size(); ++i) {
+        const Throughput& p = r.producer[i];
+        std::printf("| %d B, %s | %s | %s | %.0f calls/s, %.0f | %s |\n", r.value_bytes,
+                    configs[i].label.c_str(), Rate(r.produce[i]).c_str(), Rate(p).c_str(),
+                    p.CallsPerSecond(), p.calls > 0 ? static_cast<double>(p.records) / p.calls : 0,
+                    absl::StrFormat("%.2fx", r.produce[i].RecordsPerSecond() > 0
+                                                 ? p.RecordsPerSecond() /
+                                                       r.produce[i].RecordsPerSecond()
+                                                 : 0)
+                        .c_str());
+      }
     }
   }
   std::printf("\nDisk (same directory): sequential write, 1 MiB writes + one fdatasync: %.0f MB/s; "

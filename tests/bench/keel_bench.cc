@@ -46,6 +46,7 @@
 #include "absl/strings/str_split.h"
 #include "proto/broker.grpc.pb.h"
 #include "proto/controller.grpc.pb.h"
+#include "client/admin_client.h"
 #include "tests/bench/baselines.h"
 #include "tests/bench/cluster_harness.h"
 #include "tests/integration/broker_cluster.h"
@@ -97,6 +98,7 @@ using keel::testing::ControllerClusterOptions;
 using keel::testing::FakeBroker;
 using Clock = std::chrono::steady_clock;
 namespace controller = keel::controller;
+namespace client = keel::client;
 
 std::string g_scratch;
 
@@ -121,10 +123,9 @@ std::chrono::system_clock::time_point DeadlineIn(int64_t ms) {
   return std::chrono::system_clock::now() + std::chrono::milliseconds(ms);
 }
 
-// One CreateTopics of `topics` fresh names; ok only if the call and every topic succeeded.
+// One CreateTopics of `names` within `context`; ok only if the call and every topic succeeded.
 grpc::Status CreateTopics(controller::AdminService::Stub* stub, const std::vector<std::string>& names,
-                          int partitions, int64_t deadline_ms,
-                          std::string* leader_hint = nullptr) {
+                          int partitions, grpc::ClientContext* context) {
   controller::CreateTopicsRequest request;
   for (const std::string& name : names) {
     auto* t = request.add_topics();
@@ -133,16 +134,8 @@ grpc::Status CreateTopics(controller::AdminService::Stub* stub, const std::vecto
     t->set_replication_factor(1);
   }
   controller::CreateTopicsResponse response;
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineIn(deadline_ms));
-  grpc::Status status = stub->CreateTopics(&context, request, &response);
-  if (!status.ok()) {
-    auto it = context.GetServerTrailingMetadata().find("keel-leader-address");
-    if (leader_hint != nullptr && it != context.GetServerTrailingMetadata().end()) {
-      leader_hint->assign(it->second.data(), it->second.size());
-    }
-    return status;
-  }
+  grpc::Status status = stub->CreateTopics(context, request, &response);
+  if (!status.ok()) return status;
   for (const auto& r : response.results()) {
     if (r.error() != keel::NONE) {
       return grpc::Status(grpc::StatusCode::UNKNOWN,
@@ -150,6 +143,14 @@ grpc::Status CreateTopics(controller::AdminService::Stub* stub, const std::vecto
     }
   }
   return status;
+}
+
+// The same with its own deadline (one controller, no redirect).
+grpc::Status CreateTopics(controller::AdminService::Stub* stub, const std::vector<std::string>& names,
+                          int partitions, int64_t deadline_ms) {
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(deadline_ms));
+  return CreateTopics(stub, names, partitions, &context);
 }
 
 // A 3-voter quorum with fake brokers registered, heartbeating and unfenced.
@@ -294,30 +295,38 @@ LoadResult RunCreateLoad(const std::string& address, int clients, double seconds
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      std::string current = address;
-      auto stub = controller::AdminService::NewStub(keel::bench::BenchChannel(current));
+      // One client::AdminClient per client thread: it follows the leader as any program's
+      // client does (a redirect is part of the operation's latency), and does not retry a
+      // write that may have been applied (that counts as an error).
+      client::AdminClientOptions options;
+      options.controllers = {address};
+      options.channel_factory = [](const std::string& a) { return keel::bench::BenchChannel(a); };
+      options.request_timeout_ms = 30000;
+      options.default_timeout_ms = 30000;
+      options.retry_backoff_ms = 10;
+      client::AdminClient admin(options);
+      auto create = [&](const std::string& name) {
+        return admin.Run(
+            client::AdminClient::Target::kLeader, client::AdminClient::Retry::kNotIdempotent,
+            [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
+              auto stub = controller::AdminService::NewStub(channel);
+              return CreateTopics(stub.get(), {name}, 1, context);
+            });
+      };
       int64_t i = 0;
       // Warm-up call: connects before the clock starts.
-      (void)CreateTopics(stub.get(), {absl::StrCat(prefix, "-w-", c)}, 1, 30000);
+      (void)create(absl::StrCat(prefix, "-w-", c));
       ++ready;
       while (!go.load()) std::this_thread::sleep_for(std::chrono::microseconds(200));
       while (!stop.load()) {
         auto t = Clock::now();
-        std::string leader_hint;
-        grpc::Status s = CreateTopics(stub.get(), {absl::StrCat(prefix, "-", c, "-", i++)}, 1,
-                                      30000, &leader_hint);
+        grpc::Status s = create(absl::StrCat(prefix, "-", c, "-", i++));
         if (stop.load()) break;  // finished after the window closed: not counted
         if (s.ok()) {
           latencies[c].push_back(MillisecondsSince(t));
         } else {
           if (errors[c]++ == 0) first_errors[c] = s.error_message();
-          // Leadership moved: follow the hint, as a client would.
-          if (!leader_hint.empty() && leader_hint != current) {
-            current = leader_hint;
-            stub = controller::AdminService::NewStub(keel::bench::BenchChannel(current));
-          } else {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
       }
     });

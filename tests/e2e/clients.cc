@@ -1,5 +1,7 @@
 #include "tests/e2e/clients.h"
 
+#include "client/admin_client.h"
+
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -23,28 +25,13 @@ constexpr const char* kTopicRefusals[] = {
     "INVALID_CONFIG",
 };
 
-// Answers that prove the write was never proposed (or was proposed and lost), so trying
-// another controller cannot apply it twice. Other NOT_CONTROLLER answers ("leadership
-// changed before the write committed; it may or may not have been applied", "shutting
-// down") and every timeout are ambiguous.
-constexpr const char* kNotApplied[] = {
-    "NOT_CONTROLLER: this controller is not the leader",
-    "NOT_CONTROLLER: no controller leader is known",
-    "LEADER_NOT_AVAILABLE: this controller was just elected",
-    "and did not commit",
-    "failed to connect to all addresses",
-    "Connection refused",
-};
-
 WriteVerdict Classify(const grpc::Status& status) {
   if (status.ok()) return WriteVerdict::kApplied;
   const std::string& m = status.error_message();
   for (const char* r : kTopicRefusals) {
     if (absl::StartsWith(m, r)) return WriteVerdict::kRefused;
   }
-  for (const char* r : kNotApplied) {
-    if (absl::StrContains(m, r)) return WriteVerdict::kRedirect;
-  }
+  if (client::WriteNeverApplied(status)) return WriteVerdict::kRedirect;
   return WriteVerdict::kAmbiguous;
 }
 
@@ -61,7 +48,13 @@ bool DefinitelyNotApplied(const grpc::Status& status) {
 }
 
 MetadataClient::MetadataClient(std::vector<std::string> addresses)
-    : addresses_(addresses), client_(addresses) {
+    : addresses_(addresses), client_(addresses), admin_client_([&] {
+        client::AdminClientOptions options;
+        options.controllers = addresses;
+        options.request_timeout_ms = 3000;
+        options.retry_backoff_ms = 50;
+        return options;
+      }()) {
   for (const auto& a : addresses_) {
     auto channel = grpc::CreateChannel(a, grpc::InsecureChannelCredentials());
     admin_.push_back(controller::AdminService::NewStub(channel));
@@ -72,26 +65,15 @@ MetadataClient::MetadataClient(std::vector<std::string> addresses)
 grpc::Status MetadataClient::Write(
     const std::function<grpc::Status(controller::AdminService::Stub*, grpc::ClientContext*)>&
         call) {
-  const auto deadline = std::chrono::steady_clock::now() + milliseconds(8000);
-  grpc::Status last(grpc::StatusCode::UNAVAILABLE, "no controller answered");
-  while (std::chrono::steady_clock::now() < deadline) {
-    grpc::ClientContext context;
-    context.set_deadline(In(milliseconds(3000)));
-    last = call(admin_[preferred_].get(), &context);
-    const WriteVerdict v = Classify(last);
-    if (v != WriteVerdict::kRedirect) return last;
-    auto hint = context.GetServerTrailingMetadata().find("keel-leader-address");
-    size_t next = (preferred_ + 1) % addresses_.size();
-    if (hint != context.GetServerTrailingMetadata().end()) {
-      const std::string leader(hint->second.data(), hint->second.size());
-      for (size_t j = 0; j < addresses_.size(); ++j) {
-        if (addresses_[j] == leader && j != preferred_) next = j;
-      }
-    }
-    preferred_ = next;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return last;  // only definite refusals were seen
+  // client::AdminClient moves on to the leader only after answers that prove the write was
+  // not applied (client::WriteNeverApplied); a refusal or an ambiguous answer comes back.
+  return admin_client_.Run(
+      client::AdminClient::Target::kLeader, client::AdminClient::Retry::kNotIdempotent,
+      [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
+        auto stub = controller::AdminService::NewStub(channel);
+        return call(stub.get(), context);
+      },
+      milliseconds(8000));
 }
 
 namespace {
@@ -203,10 +185,10 @@ bool MetadataClient::CreateTopicForSetup(const std::string& name, int partitions
   return false;
 }
 
-DataClient::DataClient(const std::vector<std::string>& controller_addresses)
+RecordClient::RecordClient(const std::vector<std::string>& controller_addresses)
     : controllers_(controller_addresses), lookup_(&controllers_) {}
 
-Outcome DataClient::Produce(History* history, int client, const std::string& topic, int partition,
+Outcome RecordClient::Produce(History* history, int client, const std::string& topic, int partition,
                          const std::vector<std::string>& values) {
   const std::string key = topic + "-" + std::to_string(partition);
   const int64_t id = history->Invoke(client, OpType::kProduce, key, values);
@@ -255,7 +237,7 @@ Outcome DataClient::Produce(History* history, int client, const std::string& top
   return o;
 }
 
-void DataClient::Fetch(History* history, int client, const std::string& topic, int partition,
+void RecordClient::Fetch(History* history, int client, const std::string& topic, int partition,
                        int64_t* offset) {
   const std::string key = topic + "-" + std::to_string(partition);
   const int64_t id = history->Invoke(client, OpType::kFetch, key);
@@ -300,7 +282,7 @@ void DataClient::Fetch(History* history, int client, const std::string& topic, i
   history->Complete(id, Outcome::kOk, "", std::move(records), start);
 }
 
-bool DataClient::ReadAll(const std::string& topic, int partition, std::vector<std::string>* values,
+bool RecordClient::ReadAll(const std::string& topic, int partition, std::vector<std::string>* values,
                          int64_t* high_watermark, milliseconds timeout) {
   values->clear();
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -16,6 +16,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "client/admin_client.h"
 #include "proto/broker.grpc.pb.h"
 #include "proto/controller.grpc.pb.h"
 #include "tests/e2e/history.h"
@@ -54,14 +55,16 @@ class MetadataClient {
   std::vector<std::string> addresses_;
   std::vector<std::unique_ptr<controller::AdminService::Stub>> admin_;
   std::vector<std::unique_ptr<controller::QuorumService::Stub>> quorum_;
-  size_t preferred_ = 0;
+  size_t preferred_ = 0;  // ListTopics: the controller believed to lead
   testing::ControllerClient client_;
+  client::AdminClient admin_client_;
 };
 
-// Produce (acks=all) and Fetch against partition leaders found through the controllers.
-class DataClient {
+// Produce (acks=all) and Fetch against partition leaders found through the controllers, each
+// recorded in the history as one operation.
+class RecordClient {
  public:
-  explicit DataClient(const std::vector<std::string>& controller_addresses);
+  explicit RecordClient(const std::vector<std::string>& controller_addresses);
 
   // One produce of `values` to topic-partition, at most one attempt that reaches a leader.
   Outcome Produce(History* history, int client, const std::string& topic, int partition,

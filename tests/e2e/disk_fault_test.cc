@@ -46,7 +46,7 @@ class DiskFaultTest : public ::testing::Test {
     ASSERT_GT(WaitForControllerLeader(cluster_.get(), seconds(30)), 0);
     ASSERT_TRUE(WaitBrokersUnfenced(cluster_.get(), seconds(30)));
     metadata_ = std::make_unique<MetadataClient>(cluster_->ControllerAddresses());
-    data_ = std::make_unique<DataClient>(cluster_->ControllerAddresses());
+    data_ = std::make_unique<RecordClient>(cluster_->ControllerAddresses());
   }
 
   void TearDown() override {
@@ -76,7 +76,7 @@ class DiskFaultTest : public ::testing::Test {
 
   std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<MetadataClient> metadata_;
-  std::unique_ptr<DataClient> data_;
+  std::unique_ptr<RecordClient> data_;
   History history_;
 };
 

@@ -170,7 +170,7 @@ TEST(Nemesis, FaultsWhileClientsRunKeepEveryGuarantee) {
   std::atomic<bool> healed{false};
   for (int p = 0; p < kDataPartitions; ++p) {
     threads.emplace_back([&, p] {
-      DataClient client(cluster.ControllerAddresses());
+      RecordClient client(cluster.ControllerAddresses());
       std::mt19937_64 rng(config.seed * 131 + static_cast<uint64_t>(p));
       const int id = 100 + p;
       int64_t seq = 0;
@@ -188,7 +188,7 @@ TEST(Nemesis, FaultsWhileClientsRunKeepEveryGuarantee) {
   }
   // A consumer reading every partition from the start.
   threads.emplace_back([&] {
-    DataClient client(cluster.ControllerAddresses());
+    RecordClient client(cluster.ControllerAddresses());
     std::vector<int64_t> offsets(kDataPartitions, 0);
     int p = 0;
     while (!stop_clients) {
@@ -260,7 +260,7 @@ TEST(Nemesis, FaultsWhileClientsRunKeepEveryGuarantee) {
   }
 
   // 3. acks=all records: exactly once, in order; consumers saw only committed data.
-  DataClient reader(cluster.ControllerAddresses());
+  RecordClient reader(cluster.ControllerAddresses());
   std::map<std::string, std::vector<std::string>> logs;
   std::map<std::string, int64_t> high_watermarks;
   for (int p = 0; p < kDataPartitions; ++p) {

@@ -149,46 +149,50 @@ void PrintBrokerLogTails(const BrokerSet& brokers, int lines) {
   }
 }
 
-bool DataClient::Refresh() {
-  controller::DescribeClusterResponse cluster;
-  if (!DescribeCluster(controllers_, &cluster).ok()) return false;
-  for (const auto& b : cluster.brokers()) {
-    if (b.endpoints_size() == 0) continue;
-    std::string address = b.endpoints(0).host() + ":" + std::to_string(b.endpoints(0).port());
-    if (addresses_[b.broker_id()] != address) stubs_.erase(b.broker_id());
-    addresses_[b.broker_id()] = address;
-  }
-  controller::DescribeTopicsResponse topics;
-  if (!controllers_->DescribeTopics(&topics).ok()) return false;
-  leaders_.clear();
-  for (const auto& t : topics.topics()) {
-    for (const auto& p : t.partitions()) leaders_[{t.name(), p.partition()}] = p.leader();
-  }
-  return true;
+DataClient::DataClient(ControllerClient* controllers) {
+  client::AdminClientOptions options;
+  options.controllers = controllers->addresses();
+  options.request_timeout_ms = 3000;
+  options.default_timeout_ms = 10000;
+  options.retry_backoff_ms = 50;
+  cache_ = std::make_shared<client::MetadataCache>(std::make_shared<client::AdminClient>(options),
+                                                   std::vector<std::string>{});
 }
+
+bool DataClient::Refresh() { return cache_->Refresh({}, std::chrono::seconds(10)).ok(); }
 
 int DataClient::Leader(const std::string& topic, int partition) {
   // A controller follower may not have applied a just-created topic yet: ask again briefly.
   for (int attempt = 0; attempt < 50; ++attempt) {
     Refresh();
-    auto it = leaders_.find({topic, partition});
-    if (it != leaders_.end() && it->second >= 0) return it->second;
+    auto t = cache_->Cached(topic);
+    const client::PartitionMetadata* p = t == nullptr ? nullptr : t->Find(partition);
+    if (p != nullptr && p->leader_id >= 0) return p->leader_id;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return -1;
 }
 
 std::shared_ptr<broker::BrokerService::Stub> DataClient::StubFor(int broker_id) {
-  auto it = stubs_.find(broker_id);
-  if (it != stubs_.end()) return it->second;
-  auto address = addresses_.find(broker_id);
-  if (address == addresses_.end()) return nullptr;
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);  // fetches larger than gRPC's 4 MiB default
-  auto stub = std::shared_ptr<broker::BrokerService::Stub>(broker::BrokerService::NewStub(
-      grpc::CreateCustomChannel(address->second, grpc::InsecureChannelCredentials(), args)));
-  stubs_[broker_id] = stub;
-  return stub;
+  std::string address = cache_->BrokerAddress(broker_id);
+  if (address.empty()) {
+    Refresh();
+    address = cache_->BrokerAddress(broker_id);
+  }
+  return address.empty() ? nullptr : cache_->Stub(address);
+}
+
+std::shared_ptr<broker::BrokerService::Stub> DataClient::LeaderStub(const std::string& topic,
+                                                                    int partition) {
+  auto t = cache_->Cached(topic);
+  const client::PartitionMetadata* p = t == nullptr ? nullptr : t->Find(partition);
+  if (p == nullptr || p->leader_id < 0) {
+    Refresh();
+    t = cache_->Cached(topic);
+    p = t == nullptr ? nullptr : t->Find(partition);
+  }
+  if (p == nullptr || p->leader_id < 0 || p->leader_address.empty()) return nullptr;
+  return cache_->Stub(p->leader_address);
 }
 
 DataClient::ProduceResult DataClient::Produce(
@@ -209,13 +213,7 @@ DataClient::ProduceResult DataClient::Produce(
   ProduceResult result;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    auto it = leaders_.find({topic, partition});
-    if (it == leaders_.end() || it->second < 0) {
-      Refresh();
-      it = leaders_.find({topic, partition});
-    }
-    std::shared_ptr<broker::BrokerService::Stub> stub =
-        it == leaders_.end() || it->second < 0 ? nullptr : StubFor(it->second);
+    std::shared_ptr<broker::BrokerService::Stub> stub = LeaderStub(topic, partition);
     if (stub != nullptr) {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -255,13 +253,7 @@ broker::FetchPartitionData DataClient::Fetch(const std::string& topic, int parti
   result.set_error(keel::BROKER_NOT_AVAILABLE);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    auto it = leaders_.find({topic, partition});
-    if (it == leaders_.end() || it->second < 0) {
-      Refresh();
-      it = leaders_.find({topic, partition});
-    }
-    std::shared_ptr<broker::BrokerService::Stub> stub =
-        it == leaders_.end() || it->second < 0 ? nullptr : StubFor(it->second);
+    std::shared_ptr<broker::BrokerService::Stub> stub = LeaderStub(topic, partition);
     if (stub != nullptr) {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() +

@@ -12,6 +12,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "client/metadata_cache.h"
 #include "proto/broker.grpc.pb.h"
 #include "tests/integration/controller_cluster.h"
 #include "tests/integration/process.h"
@@ -73,11 +74,13 @@ std::string CreateTopicWithConfigs(ControllerClient* client, const std::string& 
 // Prints the last lines of every broker's log to stderr (for a failed test).
 void PrintBrokerLogTails(const BrokerSet& brokers, int lines = 30);
 
-// Produce / Fetch / ListOffsets against partition leaders, refreshing leadership from the
-// controllers on NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION and UNAVAILABLE.
+// Single Produce / Fetch / ListOffsets calls against partition leaders, for tests that check
+// what the broker answers: the leaders come from client::MetadataCache (refreshed from the
+// controllers on NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION and UNAVAILABLE).
+// Programs use client::Producer / client::Consumer instead.
 class DataClient {
  public:
-  explicit DataClient(ControllerClient* controllers) : controllers_(controllers) {}
+  explicit DataClient(ControllerClient* controllers);
 
   struct ProduceResult {
     keel::ErrorCode error = keel::NONE;
@@ -102,10 +105,9 @@ class DataClient {
 
  private:
   bool Refresh();
-  ControllerClient* controllers_;
-  std::map<std::pair<std::string, int>, int> leaders_;
-  std::map<int, std::string> addresses_;
-  std::map<int, std::shared_ptr<broker::BrokerService::Stub>> stubs_;
+  // The stub to the believed leader of topic-partition (null if none is known).
+  std::shared_ptr<broker::BrokerService::Stub> LeaderStub(const std::string& topic, int partition);
+  std::shared_ptr<client::MetadataCache> cache_;
 };
 
 }  // namespace keel::testing

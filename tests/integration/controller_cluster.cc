@@ -125,7 +125,13 @@ int ControllerCluster::WaitForLeader(std::chrono::milliseconds timeout) {
 }
 
 ControllerClient::ControllerClient(std::vector<std::string> addresses)
-    : addresses_(std::move(addresses)) {
+    : addresses_(addresses), admin_([&] {
+        client::AdminClientOptions options;
+        options.controllers = std::move(addresses);
+        options.request_timeout_ms = 3000;
+        options.retry_backoff_ms = 50;
+        return options;
+      }()) {
   for (const std::string& a : addresses_) {
     channels_.push_back(grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
   }
@@ -135,34 +141,10 @@ grpc::Status ControllerClient::Call(
     const std::function<grpc::Status(const std::shared_ptr<grpc::Channel>&,
                                      grpc::ClientContext*)>& call,
     std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  grpc::Status last(grpc::StatusCode::DEADLINE_EXCEEDED, "no attempt made");
-  while (std::chrono::steady_clock::now() < deadline) {
-    for (size_t attempt = 0; attempt < channels_.size(); ++attempt) {
-      size_t i = (preferred_ + attempt) % channels_.size();
-      grpc::ClientContext context;
-      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (remaining.count() <= 0) return last;
-      context.set_deadline(DeadlineIn(std::min(remaining, std::chrono::milliseconds(3000))));
-      last = call(channels_[i], &context);
-      if (last.error_code() != grpc::StatusCode::UNAVAILABLE &&
-          last.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
-        preferred_ = i;
-        return last;
-      }
-      // Follow the redirect if the node named the leader.
-      auto it = context.GetServerTrailingMetadata().find("keel-leader-address");
-      if (it != context.GetServerTrailingMetadata().end()) {
-        std::string leader(it->second.data(), it->second.size());
-        for (size_t j = 0; j < addresses_.size(); ++j) {
-          if (addresses_[j] == leader) preferred_ = j;
-        }
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return last;
+  // Tests retry every unanswered attempt (as they did before the client library existed);
+  // the redirect loop is client::AdminClient's.
+  return admin_.Run(client::AdminClient::Target::kLeader, client::AdminClient::Retry::kIdempotent,
+                    call, timeout);
 }
 
 grpc::Status ControllerClient::CreateTopic(const std::string& name, int partitions,

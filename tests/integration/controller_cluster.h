@@ -14,6 +14,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "client/admin_client.h"
 #include "proto/controller.grpc.pb.h"
 #include "tests/integration/process.h"
 
@@ -71,8 +72,9 @@ class ControllerCluster {
   std::map<int, Node> nodes_;
 };
 
-// An admin/lifecycle client over all controllers that retries UNAVAILABLE (following the
-// leader hint) until its overall deadline.
+// An admin/lifecycle client over all controllers that retries UNAVAILABLE and timeouts
+// (following the leader hint) until its overall deadline: client::AdminClient with every call
+// treated as safe to retry.
 class ControllerClient {
  public:
   explicit ControllerClient(std::vector<std::string> addresses);
@@ -88,10 +90,12 @@ class ControllerClient {
                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
   grpc::Status DescribeTopics(controller::DescribeTopicsResponse* response, int node_index = -1);
 
+  const std::vector<std::string>& addresses() const { return addresses_; }
+
  private:
   std::vector<std::string> addresses_;
-  std::vector<std::shared_ptr<grpc::Channel>> channels_;
-  size_t preferred_ = 0;
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;  // DescribeTopics of one node
+  client::AdminClient admin_;
 };
 
 // Registers broker `broker_id` and heartbeats every 500 ms on a background thread, reporting

@@ -249,6 +249,52 @@ TEST_F(KeelctlCliTest, ErrorsExitNonZeroWithOneLineOnStderr) {
   EXPECT_LT(unacked.elapsed, seconds(10));
 }
 
+TEST_F(KeelctlCliTest, TopicsAlterAndConfigsDescribeAndAlter) {
+  ASSERT_EQ(Ctl({"topics", "create", "cfg", "--partitions", "1", "--replication-factor", "1",
+                 "--config", "retention.ms=1000"})
+                .code,
+            0);
+  CtlResult altered = Ctl({"topics", "alter", "cfg", "--partitions", "3", "-o", "json"});
+  ASSERT_EQ(altered.code, 0) << altered.Describe();
+  EXPECT_EQ(altered.Json()["PartitionCount"], 3);
+  // Fewer partitions than now is refused (kafka-topics --alter cannot shrink).
+  CtlResult shrink = Ctl({"topics", "alter", "cfg", "--partitions", "2"});
+  EXPECT_EQ(shrink.code, 1) << shrink.Describe();
+  EXPECT_NE(shrink.err.find("INVALID_PARTITIONS"), std::string::npos) << shrink.err;
+
+  CtlResult set = Ctl({"configs", "alter", "--topic", "cfg", "--add-config",
+                       "cleanup.policy=delete,retention.ms=60000"});
+  ASSERT_EQ(set.code, 0) << set.Describe();
+  EXPECT_EQ(set.out, "Completed updating config for topic cfg.\n");
+  CtlResult described = Ctl({"configs", "describe", "--topic", "cfg", "-o", "json"});
+  ASSERT_EQ(described.code, 0) << described.Describe();
+  EXPECT_EQ(described.Json()["Configs"],
+            nlohmann::json({{"cleanup.policy", "delete"}, {"retention.ms", "60000"}}));
+  CtlResult deleted =
+      Ctl({"configs", "alter", "--topic", "cfg", "--delete-config", "retention.ms", "-o", "json"});
+  ASSERT_EQ(deleted.code, 0) << deleted.Describe();
+  EXPECT_EQ(deleted.Json()["Deleted"], nlohmann::json::array({"retention.ms"}));
+  CtlResult text = Ctl({"configs", "describe", "--topic", "cfg"});
+  ASSERT_EQ(text.code, 0) << text.Describe();
+  EXPECT_EQ(text.out, "Dynamic configs for topic cfg are:\n  cleanup.policy=delete\n");
+  CtlResult topic = Ctl({"topics", "describe", "cfg", "-o", "json"});
+  EXPECT_EQ(topic.Json()["Topics"][0]["PartitionCount"], 3);
+
+  // Usage errors exit 2; the cluster's refusals exit 1.
+  EXPECT_EQ(Ctl({"configs", "alter", "--topic", "cfg"}).code, 2);
+  EXPECT_EQ(Ctl({"configs", "alter", "--topic", "cfg", "--add-config", "novalue"}).code, 2);
+  EXPECT_EQ(Ctl({"configs", "alter", "--topic", "cfg", "--add-config", "a=1",
+                 "--delete-config", "a"})
+                .code,
+            2);
+  CtlResult bad = Ctl({"configs", "alter", "--topic", "cfg", "--add-config", "no.such.config=1"});
+  EXPECT_EQ(bad.code, 1) << bad.Describe();
+  EXPECT_NE(bad.err.find("INVALID_CONFIG"), std::string::npos) << bad.err;
+  CtlResult missing = Ctl({"configs", "describe", "--topic", "nope"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("UNKNOWN_TOPIC_OR_PARTITION"), std::string::npos) << missing.err;
+}
+
 TEST_F(KeelctlCliTest, FollowsTheNewLeaderAfterTheLeaderIsKilled) {
   // Name the doomed leader first, so keelctl must fall over to the others by itself.
   std::string addresses = cluster_->Address(leader_);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -227,6 +228,38 @@ TEST_F(KeelctlClusterTest, ProduceThenConsumeThroughRealBrokers) {
     EXPECT_EQ(r["Partition"], 0);
     EXPECT_GE(r["Offset"].get<int64_t>(), 1);
   }
+
+  // perf produce / consume (kafka-producer-perf-test / kafka-consumer-perf-test).
+  CtlResult perf = RunKeelctl({"perf", "produce", "t", "--num-records", "20000", "--record-size",
+                               "100", "--throughput", "-1", "--producer-props", "acks=all",
+                               "linger.ms=5", "batch.size=16384", "-o", "json"},
+                              env);
+  ASSERT_EQ(perf.code, 0) << perf.Describe();
+  nlohmann::json stats = perf.Json();
+  EXPECT_EQ(stats["Records"], 20000);
+  EXPECT_EQ(stats["Failed"], 0);
+  EXPECT_GT(stats["RecordsPerSec"].get<double>(), 0);
+  EXPECT_LE(stats["P50Ms"].get<double>(), stats["P99Ms"].get<double>());
+  EXPECT_LE(stats["P99Ms"].get<double>(), stats["MaxLatencyMs"].get<double>());
+  CtlResult throttled = RunKeelctl({"perf", "produce", "t", "--num-records", "200",
+                                    "--record-size", "10", "--throughput", "400"},
+                                   env);
+  ASSERT_EQ(throttled.code, 0) << throttled.Describe();
+  EXPECT_GE(throttled.elapsed, std::chrono::milliseconds(400));  // 200 records at 400/s
+  EXPECT_TRUE(std::regex_search(
+      throttled.out, std::regex("200 records sent, [0-9.]+ records/sec \\([0-9.]+ MB/sec\\), "
+                                "[0-9.]+ ms avg latency, [0-9.]+ ms max latency, [0-9]+ ms 50th, "
+                                "[0-9]+ ms 95th, [0-9]+ ms 99th, [0-9]+ ms 99.9th.")))
+      << throttled.out;
+  CtlResult read = RunKeelctl({"perf", "consume", "t", "--messages", "20204", "-o", "json"}, env);
+  ASSERT_EQ(read.code, 0) << read.Describe();
+  EXPECT_EQ(read.Json()["Records"], 20204);
+  EXPECT_EQ(RunKeelctl({"perf", "produce", "t", "--num-records", "1", "--producer-props",
+                        "batch.sise=1"},
+                       env)
+                .code,
+            2);
+
   ASSERT_EQ(Ctl({"cluster", "down"}).code, 0);
   for (const auto& n : up.Json()["Nodes"]) EXPECT_TRUE(PidGone(n["Pid"].get<pid_t>()));
 }

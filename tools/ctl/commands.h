@@ -49,6 +49,30 @@ struct ConsumeOptions {
   bool print_key = false;
 };
 
+struct ConfigsAlterOptions {
+  std::string topic;
+  std::string add_config;                  // k=v,k2=v2 (a value may be [a,b])
+  std::vector<std::string> delete_config;  // keys, repeatable or comma-separated
+};
+
+// keelctl perf produce | consume (kafka-producer-perf-test / kafka-consumer-perf-test).
+struct PerfProduceOptions {
+  std::string topic;
+  int64_t num_records = 0;
+  int32_t record_size = 100;
+  double throughput = -1;  // records/s; -1: unthrottled
+  std::vector<std::string> producer_props;  // k=v
+  int64_t reporting_interval_ms = 5000;
+};
+
+struct PerfConsumeOptions {
+  std::string topic;
+  int64_t messages = 0;
+  bool from_latest = false;
+  std::vector<std::string> consumer_props;  // k=v
+  int64_t reporting_interval_ms = 5000;
+};
+
 // keelctl cluster up|status|down|logs|restart-node: a local cluster of processes under --dir.
 struct LocalClusterOptions {
   std::string dir;
@@ -70,6 +94,11 @@ int TopicsCreate(const GlobalOptions& g, const CreateTopicOptions& o);
 int TopicsList(const GlobalOptions& g);
 int TopicsDescribe(const GlobalOptions& g, const std::string& name);
 int TopicsDelete(const GlobalOptions& g, const std::string& name);
+int TopicsAlter(const GlobalOptions& g, const std::string& name, int partitions);
+int ConfigsDescribe(const GlobalOptions& g, const std::string& topic);
+int ConfigsAlter(const GlobalOptions& g, const ConfigsAlterOptions& o);
+int PerfProduce(const GlobalOptions& g, const PerfProduceOptions& o);
+int PerfConsume(const GlobalOptions& g, const PerfConsumeOptions& o);
 int BrokersList(const GlobalOptions& g);
 int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o);
 int MetadataImage(const GlobalOptions& g);

@@ -1,62 +1,67 @@
-// keelctl produce | consume: kafka-console-producer / kafka-console-consumer over BrokerService.
-// Requests go to each partition's leader broker; NOT_LEADER_OR_FOLLOWER (with the leader's
-// address), UNAVAILABLE and the other retriable errors refresh the metadata and try again until
-// --timeout-ms.
+// keelctl produce | consume: kafka-console-producer / kafka-console-consumer, on the client
+// library (client::Producer and client::Consumer): the partition leaders come from the
+// controllers; NOT_LEADER_OR_FOLLOWER (with the leader's address), UNAVAILABLE and the other
+// retriable errors move or refresh them and retry until --timeout-ms.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <set>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "proto/broker.grpc.pb.h"
+#include "client/channels.h"
+#include "client/consumer.h"
+#include "client/producer.h"
 #include "tools/ctl/commands.h"
-#include "tools/ctl/data_client.h"
+#include "tools/ctl/connect.h"
 
 namespace keel::keelctl {
 namespace {
 
-constexpr size_t kMaxRecordsPerRequest = 1000;
-constexpr auto kMaxCall = std::chrono::milliseconds(5000);
-constexpr auto kRetryPause = std::chrono::milliseconds(200);
-
-std::string ErrorText(keel::ErrorCode code, const std::string& message) {
-  std::string name = keel::ErrorCode_Name(code);
-  return message.empty() ? name : (message.rfind(name, 0) == 0 ? message : name + ": " + message);
-}
-
-// FNV-1a (32 bit): a small stable hash so that one key always lands on one partition.
-uint32_t KeyHash(const std::string& key) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
-}
-
-broker::Acks ParseAcks(const std::string& acks) {
-  if (acks == "none") return broker::ACKS_NONE;
-  if (acks == "all") return broker::ACKS_ALL;
-  return broker::ACKS_LEADER;
-}
-
-// Groups partitions by the address of their leader; partitions with no known leader are
-// left out (the caller refreshes and retries them).
-std::map<std::string, std::vector<int>> ByLeader(const DataClient& client,
-                                                 const std::vector<int>& partitions) {
-  std::map<std::string, std::vector<int>> out;
-  for (int p : partitions) {
-    std::string leader = client.LeaderAddress(p);
-    if (!leader.empty()) out[leader].push_back(p);
-  }
-  return out;
-}
+using std::chrono::milliseconds;
 
 int Fail(const std::string& what, const std::string& message) {
   std::fprintf(stderr, "keelctl: %s: %s\n", what.c_str(), message.c_str());
   return 1;
+}
+
+// The data plane's metadata, and the partitions of `topic` (only `partition` without
+// controllers, where it is required).
+absl::Status Connect(const GlobalOptions& g, const std::string& topic, int partition,
+                     std::shared_ptr<client::MetadataCache>* metadata,
+                     std::vector<int32_t>* partitions) {
+  const bool controllers = !client::SplitAddresses(g.controllers).empty();
+  if (!controllers && client::SplitAddresses(g.brokers).empty()) {
+    return absl::InvalidArgumentError(
+        "no controllers or brokers given (use --controllers or KEEL_CONTROLLERS, or --brokers "
+        "with --partition)");
+  }
+  *metadata = MetadataFor(g);
+  if (!controllers) {
+    if (partition < 0) {
+      return absl::InvalidArgumentError(
+          "without --controllers the partitions are unknown: pass --partition");
+    }
+    std::vector<int32_t> all(partition + 1);
+    for (int i = 0; i <= partition; ++i) all[i] = i;
+    (*metadata)->AddStaticTopic(topic, all);
+  }
+  auto described = (*metadata)->Topic(topic, milliseconds(g.timeout_ms));
+  if (!described.ok()) return described.status();
+  partitions->clear();
+  for (const auto& p : (*described)->partitions) partitions->push_back(p.partition);
+  if (partitions->empty()) return absl::UnavailableError("the topic has no partitions");
+  if (partition >= 0) {
+    if (std::find(partitions->begin(), partitions->end(), partition) == partitions->end()) {
+      return absl::NotFoundError("UNKNOWN_TOPIC_OR_PARTITION: partition " +
+                                 std::to_string(partition) + " does not exist (the topic has " +
+                                 std::to_string(partitions->size()) + ")");
+    }
+    *partitions = {partition};
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -64,13 +69,15 @@ int Fail(const std::string& what, const std::string& message) {
 int Produce(const GlobalOptions& g, const ProduceOptions& o) {
   const std::string what = "produce " + o.topic;
   // Read every line first: a bad line fails the command before anything is sent.
-  std::vector<broker::Record> records;
+  std::vector<client::ProducerRecord> records;
   std::string line;
   size_t line_number = 0;
   while (std::getline(std::cin, line)) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    broker::Record r;
+    client::ProducerRecord r;
+    r.topic = o.topic;
+    r.partition = o.partition;
     if (!o.key_separator.empty()) {
       size_t at = line.find(o.key_separator);
       if (at == std::string::npos) {
@@ -78,122 +85,67 @@ int Produce(const GlobalOptions& g, const ProduceOptions& o) {
                      line_number, o.key_separator.c_str());
         return 2;
       }
-      r.set_key(line.substr(0, at));
-      r.set_value(line.substr(at + o.key_separator.size()));
+      r.key = line.substr(0, at);
+      r.value = line.substr(at + o.key_separator.size());
     } else {
-      r.set_value(line);
+      r.value = line;
     }
     records.push_back(std::move(r));
   }
 
-  DataClient client(g, o.topic);
-  grpc::Status status = client.Refresh(o.partition);
-  for (int i = 0; !status.ok() && IsRetriable(status) && !client.Expired(); ++i) {
-    std::this_thread::sleep_for(kRetryPause);
-    status = client.Refresh(o.partition);
+  std::shared_ptr<client::MetadataCache> metadata;
+  std::vector<int32_t> partitions;
+  if (absl::Status s = Connect(g, o.topic, o.partition, &metadata, &partitions); !s.ok()) {
+    return Fail(what, std::string(s.message()));
   }
-  if (!status.ok()) return Fail(what, status.error_message());
-  const std::vector<int> partitions = client.partitions();
-  if (partitions.empty()) return Fail(what, "the topic has no partitions");
-  if (o.partition >= 0 &&
-      std::find(partitions.begin(), partitions.end(), o.partition) == partitions.end()) {
-    return Fail(what, "UNKNOWN_TOPIC_OR_PARTITION: partition " + std::to_string(o.partition) +
-                          " does not exist (the topic has " + std::to_string(partitions.size()) +
-                          ")");
-  }
-  std::map<int, std::vector<broker::Record>> pending;
-  size_t round_robin = 0;
-  for (broker::Record& r : records) {
-    int p = o.partition >= 0   ? o.partition
-            : !r.key().empty() ? partitions[KeyHash(r.key()) % partitions.size()]
-                               : partitions[round_robin++ % partitions.size()];
-    pending[p].push_back(std::move(r));
-  }
+
+  client::ProducerConfig config;
+  config.acks = o.acks == "none"  ? broker::ACKS_NONE
+                : o.acks == "all" ? broker::ACKS_ALL
+                                  : broker::ACKS_LEADER;
+  config.linger_ms = 0;  // every record is at hand: send as soon as the sender is free
+  config.retry_backoff_ms = 200;
+  config.delivery_timeout_ms = std::max<int64_t>(g.timeout_ms, 1);
+  config.request_timeout_ms = std::min<int64_t>(5000, config.delivery_timeout_ms);
+  config.max_block_ms = g.timeout_ms;
+  client::Producer producer(config, metadata);
 
   struct Acked {
     int64_t records = 0;
     int64_t base_offset = -1;
     int64_t last_offset = -1;
   };
+  std::mutex mu;
   std::map<int, Acked> acked;
-  std::string last_error = "timed out";
-  bool fatal = false;
-  bool stale = false;
-  while (!pending.empty() && !fatal && !client.Expired()) {
-    if (stale) {
-      std::this_thread::sleep_for(kRetryPause);
-      grpc::Status refreshed = client.Refresh(o.partition);
-      if (!refreshed.ok()) last_error = refreshed.error_message();
-      stale = false;
-    }
-    std::vector<int> waiting;
-    for (const auto& [p, recs] : pending) waiting.push_back(p);
-    auto groups = ByLeader(client, waiting);
-    if (groups.empty()) {
-      last_error = "LEADER_NOT_AVAILABLE: no leader for the partitions of " + o.topic;
-      stale = true;
-      continue;
-    }
-    for (const auto& [address, leader_partitions] : groups) {
-      broker::ProduceRequest request;
-      request.set_acks(ParseAcks(o.acks));
-      request.set_timeout_ms(static_cast<int32_t>(std::min<int64_t>(
-          client.Remaining().count(), kMaxCall.count())));
-      auto* topic = request.add_topics();
-      topic->set_topic(o.topic);
-      std::map<int, size_t> sent;  // partition -> records in this request
-      for (int p : leader_partitions) {
-        auto* data = topic->add_partitions();
-        data->set_partition(p);
-        const auto& recs = pending[p];
-        size_t n = std::min(recs.size(), kMaxRecordsPerRequest);
-        for (size_t i = 0; i < n; ++i) *data->add_records() = recs[i];
-        sent[p] = n;
-      }
-      grpc::ClientContext context;
-      context.set_deadline(client.CallDeadline(kMaxCall));
-      broker::ProduceResponse response;
-      grpc::Status s = broker::BrokerService::NewStub(client.Channel(address))
-                           ->Produce(&context, request, &response);
-      if (!s.ok()) {
-        last_error = "broker " + address + ": " + s.error_message();
-        if (IsRetriable(s)) {
-          stale = true;
-          continue;
-        }
-        fatal = true;
-        break;
-      }
-      for (const auto& t : response.topics()) {
-        for (const auto& r : t.partitions()) {
-          auto it = sent.find(r.partition());
-          if (it == sent.end()) continue;
-          if (r.error() == keel::NONE) {
-            Acked& a = acked[r.partition()];
-            size_t n = it->second;
-            a.records += static_cast<int64_t>(n);
-            if (r.base_offset() >= 0) {
-              if (a.base_offset < 0) a.base_offset = r.base_offset();
-              a.last_offset = r.base_offset() + static_cast<int64_t>(n) - 1;
-            }
-            auto& recs = pending[r.partition()];
-            recs.erase(recs.begin(), recs.begin() + static_cast<long>(n));
-            if (recs.empty()) pending.erase(r.partition());
-            continue;
+  std::string last_error;
+  int64_t failed = 0;
+  for (client::ProducerRecord& r : records) {
+    absl::Status s =
+        producer.Send(std::move(r), [&](const absl::StatusOr<client::RecordMetadata>& m) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!m.ok()) {
+            ++failed;
+            last_error = std::string(m.status().message());
+            return;
           }
-          last_error = "partition " + std::to_string(r.partition()) + ": " +
-                       ErrorText(r.error(), r.error_message());
-          if (!IsRetriable(r.error())) {
-            fatal = true;
-            continue;
+          Acked& a = acked[m->partition];
+          ++a.records;
+          if (m->offset >= 0) {
+            if (a.base_offset < 0 || m->offset < a.base_offset) a.base_offset = m->offset;
+            a.last_offset = std::max(a.last_offset, m->offset);
           }
-          stale = true;
-          client.HintLeader(r.partition(), r.leader());
-        }
-      }
+        });
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(mu);
+      ++failed;
+      last_error = std::string(s.message());
+      if (absl::IsInvalidArgument(s) || absl::IsNotFound(s)) break;
     }
   }
+  producer.Flush();
+  producer.Close(milliseconds(0)).IgnoreError();
 
+  std::lock_guard<std::mutex> lock(mu);
   int64_t total = 0;
   for (const auto& [p, a] : acked) total += a.records;
   if (g.json()) {
@@ -222,186 +174,98 @@ int Produce(const GlobalOptions& g, const ProduceOptions& o) {
                 records.size(), o.topic.c_str(), o.acks.c_str());
   }
   std::fflush(stdout);
-  if (!pending.empty()) {
-    size_t left = 0;
-    for (const auto& [p, recs] : pending) left += recs.size();
-    return Fail(what, std::to_string(left) + " records not acknowledged: " + last_error);
+  if (total < static_cast<int64_t>(records.size())) {
+    return Fail(what, std::to_string(records.size() - total) +
+                          " records not acknowledged: " + last_error);
   }
   return 0;
 }
 
 int Consume(const GlobalOptions& g, const ConsumeOptions& o) {
   const std::string what = "consume " + o.topic;
-  DataClient client(g, o.topic);
-  grpc::Status status = client.Refresh(o.partition);
-  while (!status.ok() && IsRetriable(status) && !client.Expired()) {
-    std::this_thread::sleep_for(kRetryPause);
-    status = client.Refresh(o.partition);
-  }
-  if (!status.ok()) return Fail(what, status.error_message());
-  std::vector<int> partitions = client.partitions();
-  if (o.partition >= 0) {
-    if (std::find(partitions.begin(), partitions.end(), o.partition) == partitions.end()) {
-      return Fail(what, "UNKNOWN_TOPIC_OR_PARTITION: partition " + std::to_string(o.partition) +
-                            " does not exist");
-    }
-    partitions = {o.partition};
-  }
-
-  std::string last_error = "timed out";
-  bool stale = false;
-  auto pause_and_refresh = [&] {
-    std::this_thread::sleep_for(kRetryPause);
-    grpc::Status refreshed = client.Refresh(o.partition);
-    if (!refreshed.ok()) last_error = refreshed.error_message();
-    stale = false;
+  const auto deadline = std::chrono::steady_clock::now() + milliseconds(g.timeout_ms);
+  auto remaining = [&] {
+    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(
+                                         deadline - std::chrono::steady_clock::now()));
   };
+  std::shared_ptr<client::MetadataCache> metadata;
+  std::vector<int32_t> partitions;
+  if (absl::Status s = Connect(g, o.topic, o.partition, &metadata, &partitions); !s.ok()) {
+    return Fail(what, std::string(s.message()));
+  }
+  client::ConsumerConfig config;
+  // Long-poll only while waiting for records that may not exist yet.
+  config.fetch_max_wait_ms = o.max_messages > 0 ? 500 : 100;
+  config.fetch_max_bytes = 4 << 20;
+  config.request_timeout_ms = std::min<int64_t>(5000, std::max<int64_t>(g.timeout_ms, 1));
+  config.retry_backoff_ms = 200;
+  client::Consumer consumer(config, metadata);
+  std::vector<client::TopicPartition> tps;
+  for (int32_t p : partitions) tps.push_back({o.topic, p});
+  consumer.Assign(tps);
 
-  // Starting positions: --offset N, or ListOffsets earliest (-2) / latest (-1).
-  std::map<int, int64_t> position;
+  // Starting positions: --offset N, or the earliest / latest offset.
+  absl::Status positioned;
   if (o.offset >= 0) {
-    for (int p : partitions) position[p] = o.offset;
+    for (const auto& tp : tps) positioned.Update(consumer.Seek(tp, o.offset));
+  } else if (o.from_beginning) {
+    positioned = consumer.SeekToBeginning(tps);
+  } else {
+    positioned = consumer.SeekToEnd(tps);
   }
-  const int64_t spec = o.from_beginning ? -2 : -1;
-  while (position.size() < partitions.size() && !client.Expired()) {
-    if (stale) pause_and_refresh();
-    std::vector<int> missing;
-    for (int p : partitions) {
-      if (!position.count(p)) missing.push_back(p);
-    }
-    auto groups = ByLeader(client, missing);
-    if (groups.empty()) {
-      last_error = "LEADER_NOT_AVAILABLE: no leader for the partitions of " + o.topic;
-      stale = true;
-    }
-    for (const auto& [address, leader_partitions] : groups) {
-      broker::ListOffsetsRequest request;
-      auto* t = request.add_topics();
-      t->set_topic(o.topic);
-      for (int p : leader_partitions) {
-        auto* lp = t->add_partitions();
-        lp->set_partition(p);
-        lp->set_timestamp_ms(spec);
-      }
-      grpc::ClientContext context;
-      context.set_deadline(client.CallDeadline(kMaxCall));
-      broker::ListOffsetsResponse response;
-      grpc::Status s = broker::BrokerService::NewStub(client.Channel(address))
-                           ->ListOffsets(&context, request, &response);
-      if (!s.ok()) {
-        last_error = "broker " + address + ": " + s.error_message();
-        if (!IsRetriable(s)) return Fail(what, last_error);
-        stale = true;
-        continue;
-      }
-      for (const auto& rt : response.topics()) {
-        for (const auto& r : rt.partitions()) {
-          if (r.error() == keel::NONE) {
-            position[r.partition()] = r.offset();
-            continue;
-          }
-          last_error = "partition " + std::to_string(r.partition()) + ": " +
-                       ErrorText(r.error(), r.error_message());
-          if (!IsRetriable(r.error())) return Fail(what, last_error);
-          client.HintLeader(r.partition(), r.leader());
-          stale = true;
-        }
-      }
-    }
-  }
-  if (position.size() < partitions.size()) return Fail(what, last_error);
+  if (!positioned.ok()) return Fail(what, std::string(positioned.message()));
 
-  // Fetch. Without --max-messages a partition is done once its position reaches the high
-  // watermark first reported for it (what was committed when the consumer started).
-  std::map<int, int64_t> end_offset;
-  std::set<int> done;
+  // Without --max-messages a partition is done once its position reaches the end offset it
+  // had when the consumer started (what was committed then).
+  std::map<int32_t, int64_t> end_offset;
+  std::set<int32_t> done;
+  if (o.max_messages <= 0) {
+    for (const auto& tp : tps) {
+      auto end = consumer.OffsetForTime(tp, client::kLatestOffset, remaining());
+      if (!end.ok()) return Fail(what, std::string(end.status().message()));
+      end_offset[tp.partition] = *end;
+      auto position = consumer.Position(tp);
+      if (position.ok() && *position >= *end) done.insert(tp.partition);
+    }
+  }
   int64_t printed = 0;
   nlohmann::json json_records = nlohmann::json::array();
   auto limit_reached = [&] { return o.max_messages > 0 && printed >= o.max_messages; };
   auto all_done = [&] {
-    return limit_reached() || (o.max_messages <= 0 && done.size() == partitions.size());
+    return limit_reached() || (o.max_messages <= 0 && done.size() == tps.size());
   };
-  while (!all_done() && !client.Expired()) {
-    if (stale) pause_and_refresh();
-    std::vector<int> active;
-    for (int p : partitions) {
-      if (!done.count(p)) active.push_back(p);
+  while (!all_done() && remaining().count() > 0) {
+    std::vector<client::TopicPartition> active;
+    for (const auto& tp : tps) {
+      if (!done.count(tp.partition)) active.push_back(tp);
     }
-    auto groups = ByLeader(client, active);
-    if (groups.empty()) {
-      last_error = "LEADER_NOT_AVAILABLE: no leader for the partitions of " + o.topic;
-      stale = true;
-      continue;
-    }
-    for (const auto& [address, leader_partitions] : groups) {
-      if (all_done()) break;
-      broker::FetchRequest request;
-      // Long-poll only while waiting for records that may not exist yet.
-      bool waiting = o.max_messages > 0;
-      request.set_max_wait_ms(waiting ? static_cast<int32_t>(std::min<int64_t>(
-                                            500, client.Remaining().count()))
-                                      : 0);
-      request.set_min_bytes(1);
-      request.set_max_bytes(4 << 20);
-      auto* t = request.add_topics();
-      t->set_topic(o.topic);
-      for (int p : leader_partitions) {
-        auto* fp = t->add_partitions();
-        fp->set_partition(p);
-        fp->set_fetch_offset(position[p]);
-        fp->set_partition_max_bytes(1 << 20);
-        fp->set_current_leader_epoch(-1);
-      }
-      grpc::ClientContext context;
-      context.set_deadline(client.CallDeadline(kMaxCall));
-      broker::FetchResponse response;
-      grpc::Status s = broker::BrokerService::NewStub(client.Channel(address))
-                           ->Fetch(&context, request, &response);
-      if (!s.ok()) {
-        last_error = "broker " + address + ": " + s.error_message();
-        if (!IsRetriable(s)) return Fail(what, last_error);
-        stale = true;
-        continue;
-      }
-      for (const auto& rt : response.topics()) {
-        for (const auto& r : rt.partitions()) {
-          int p = r.partition();
-          if (r.error() != keel::NONE) {
-            last_error = "partition " + std::to_string(p) + ": " +
-                         ErrorText(r.error(), r.error_message());
-            if (!IsRetriable(r.error())) return Fail(what, last_error);
-            client.HintLeader(p, r.leader());
-            stale = true;
-            continue;
-          }
-          if (!end_offset.count(p)) end_offset[p] = r.high_watermark();
-          for (const auto& batch : r.batches()) {
-            for (int i = 0; i < batch.records_size() && !limit_reached(); ++i) {
-              const broker::Record& rec = batch.records(i);
-              int64_t offset = rec.offset() != 0 ? rec.offset() : batch.base_offset() + i;
-              if (offset < position[p]) continue;  // a batch may start before the position
-              position[p] = offset + 1;
-              ++printed;
-              if (g.json()) {
-                json_records.push_back({{"Partition", p},
-                                        {"Offset", offset},
-                                        {"Timestamp", rec.timestamp_ms()},
-                                        {"Key", rec.key()},
-                                        {"Value", rec.value()}});
-              } else {
-                std::string out;
-                if (o.print_offset) {
-                  out += "Partition:" + std::to_string(p) + "\tOffset:" + std::to_string(offset) +
-                         "\t";
-                }
-                if (o.print_key) out += (rec.key().empty() ? "null" : rec.key()) + "\t";
-                out += rec.value();
-                std::printf("%s\n", out.c_str());
-              }
-            }
-          }
-          if (o.max_messages <= 0 && position[p] >= end_offset[p]) done.insert(p);
+    consumer.Assign(active);  // positions of the partitions kept are kept
+    auto polled = consumer.Poll(std::min(remaining(), milliseconds(1000)));
+    if (!polled.ok()) return Fail(what, std::string(polled.status().message()));
+    for (const client::ConsumerRecord& rec : *polled) {
+      if (limit_reached()) break;
+      ++printed;
+      if (g.json()) {
+        json_records.push_back({{"Partition", rec.partition},
+                                {"Offset", rec.offset},
+                                {"Timestamp", rec.timestamp_ms},
+                                {"Key", rec.key},
+                                {"Value", rec.value}});
+      } else {
+        std::string out;
+        if (o.print_offset) {
+          out += "Partition:" + std::to_string(rec.partition) +
+                 "\tOffset:" + std::to_string(rec.offset) + "\t";
         }
+        if (o.print_key) out += (rec.key.empty() ? "null" : rec.key) + "\t";
+        out += rec.value;
+        std::printf("%s\n", out.c_str());
+      }
+    }
+    if (o.max_messages <= 0) {
+      for (const auto& tp : active) {
+        auto position = consumer.Position(tp);
+        if (position.ok() && *position >= end_offset[tp.partition]) done.insert(tp.partition);
       }
     }
   }
@@ -414,9 +278,9 @@ int Consume(const GlobalOptions& g, const ConsumeOptions& o) {
   if (!all_done()) {
     if (o.max_messages > 0) {
       return Fail(what, "timed out after " + std::to_string(printed) + " of " +
-                            std::to_string(o.max_messages) + " messages (" + last_error + ")");
+                            std::to_string(o.max_messages) + " messages");
     }
-    return Fail(what, last_error);
+    return Fail(what, "timed out before reaching the end of every partition");
   }
   return 0;
 }

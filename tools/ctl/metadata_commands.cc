@@ -19,11 +19,12 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
+#include "client/channels.h"
 #include "metadata/metadata_image.h"
 #include "metadata/watch_snapshot.h"
 #include "proto/controller.grpc.pb.h"
-#include "tools/ctl/cluster_client.h"
 #include "tools/ctl/commands.h"
+#include "tools/ctl/connect.h"
 #include "tools/ctl/output.h"
 #include "tools/ctl/record_format.h"
 
@@ -183,7 +184,7 @@ void PrintEntryLine(const char* label, int64_t offset, int64_t epoch, const Meta
 }  // namespace
 
 int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o) {
-  std::vector<std::string> addresses = SplitAddresses(g.controllers);
+  std::vector<std::string> addresses = client::SplitAddresses(g.controllers);
   if (addresses.empty()) {
     return ReportError("metadata log",
                        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -316,9 +317,11 @@ int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o) {
 }
 
 int MetadataImage(const GlobalOptions& g) {
-  ClusterClient client(SplitAddresses(g.controllers), std::chrono::milliseconds(g.timeout_ms));
+  auto admin = AdminFor(g);
   std::optional<metadata::MetadataImage> image;
-  grpc::Status status = client.CallAny([&](const auto& channel, grpc::ClientContext* context) {
+  using client::AdminClient;
+  grpc::Status status = admin->Run(AdminClient::Target::kAny, AdminClient::Retry::kIdempotent,
+                                   [&](const auto& channel, grpc::ClientContext* context) {
     image.reset();
     controller::WatchMetadataRequest request;
     request.set_from_offset(-1);  // a full image first

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/channels.h"
 #include "proto/controller.grpc.pb.h"
-#include "tools/ctl/cluster_client.h"
 #include "tools/ctl/commands.h"
 #include "tools/ctl/health.h"
 #include "tools/ctl/output.h"
@@ -22,7 +22,7 @@ grpc::Status Describe(const GlobalOptions& g, controller::DescribeQuorumResponse
   bool have_any = false;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(g.timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
-    for (const std::string& address : SplitAddresses(g.controllers)) {
+    for (const std::string& address : client::SplitAddresses(g.controllers)) {
       auto stub = controller::QuorumService::NewStub(
           grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
       grpc::ClientContext context;
@@ -42,7 +42,7 @@ grpc::Status Describe(const GlobalOptions& g, controller::DescribeQuorumResponse
       have_any = true;
     }
     if (have_any) return grpc::Status::OK;
-    if (SplitAddresses(g.controllers).empty()) {
+    if (client::SplitAddresses(g.controllers).empty()) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "no controllers given (use --controllers or KEEL_CONTROLLERS)");
     }
@@ -72,7 +72,7 @@ struct ControllerView {
 std::vector<ControllerView> ProbeControllers(const GlobalOptions& g) {
   std::vector<ControllerView> views;
   auto per_call = std::chrono::milliseconds(std::min<int64_t>(g.timeout_ms, 1000));
-  for (const std::string& address : SplitAddresses(g.controllers)) {
+  for (const std::string& address : client::SplitAddresses(g.controllers)) {
     ControllerView v;
     v.address = address;
     v.health = CheckHealth(address, per_call);

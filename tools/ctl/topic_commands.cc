@@ -1,24 +1,24 @@
-// keelctl topics create | list | describe | delete, and brokers list (kafka-topics style).
+// keelctl topics create | list | describe | delete | alter, configs describe | alter
+// (kafka-topics / kafka-configs style), and brokers list, over client::AdminClient.
 #include <cstdio>
 #include <iostream>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "proto/controller.grpc.pb.h"
-#include "tools/ctl/cluster_client.h"
 #include "tools/ctl/commands.h"
+#include "tools/ctl/connect.h"
 #include "tools/ctl/health.h"
 #include "tools/ctl/output.h"
 
 namespace keel::keelctl {
 namespace {
 
-ClusterClient Client(const GlobalOptions& g) {
-  return ClusterClient(SplitAddresses(g.controllers), std::chrono::milliseconds(g.timeout_ms));
-}
 
 std::vector<int> Ids(const google::protobuf::RepeatedField<int32_t>& ids) {
   return std::vector<int>(ids.begin(), ids.end());
@@ -59,13 +59,9 @@ int TopicsCreate(const GlobalOptions& g, const CreateTopicOptions& o) {
     }
     (*topic->mutable_configs())[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  controller::CreateTopicsResponse response;
-  grpc::Status status = Client(g).CallLeader([&](const auto& channel, auto* context) {
-    response.Clear();
-    return controller::AdminService::NewStub(channel)->CreateTopics(context, request, &response);
-  });
-  if (!status.ok()) return ReportError("topics create " + o.name, status);
-  const auto& r = response.results(0);
+  auto response = AdminFor(g)->CreateTopics(request);
+  if (!response.ok()) return ReportError("topics create " + o.name, response.status());
+  const auto& r = response->results(0);
   if (g.json()) {
     std::cout << nlohmann::json{{"Topic", r.name()},
                                 {"TopicId", absl::BytesToHexString(r.topic_id())}}
@@ -78,14 +74,8 @@ int TopicsCreate(const GlobalOptions& g, const CreateTopicOptions& o) {
 }
 
 int TopicsDelete(const GlobalOptions& g, const std::string& name) {
-  controller::DeleteTopicsRequest request;
-  request.add_names(name);
-  controller::DeleteTopicsResponse response;
-  grpc::Status status = Client(g).CallLeader([&](const auto& channel, auto* context) {
-    response.Clear();
-    return controller::AdminService::NewStub(channel)->DeleteTopics(context, request, &response);
-  });
-  if (!status.ok()) return ReportError("topics delete " + name, status);
+  auto response = AdminFor(g)->DeleteTopics({name});
+  if (!response.ok()) return ReportError("topics delete " + name, response.status());
   if (g.json()) {
     std::cout << nlohmann::json{{"Deleted", {name}}}.dump(2) << "\n";
   } else {
@@ -95,14 +85,9 @@ int TopicsDelete(const GlobalOptions& g, const std::string& name) {
 }
 
 int TopicsList(const GlobalOptions& g) {
-  controller::ListTopicsResponse response;
-  grpc::Status status = Client(g).CallAny([&](const auto& channel, auto* context) {
-    response.Clear();
-    return controller::AdminService::NewStub(channel)->ListTopics(
-        context, controller::ListTopicsRequest(), &response);
-  });
-  if (!status.ok()) return ReportError("topics list", status);
-  std::vector<std::string> names(response.names().begin(), response.names().end());
+  auto response = AdminFor(g)->ListTopics();
+  if (!response.ok()) return ReportError("topics list", response.status());
+  std::vector<std::string> names(response->names().begin(), response->names().end());
   std::sort(names.begin(), names.end());
   if (g.json()) {
     std::cout << nlohmann::json{{"Topics", names}}.dump(2) << "\n";
@@ -113,17 +98,12 @@ int TopicsList(const GlobalOptions& g) {
 }
 
 int TopicsDescribe(const GlobalOptions& g, const std::string& name) {
-  controller::DescribeTopicsRequest request;
-  if (!name.empty()) request.add_names(name);
-  controller::DescribeTopicsResponse response;
-  grpc::Status status = Client(g).CallAny([&](const auto& channel, auto* context) {
-    response.Clear();
-    return controller::AdminService::NewStub(channel)->DescribeTopics(context, request,
-                                                                      &response);
-  });
-  if (!status.ok()) return ReportError("topics describe", status);
-  std::vector<controller::TopicDescription> topics(response.topics().begin(),
-                                                   response.topics().end());
+  std::vector<std::string> names;
+  if (!name.empty()) names.push_back(name);
+  auto response = AdminFor(g)->DescribeTopics(names);
+  if (!response.ok()) return ReportError("topics describe", response.status());
+  std::vector<controller::TopicDescription> topics(response->topics().begin(),
+                                                   response->topics().end());
   std::sort(topics.begin(), topics.end(),
             [](const auto& a, const auto& b) { return a.name() < b.name(); });
   if (g.json()) {
@@ -155,13 +135,9 @@ int TopicsDescribe(const GlobalOptions& g, const std::string& name) {
 }
 
 int BrokersList(const GlobalOptions& g) {
-  controller::DescribeClusterResponse response;
-  grpc::Status status = Client(g).CallAny([&](const auto& channel, auto* context) {
-    response.Clear();
-    return controller::AdminService::NewStub(channel)->DescribeCluster(
-        context, controller::DescribeClusterRequest(), &response);
-  });
-  if (!status.ok()) return ReportError("brokers list", status);
+  auto described = AdminFor(g)->DescribeCluster();
+  if (!described.ok()) return ReportError("brokers list", described.status());
+  const controller::DescribeClusterResponse& response = *described;
   auto state = [](const controller::BrokerDescription& b) -> std::string {
     if (b.in_controlled_shutdown()) return "shutting down";
     return b.fenced() ? "fenced" : "active";
@@ -199,6 +175,119 @@ int BrokersList(const GlobalOptions& g) {
                     std::to_string(b.broker_epoch()), state(b), health[b.broker_id()]});
   }
   std::cout << FormatTable({"Id", "Address", "Rack", "Epoch", "State", "Health"}, rows);
+  return 0;
+}
+
+int TopicsAlter(const GlobalOptions& g, const std::string& name, int partitions) {
+  auto response = AdminFor(g)->CreatePartitions(name, partitions);
+  if (!response.ok()) return ReportError("topics alter " + name, response.status());
+  if (response->result().error() != keel::NONE) {
+    return ReportError("topics alter " + name,
+                       absl::FailedPreconditionError(response->result().error_message()));
+  }
+  if (g.json()) {
+    std::cout << nlohmann::json{{"Topic", name}, {"PartitionCount", partitions}}.dump(2) << "\n";
+  } else {
+    std::printf("Altered topic %s: %d partitions.\n", name.c_str(), partitions);
+  }
+  return 0;
+}
+
+static absl::StatusOr<std::map<std::string, std::string>> ParseConfigList(const std::string& text) {
+  // kafka-configs' --add-config: k=v pairs separated by commas; a value in [brackets] may
+  // hold commas itself.
+  std::map<std::string, std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t eq = text.find('=', i);
+    if (eq == std::string::npos || eq == i) {
+      return absl::InvalidArgumentError("--add-config expects k=v[,k=v...], got '" + text + "'");
+    }
+    std::string key = text.substr(i, eq - i);
+    size_t end;
+    std::string value;
+    if (eq + 1 < text.size() && text[eq + 1] == '[') {
+      size_t close = text.find(']', eq + 2);
+      if (close == std::string::npos) {
+        return absl::InvalidArgumentError("unclosed '[' in --add-config value of " + key);
+      }
+      value = text.substr(eq + 2, close - eq - 2);
+      end = close + 1;
+      if (end < text.size() && text[end] != ',') {
+        return absl::InvalidArgumentError("expected ',' after ']' in --add-config");
+      }
+    } else {
+      end = text.find(',', eq + 1);
+      if (end == std::string::npos) end = text.size();
+      value = text.substr(eq + 1, end - eq - 1);
+    }
+    if (out.count(key) > 0) {
+      return absl::InvalidArgumentError("config " + key + " given twice in --add-config");
+    }
+    out[key] = value;
+    i = end + 1;
+  }
+  return out;
+}
+
+int ConfigsDescribe(const GlobalOptions& g, const std::string& topic) {
+  auto response = AdminFor(g)->DescribeTopics({topic});
+  if (!response.ok()) return ReportError("configs describe " + topic, response.status());
+  if (response->topics_size() != 1) {
+    return ReportError("configs describe " + topic,
+                       absl::NotFoundError("UNKNOWN_TOPIC_OR_PARTITION: Topic '" + topic +
+                                           "' does not exist."));
+  }
+  const auto& t = response->topics(0);
+  std::map<std::string, std::string> configs(t.configs().begin(), t.configs().end());
+  if (g.json()) {
+    std::cout << nlohmann::json{{"Topic", topic}, {"Configs", configs}}.dump(2) << "\n";
+    return 0;
+  }
+  // kafka-configs --describe: the topic's own (non-default) configs.
+  std::printf("Dynamic configs for topic %s are:\n", topic.c_str());
+  for (const auto& [k, v] : configs) std::printf("  %s=%s\n", k.c_str(), v.c_str());
+  return 0;
+}
+
+int ConfigsAlter(const GlobalOptions& g, const ConfigsAlterOptions& o) {
+  const std::string what = "configs alter " + o.topic;
+  std::map<std::string, std::string> set;
+  if (!o.add_config.empty()) {
+    auto parsed = ParseConfigList(o.add_config);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "keelctl: %s: %s\n", what.c_str(),
+                   std::string(parsed.status().message()).c_str());
+      return 2;
+    }
+    set = *parsed;
+  }
+  std::vector<std::string> remove;
+  for (const std::string& list : o.delete_config) {
+    for (absl::string_view k : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+      remove.emplace_back(k);
+      if (set.count(remove.back()) > 0) {
+        std::fprintf(stderr, "keelctl: %s: %s is both added and deleted\n", what.c_str(),
+                     remove.back().c_str());
+        return 2;
+      }
+    }
+  }
+  if (set.empty() && remove.empty()) {
+    std::fprintf(stderr, "keelctl: %s: give --add-config and/or --delete-config\n", what.c_str());
+    return 2;
+  }
+  auto response = AdminFor(g)->AlterConfigs(o.topic, set, remove);
+  if (!response.ok()) return ReportError(what, response.status());
+  if (response->result().error() != keel::NONE) {
+    return ReportError(what, absl::InvalidArgumentError(response->result().error_message()));
+  }
+  if (g.json()) {
+    std::cout << nlohmann::json{{"Topic", o.topic}, {"Set", set}, {"Deleted", remove}}.dump(2)
+              << "\n";
+  } else {
+    std::printf("Completed updating config for topic %s.\n", o.topic.c_str());
+  }
   return 0;
 }
 

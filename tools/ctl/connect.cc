@@ -1,0 +1,29 @@
+#include "tools/ctl/connect.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "client/channels.h"
+
+namespace keel::keelctl {
+
+std::shared_ptr<client::AdminClient> AdminFor(const GlobalOptions& g) {
+  client::AdminClientOptions options;
+  options.controllers = client::SplitAddresses(g.controllers);
+  options.default_timeout_ms = g.timeout_ms;
+  options.request_timeout_ms = std::min<int64_t>(5000, g.timeout_ms);
+  return std::make_shared<client::AdminClient>(options);
+}
+
+std::shared_ptr<client::MetadataCache> MetadataFor(const GlobalOptions& g) {
+  std::shared_ptr<client::AdminClient> admin;
+  if (!client::SplitAddresses(g.controllers).empty()) admin = AdminFor(g);
+  return std::make_shared<client::MetadataCache>(admin, client::SplitAddresses(g.brokers));
+}
+
+int ReportError(const std::string& what, const absl::Status& status) {
+  std::fprintf(stderr, "keelctl: %s: %s\n", what.c_str(), std::string(status.message()).c_str());
+  return 1;
+}
+
+}  // namespace keel::keelctl
