@@ -145,13 +145,15 @@ absl::Status Broker::Start() {
   endpoint.set_host(host);
   endpoint.set_port(bound_port_);
   lo.endpoints = {endpoint};
+  // One client of the controller quorum for the whole broker: registration, heartbeats,
+  // AlterPartition and the Kafka listener's forwarded admin requests.
+  client::AdminClientOptions admin_options;
+  admin_options.controllers = options_.controllers;
+  controller_client_ = std::make_shared<client::AdminClient>(admin_options);
   if (!options_.kafka_listen.empty()) {
     if (absl::Status s = StartKafka(host, &lo.endpoints); !s.ok()) return s;
   }
   lo.rack = options_.rack;
-  client::AdminClientOptions admin_options;
-  admin_options.controllers = options_.controllers;
-  controller_client_ = std::make_shared<client::AdminClient>(admin_options);
   lo.controllers = controller_client_;
   lo.heartbeat_interval_ms = options_.heartbeat_interval_ms;
   lo.session_timeout_ms = options_.session_timeout_ms;
@@ -208,7 +210,7 @@ absl::Status Broker::StartKafka(const std::string& grpc_host,
     return lifecycle != nullptr ? lifecycle->broker_epoch() : int64_t{-1};
   };
   auto started =
-      kafka::KafkaListener::Start(server, std::move(context), options_.controllers, metrics_.get());
+      kafka::KafkaListener::Start(server, std::move(context), controller_client_, metrics_.get());
   if (!started.ok()) {
     return absl::Status(started.status().code(),
                         absl::StrCat("--kafka_listen: ", started.status().message()));

@@ -5,7 +5,8 @@
 // requests here and this forwards them to the active controller, following its redirects,
 // as a KRaft broker forwards to the quorum (KIP-590).
 //
-// Thread safety: all methods are thread-safe; each call builds its own ClusterClient (the
+// Thread safety: all methods are thread-safe; calls go through the broker's one long-lived
+// client::AdminClient (persistent channels, the leader remembered, redirects followed; the
 // channels are cached per address by gRPC), so no lock is held across a call.
 #ifndef KEEL_BROKER_KAFKA_CONTROLLER_ADMIN_H_
 #define KEEL_BROKER_KAFKA_CONTROLLER_ADMIN_H_
@@ -16,6 +17,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "client/admin_client.h"
 #include "proto/controller.grpc.pb.h"
 
 namespace keel::broker::kafka {
@@ -38,7 +40,8 @@ class ControllerAdmin {
 // The real one: gRPC to the controllers given with --controllers.
 class GrpcControllerAdmin : public ControllerAdmin {
  public:
-  GrpcControllerAdmin(std::vector<std::string> controllers, std::chrono::milliseconds timeout);
+  GrpcControllerAdmin(std::shared_ptr<client::AdminClient> controllers,
+                      std::chrono::milliseconds timeout);
   grpc::Status CreateTopics(const controller::CreateTopicsRequest& request,
                             controller::CreateTopicsResponse* response) override;
   grpc::Status DeleteTopics(const controller::DeleteTopicsRequest& request,
@@ -51,7 +54,7 @@ class GrpcControllerAdmin : public ControllerAdmin {
                                    controller::AllocateProducerIdsResponse* response) override;
 
  private:
-  const std::vector<std::string> controllers_;
+  const std::shared_ptr<client::AdminClient> controllers_;
   const std::chrono::milliseconds timeout_;
 };
 

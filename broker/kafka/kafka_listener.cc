@@ -23,7 +23,8 @@ std::unique_ptr<Dispatcher> NewDispatcher(BrokerContext* context, KafkaMetrics* 
 }
 
 absl::StatusOr<std::unique_ptr<KafkaListener>> KafkaListener::Start(
-    ServerOptions server, BrokerContext context, std::vector<std::string> controllers,
+    ServerOptions server, BrokerContext context,
+    std::shared_ptr<client::AdminClient> controllers,
     observability::MetricsRegistry* registry) {
   std::unique_ptr<KafkaListener> l(new KafkaListener());
   l->context_ = std::move(context);

@@ -20,9 +20,11 @@ namespace keel::broker::kafka {
 
 class KafkaListener {
  public:
-  // `context.admin` may be null: then it is built from `controllers`. `registry` may be null.
+  // `context.admin` may be null: then admin requests go through `controllers`, the broker's
+  // client of the controller quorum. `registry` may be null.
   static absl::StatusOr<std::unique_ptr<KafkaListener>> Start(
-      ServerOptions server, BrokerContext context, std::vector<std::string> controllers,
+      ServerOptions server, BrokerContext context,
+      std::shared_ptr<client::AdminClient> controllers,
       observability::MetricsRegistry* registry);
   ~KafkaListener();
 
