@@ -67,19 +67,11 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const Properties& pro
   auto config = ConsumerConfig::FromProperties(properties);
   if (!config.ok()) return config.status();
   if (metadata == nullptr) {
-    std::vector<std::string> controllers = SplitAddresses(config->bootstrap_controllers);
-    std::vector<std::string> brokers = SplitAddresses(config->bootstrap_servers);
-    if (controllers.empty() && brokers.empty()) {
-      return absl::InvalidArgumentError(
-          "give bootstrap.controllers (or bootstrap.servers with explicit partitions)");
-    }
-    std::shared_ptr<AdminClient> admin;
-    if (!controllers.empty()) {
-      AdminClientOptions options;
-      options.controllers = controllers;
-      admin = std::make_shared<AdminClient>(options);
-    }
-    metadata = std::make_shared<MetadataCache>(admin, brokers, config->metadata_max_age_ms);
+    auto cache = MetadataCache::FromBootstrap(config->bootstrap_controllers,
+                                              config->bootstrap_servers,
+                                              config->metadata_max_age_ms);
+    if (!cache.ok()) return cache.status();
+    metadata = std::move(*cache);
   }
   return std::make_unique<Consumer>(*config, std::move(metadata));
 }

@@ -17,6 +17,24 @@ const PartitionMetadata* TopicMetadata::Find(int32_t partition) const {
   return nullptr;
 }
 
+absl::StatusOr<std::shared_ptr<MetadataCache>> MetadataCache::FromBootstrap(
+    const std::string& bootstrap_controllers, const std::string& bootstrap_servers,
+    int64_t metadata_max_age_ms) {
+  std::vector<std::string> controllers = SplitAddresses(bootstrap_controllers);
+  std::vector<std::string> brokers = SplitAddresses(bootstrap_servers);
+  if (controllers.empty() && brokers.empty()) {
+    return absl::InvalidArgumentError(
+        "give bootstrap.controllers (or bootstrap.servers with explicit partitions)");
+  }
+  std::shared_ptr<AdminClient> admin;
+  if (!controllers.empty()) {
+    AdminClientOptions options;
+    options.controllers = controllers;
+    admin = std::make_shared<AdminClient>(options);
+  }
+  return std::make_shared<MetadataCache>(admin, brokers, metadata_max_age_ms);
+}
+
 MetadataCache::MetadataCache(std::shared_ptr<AdminClient> admin,
                              std::vector<std::string> bootstrap_brokers,
                              int64_t metadata_max_age_ms)

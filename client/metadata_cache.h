@@ -42,6 +42,12 @@ struct TopicMetadata {
 
 class MetadataCache {
  public:
+  // From the Producer's and Consumer's bootstrap properties (comma-separated host:port):
+  // an AdminClient when controllers are given; InvalidArgument when neither list is.
+  static absl::StatusOr<std::shared_ptr<MetadataCache>> FromBootstrap(
+      const std::string& bootstrap_controllers, const std::string& bootstrap_servers,
+      int64_t metadata_max_age_ms);
+
   // `admin` may be null (brokers only); `bootstrap_brokers` may be empty with an admin.
   MetadataCache(std::shared_ptr<AdminClient> admin, std::vector<std::string> bootstrap_brokers,
                 int64_t metadata_max_age_ms = 300000);
