@@ -1,6 +1,11 @@
 #include "storage/crc32c.h"
 
 #include <array>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 
 namespace keel::storage::crc32c {
 namespace {
@@ -25,7 +30,9 @@ constexpr Tables kTables;
 
 }  // namespace
 
-uint32_t Extend(uint32_t crc, const char* data, size_t n) {
+namespace internal {
+
+uint32_t ExtendPortable(uint32_t crc, const char* data, size_t n) {
   const auto* p = reinterpret_cast<const uint8_t*>(data);
   uint32_t c = ~crc;
   const auto& t = kTables.t;
@@ -39,6 +46,47 @@ uint32_t Extend(uint32_t crc, const char* data, size_t n) {
   }
   while (n-- > 0) c = (c >> 8) ^ t[0][(c ^ *p++) & 0xFF];
   return ~c;
+}
+
+#if defined(__x86_64__)
+// The SSE4.2 crc32 instruction computes exactly this polynomial (reflected Castagnoli), 8
+// bytes per instruction: several times the table version's speed, and the CRC is on every
+// produce and every batch read.
+__attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, const char* data,
+                                                          size_t n) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data);
+  uint64_t c = ~crc;
+  while (n > 0 && (reinterpret_cast<uintptr_t>(p) & 7) != 0) {
+    c = _mm_crc32_u8(static_cast<uint32_t>(c), *p++);
+    --n;
+  }
+  while (n >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+    p += 8;
+    n -= 8;
+  }
+  while (n-- > 0) c = _mm_crc32_u8(static_cast<uint32_t>(c), *p++);
+  return ~static_cast<uint32_t>(c);
+}
+
+bool HasHardware() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+#else
+uint32_t ExtendHardware(uint32_t crc, const char* data, size_t n) {
+  return ExtendPortable(crc, data, n);
+}
+bool HasHardware() { return false; }
+#endif
+
+}  // namespace internal
+
+uint32_t Extend(uint32_t crc, const char* data, size_t n) {
+  return internal::HasHardware() ? internal::ExtendHardware(crc, data, n)
+                                 : internal::ExtendPortable(crc, data, n);
 }
 
 }  // namespace keel::storage::crc32c

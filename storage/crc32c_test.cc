@@ -25,5 +25,21 @@ TEST(Crc32c, ExtendEqualsOneShotAtEverySplit) {
   }
 }
 
+TEST(Crc32c, HardwareAndPortableAgreeAtEveryLengthAndAlignment) {
+  if (!crc32c::internal::HasHardware()) GTEST_SKIP() << "no SSE4.2 on this CPU";
+  std::string data;
+  for (int i = 0; i < 300; ++i) data.push_back(static_cast<char>(i * 131 + 7));
+  for (size_t start = 0; start < 9; ++start) {
+    for (size_t n = 0; start + n <= data.size(); n += 1 + n / 8) {
+      const char* p = data.data() + start;
+      EXPECT_EQ(crc32c::internal::ExtendHardware(0x12345678u, p, n),
+                crc32c::internal::ExtendPortable(0x12345678u, p, n))
+          << start << " " << n;
+    }
+  }
+  EXPECT_EQ(crc32c::internal::ExtendHardware(0, "123456789", 9), 0xE3069283u);
+  EXPECT_EQ(crc32c::internal::ExtendPortable(0, "123456789", 9), 0xE3069283u);
+}
+
 }  // namespace
 }  // namespace keel::storage
