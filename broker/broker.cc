@@ -76,8 +76,15 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
       },
       [raw] { return raw->lifecycle_ != nullptr ? raw->lifecycle_->broker_epoch() : -1; },
       channels);
+  // One client of the controller quorum for the whole broker, on the metered channels: the
+  // metadata stream, registration, heartbeats, AlterPartition and the Kafka listener's
+  // forwarded admin requests.
+  client::AdminClientOptions admin_options;
+  admin_options.controllers = o.controllers;
+  admin_options.channel_factory = channels;
+  b->controller_client_ = std::make_shared<client::AdminClient>(admin_options);
   auto follower = MetadataFollower::Open(
-      o.controllers, b->state_.get(),
+      b->controller_client_, b->state_.get(),
       [raw](const metadata::MetadataImage& image, const std::set<std::string>* topics) {
         if (absl::Status s = raw->partitions_->Reconcile(image, topics, WallMs()); !s.ok()) {
           KEEL_LOG_ERROR("applying metadata at offset {} to the partitions failed: {}",
@@ -85,8 +92,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
         }
         raw->notifier_.Notify();  // leaderships may have changed: wake waiting requests
         if (raw->started_.load()) raw->fetcher_->Reconcile();
-      },
-      channels);
+      });
   if (!follower.ok()) return follower.status();
   b->follower_ = std::move(*follower);
   // The stored image matches the logs on disk as of the last run: reconcile against it now,
@@ -145,11 +151,6 @@ absl::Status Broker::Start() {
   endpoint.set_host(host);
   endpoint.set_port(bound_port_);
   lo.endpoints = {endpoint};
-  // One client of the controller quorum for the whole broker: registration, heartbeats,
-  // AlterPartition and the Kafka listener's forwarded admin requests.
-  client::AdminClientOptions admin_options;
-  admin_options.controllers = options_.controllers;
-  controller_client_ = std::make_shared<client::AdminClient>(admin_options);
   if (!options_.kafka_listen.empty()) {
     if (absl::Status s = StartKafka(host, &lo.endpoints); !s.ok()) return s;
   }

@@ -8,7 +8,6 @@
 #include "absl/strings/str_split.h"
 #include "common/logging.h"
 #include "metadata/image_store.h"
-#include "metadata/watch_snapshot.h"
 
 namespace keel::broker {
 namespace {
@@ -31,27 +30,20 @@ std::string TopicOfKey(const std::string& key, const metadata::MetadataImage& im
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetadataFollower>> MetadataFollower::Open(
-    std::vector<std::string> controllers, storage::StateStore* store, Listener listener,
-    ChannelFactory channels) {
+    std::shared_ptr<client::AdminClient> controllers, storage::StateStore* store,
+    Listener listener) {
   auto image = metadata::LoadImage(*store);
   if (!image.ok()) return image.status();
-  if (channels == nullptr) {
-    channels = [](const std::string& address) {
-      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-    };
-  }
-  return std::unique_ptr<MetadataFollower>(
-      new MetadataFollower(std::move(controllers), store, std::move(listener),
-                           std::move(channels), std::move(*image)));
+  return std::unique_ptr<MetadataFollower>(new MetadataFollower(
+      std::move(controllers), store, std::move(listener), std::move(*image)));
 }
 
-MetadataFollower::MetadataFollower(std::vector<std::string> controllers, storage::StateStore* store,
-                                   Listener listener, ChannelFactory channels,
+MetadataFollower::MetadataFollower(std::shared_ptr<client::AdminClient> controllers,
+                                   storage::StateStore* store, Listener listener,
                                    metadata::MetadataImage image)
     : controllers_(std::move(controllers)),
       store_(store),
       listener_(std::move(listener)),
-      channels_(std::move(channels)),
       image_(std::move(image)) {
   caught_up_offset_ = image_.applied_offset();
 }
@@ -96,65 +88,53 @@ void MetadataFollower::Advance(int64_t offset) {
 }
 
 void MetadataFollower::Run() {
-  size_t next = 0;
   while (!stop_) {
-    const std::string& address = controllers_[next % controllers_.size()];
-    ++next;
-    grpc::Status status = FollowOnce(address);
+    absl::Status status = FollowOnce();
     if (stop_) break;
     // A controller going away is routine; anything else (a refused or oversized message)
     // would keep the broker fenced, so an operator must see it.
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        status.error_code() == grpc::StatusCode::CANCELLED || status.ok()) {
-      KEEL_LOG_DEBUG("metadata stream from {} ended: {}", address, status.error_message());
+    if (status.ok() || absl::IsUnavailable(status) || absl::IsCancelled(status)) {
+      KEEL_LOG_DEBUG("metadata stream ended: {}", status.ToString());
     } else {
-      KEEL_LOG_WARN("metadata stream from {} failed: {} {}", address,
-                    static_cast<int>(status.error_code()), status.error_message());
+      KEEL_LOG_WARN("metadata stream failed: {}", status.ToString());
     }
     std::this_thread::sleep_for(kReconnectBackoff);
   }
 }
 
-grpc::Status MetadataFollower::FollowOnce(const std::string& address) {
-  auto channel = channels_(address);
-  auto stub = controller::MetadataService::NewStub(channel);
+absl::Status MetadataFollower::FollowOnce() {
   grpc::ClientContext context;
   {
     std::lock_guard<std::mutex> lock(context_mu_);
-    if (stop_) return grpc::Status::CANCELLED;
+    if (stop_) return absl::CancelledError("stopping");
     active_context_ = &context;
   }
-  controller::WatchMetadataRequest request;
+  int64_t from_offset;
   {
     std::shared_lock<std::shared_mutex> lock(image_mu_);
     // Offset 0 means nothing applied yet: ask for a snapshot (-1).
-    request.set_from_offset(image_.applied_offset() > 0
-                                ? std::max(image_.applied_offset(), caught_up_offset_.load())
-                                : -1);
+    from_offset = image_.applied_offset() > 0
+                      ? std::max(image_.applied_offset(), caught_up_offset_.load())
+                      : -1;
   }
-  auto reader = stub->WatchMetadata(&context, request);
-  controller::WatchMetadataResponse event;
   absl::Status failure;
-  while (!stop_ && reader->Read(&event)) {
-    if (event.has_snapshot()) {
-      if (!metadata::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
-        failure = absl::UnavailableError("the stream ended inside a snapshot");
-        break;
-      }
-      failure = ApplySnapshot(event.snapshot());
-    } else if (event.has_entry()) {
-      failure = ApplyEntry(event.entry());
-    }
-    if (!failure.ok()) {
-      KEEL_LOG_ERROR("metadata from {}: {}", address, failure.ToString());
-      context.TryCancel();
-      break;
-    }
-  }
-  grpc::Status status = reader->Finish();
+  absl::Status status = controllers_->WatchMetadata(
+      from_offset, &context, [&](const controller::WatchMetadataResponse& event) {
+        if (stop_) return false;
+        if (event.has_snapshot()) {
+          failure = ApplySnapshot(event.snapshot());
+        } else if (event.has_entry()) {
+          failure = ApplyEntry(event.entry());
+        }
+        if (!failure.ok()) {
+          KEEL_LOG_ERROR("applying metadata: {}", failure.ToString());
+          return false;
+        }
+        return true;
+      });
   std::lock_guard<std::mutex> lock(context_mu_);
   active_context_ = nullptr;
-  return status;
+  return failure.ok() ? status : failure;
 }
 
 absl::Status MetadataFollower::ApplySnapshot(const controller::MetadataImageSnapshot& snapshot) {

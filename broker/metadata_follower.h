@@ -1,10 +1,10 @@
 // MetadataFollower: keeps this broker's copy of the committed metadata image, fed by a
 // WatchMetadata stream from any controller (leader or not: every voter serves its committed
-// image), and materialized in the broker's state store so a restart resumes from the stored
+// image) through the broker's one client of the quorum (client::AdminClient), and materialized in the broker's state store so a restart resumes from the stored
 // offset instead of the beginning.
 //
-// A stream that breaks (controller killed, restarted, partitioned) is reopened against the
-// next controller, from the last applied offset, after a short backoff; a controller that
+// A stream that breaks (controller killed, restarted, partitioned) is reopened (the client
+// moves to another controller after a failed stream), from the last applied offset, after a short backoff; a controller that
 // no longer retains that far back answers with a snapshot, which replaces the image.
 //
 // After each applied change the listener runs on the follower thread with the new image and
@@ -29,6 +29,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "client/admin_client.h"
 #include "metadata/metadata_image.h"
 #include "proto/controller.grpc.pb.h"
 #include "storage/state_store.h"
@@ -39,12 +40,11 @@ class MetadataFollower {
  public:
   using Listener = std::function<void(const metadata::MetadataImage& image,
                                       const std::set<std::string>* changed_topic_hex_ids)>;
-  using ChannelFactory = std::function<std::shared_ptr<grpc::Channel>(const std::string&)>;
 
   // Loads the stored image (empty at offset 0 in a fresh store).
   static absl::StatusOr<std::unique_ptr<MetadataFollower>> Open(
-      std::vector<std::string> controllers, storage::StateStore* store, Listener listener,
-      ChannelFactory channels = nullptr);
+      std::shared_ptr<client::AdminClient> controllers, storage::StateStore* store,
+      Listener listener);
   ~MetadataFollower();
 
   void Start();
@@ -64,19 +64,18 @@ class MetadataFollower {
   void ReplayStoredImage();
 
  private:
-  MetadataFollower(std::vector<std::string> controllers, storage::StateStore* store,
-                   Listener listener, ChannelFactory channels, metadata::MetadataImage image);
+  MetadataFollower(std::shared_ptr<client::AdminClient> controllers, storage::StateStore* store,
+                   Listener listener, metadata::MetadataImage image);
   void Run();
   // Follows one stream until it ends; returns why.
-  grpc::Status FollowOnce(const std::string& address);
+  absl::Status FollowOnce();
   absl::Status ApplySnapshot(const controller::MetadataImageSnapshot& snapshot);
   absl::Status ApplyEntry(const controller::MetadataLogEntry& entry);
   void Advance(int64_t offset);
 
-  const std::vector<std::string> controllers_;
+  const std::shared_ptr<client::AdminClient> controllers_;
   storage::StateStore* const store_;
   const Listener listener_;
-  const ChannelFactory channels_;
 
   mutable std::shared_mutex image_mu_;
   metadata::MetadataImage image_;  // guarded by image_mu_

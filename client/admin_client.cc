@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "client/channels.h"
 #include "client/errors.h"
+#include "metadata/watch_snapshot.h"
 
 namespace keel::client {
 namespace {
@@ -312,13 +313,20 @@ absl::Status AdminClient::WatchMetadata(
   auto stub = controller::MetadataService::NewStub(channel);
   auto reader = stub->WatchMetadata(context, request);
   controller::WatchMetadataResponse event;
+  grpc::Status broken;
   while (reader->Read(&event)) {
+    if (event.has_snapshot() && !metadata::ReadRestOfSnapshot(reader.get(), event.mutable_snapshot())) {
+      broken = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the stream ended inside a snapshot");
+      context->TryCancel();
+      break;
+    }
     if (!on_event(event)) {
       context->TryCancel();
       break;
     }
   }
   grpc::Status status = reader->Finish();
+  if (!broken.ok()) status = broken;
   if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
     // Try another controller next time.
     std::lock_guard<std::mutex> lock(mu_);

@@ -115,10 +115,12 @@ class AdminClient {
       std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
   // ---- metadata log (MetadataService)
-  // Streams the metadata log from the preferred controller: each event goes to `on_event`
-  // until it returns false, the stream ends or fails, or `context` is cancelled (the caller
-  // owns the context so that another thread can TryCancel it). Returns the stream's status.
-  // Snapshot chunks arrive as the controller sends them (MetadataImageSnapshot.more).
+  // Streams the metadata log from the preferred controller (any voter serves its committed
+  // log): each event goes to `on_event` until it returns false, the stream ends or fails, or
+  // `context` is cancelled (the caller owns the context so that another thread can TryCancel
+  // it). Returns the stream's status; a stream that failed makes the next call try another
+  // controller. A snapshot sent in chunks (MetadataImageSnapshot.more) reaches `on_event`
+  // whole, as one event; a stream that ends inside one is UNAVAILABLE.
   absl::Status WatchMetadata(
       int64_t from_offset, grpc::ClientContext* context,
       const std::function<bool(const controller::WatchMetadataResponse&)>& on_event);
