@@ -13,6 +13,8 @@
 
 #include "client/consumer_protocol.h"
 #include "client/group_client.h"
+#include "observability/http_get.h"
+#include "tests/integration/prometheus_text.h"
 #include "tests/integration/keelctl_runner.h"
 #include "tests/integration/process.h"
 
@@ -121,6 +123,27 @@ TEST_F(KeelctlGroupsTest, ListDescribeResetAndDeleteAGroupFormedOverGrpc) {
   auto committed = groups.OffsetCommit(commit);
   ASSERT_TRUE(committed.ok()) << committed.status();
   ASSERT_EQ(committed->topics(0).partitions(0).error(), keel::NONE);
+
+  // The coordinator's metrics on the broker's /metrics: the join, the sync, the commit, and
+  // the lag of both partitions (this single broker leads them).
+  std::string metrics_address;
+  for (const auto& n : up.Json()["Nodes"]) {
+    if (n["Role"] == "broker") metrics_address = n.value("MetricsAddress", "");
+  }
+  ASSERT_FALSE(metrics_address.empty()) << up.out;
+  const int metrics_port = std::stoi(metrics_address.substr(metrics_address.rfind(':') + 1));
+  auto scraped = observability::HttpGet("127.0.0.1", metrics_port, "/metrics",
+                                        std::chrono::seconds(5));
+  ASSERT_TRUE(scraped.ok()) << scraped.status();
+  const std::string& text = scraped->body;
+  EXPECT_EQ(Sum(text, "keel_group_join_duration_seconds_count"), 1) << text;
+  EXPECT_EQ(Sum(text, "keel_group_sync_duration_seconds_count"), 1);
+  EXPECT_EQ(Sum(text, "keel_group_commits_total"), 1);
+  EXPECT_EQ(Sum(text, "keel_group_committed_partitions_total", {"result=\"ok\""}), 2);
+  EXPECT_EQ(Sum(text, "keel_group_groups", {"state=\"Stable\""}), 1);
+  EXPECT_EQ(Sum(text, "keel_group_members", {"group=\"g1\""}), 1);
+  EXPECT_EQ(Sum(text, "keel_group_lag", {"group=\"g1\"", "partition=\"0\""}), 3) << text;
+  EXPECT_EQ(Sum(text, "keel_group_lag", {"group=\"g1\"", "partition=\"1\""}), 0);
 
   CtlResult list = Ctl({"groups", "list"});
   ASSERT_EQ(list.code, 0) << list.Describe();
