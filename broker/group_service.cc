@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "broker/group/deferred.h"
 #include "kafka/error_codes.h"
 
 namespace keel::broker {
@@ -25,34 +24,14 @@ std::string ErrorText(int16_t kafka_code) {
   return kafka_code == 0 ? "" : std::string(keel::kafka::ErrorName(kafka_code));
 }
 
-// A deferred coordinator answer: its callback sets it, the handler's thread waits.
-template <class T>
-class Deferred {
- public:
-  void Set(const T& value) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      value_ = value;
-    }
-    cv_.notify_all();
-  }
-  // nullopt when `bound_ms` passed or the caller went away first (the coordinator still
-  // completes the request; nobody reads the answer).
-  std::optional<T> Wait(grpc::ServerContext* context, int64_t bound_ms) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(bound_ms);
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!value_.has_value()) {
-      if (context->IsCancelled() || std::chrono::steady_clock::now() >= deadline) break;
-      cv_.wait_for(lock, std::chrono::milliseconds(100));
-    }
-    return value_;
-  }
+using group::Deferred;
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::optional<T> value_;  // guarded by mu_
-};
+// Waits for a deferred coordinator answer until the caller cancels (or its deadline passes)
+// or `bound_ms` runs out.
+template <class T>
+std::optional<T> WaitFor(Deferred<T>& deferred, grpc::ServerContext* context, int64_t bound_ms) {
+  return deferred.Wait([context] { return context->IsCancelled(); }, bound_ms);
+}
 
 std::optional<std::string> Opt(bool has, const std::string& value) {
   return has ? std::optional<std::string>(value) : std::nullopt;
@@ -106,7 +85,7 @@ grpc::Status GroupServiceImpl::JoinGroup(grpc::ServerContext* context,
   auto deferred = std::make_shared<Deferred<group::JoinResult>>();
   coordinator_->Join(request->group_id(), std::move(join),
                      [deferred](const group::JoinResult& r) { deferred->Set(r); });
-  std::optional<group::JoinResult> result = deferred->Wait(context, bound_ms);
+  std::optional<group::JoinResult> result = WaitFor(*deferred, context, bound_ms);
   if (!result.has_value()) {
     return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                         "the rebalance did not complete in time; join again");
@@ -149,7 +128,7 @@ grpc::Status GroupServiceImpl::SyncGroup(grpc::ServerContext* context,
   auto deferred = std::make_shared<Deferred<group::SyncResult>>();
   coordinator_->Sync(request->group_id(), sync,
                      [deferred](const group::SyncResult& r) { deferred->Set(r); });
-  std::optional<group::SyncResult> result = deferred->Wait(context, bound_ms);
+  std::optional<group::SyncResult> result = WaitFor(*deferred, context, bound_ms);
   if (!result.has_value()) {
     return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                         "the group's leader did not sync in time; join again");
