@@ -52,7 +52,7 @@ class JoinGroupHandler final : public TypedHandler<JoinGroupRequest, JoinGroupRe
     auto deferred = std::make_shared<Deferred<group::JoinResult>>();
     context_->groups->Join(request.group_id, std::move(join),
                            [deferred](const group::JoinResult& r) { deferred->Set(r); });
-    std::optional<group::JoinResult> result = deferred->Wait(rc);
+    std::optional<group::JoinResult> result = WaitFor(*deferred, rc);
     if (!result.has_value()) return Served{false, 0};
     response->error_code = result->error_code;
     NoteError(result->error_code, &served);
@@ -98,7 +98,7 @@ class SyncGroupHandler final : public TypedHandler<SyncGroupRequest, SyncGroupRe
     auto deferred = std::make_shared<Deferred<group::SyncResult>>();
     context_->groups->Sync(request.group_id, sync,
                            [deferred](const group::SyncResult& r) { deferred->Set(r); });
-    std::optional<group::SyncResult> result = deferred->Wait(rc);
+    std::optional<group::SyncResult> result = WaitFor(*deferred, rc);
     if (!result.has_value()) return Served{false, 0};
     response->error_code = result->error_code;
     NoteError(result->error_code, &served);
