@@ -32,19 +32,9 @@
 #include "absl/status/statusor.h"
 #include "client/metadata_cache.h"
 #include "client/producer_config.h"
+#include "client/topic_partition.h"
 
 namespace keel::client {
-
-struct TopicPartition {
-  std::string topic;
-  int32_t partition = 0;
-  bool operator<(const TopicPartition& o) const {
-    return topic != o.topic ? topic < o.topic : partition < o.partition;
-  }
-  bool operator==(const TopicPartition& o) const {
-    return topic == o.topic && partition == o.partition;
-  }
-};
 
 struct ConsumerRecord {
   std::string topic;
