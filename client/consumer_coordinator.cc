@@ -285,7 +285,9 @@ absl::StatusOr<ConsumerCoordinator::JoinResult> ConsumerCoordinator::JoinGroup(
 void ConsumerCoordinator::HeartbeatLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    cv_.wait_for(lock, milliseconds(config_.heartbeat_interval_ms));
+    // cv_ also wakes the committer; only stop_ cuts the interval short.
+    cv_.wait_until(lock, Clock::now() + milliseconds(config_.heartbeat_interval_ms),
+                   [&] { return stop_; });
     if (stop_) break;
     if (!in_generation_) continue;
     if (Clock::now() - last_poll_ > milliseconds(config_.max_poll_interval_ms)) {
