@@ -20,6 +20,7 @@
 #include "client/producer.h"
 #include "tests/integration/broker_cluster.h"
 #include "tests/integration/controller_cluster.h"
+#include "tests/integration/keelctl_runner.h"
 
 namespace keel::testing {
 namespace {
@@ -371,6 +372,39 @@ TEST_F(GroupConsumerTest, BadGroupConfigurationIsAClearError) {
   EXPECT_TRUE(absl::IsInvalidArgument((*c)->Subscribe(client::TopicPattern::Of("(["))));
   ASSERT_TRUE((*c)->Subscribe({"t"}).ok());
   EXPECT_TRUE(absl::IsFailedPrecondition((*c)->AssignChecked({{"t", 0}})));
+}
+
+// keelctl consume --group: reads the group's share from its committed offsets and commits
+// what it printed, so a second run prints only what is new.
+TEST_F(GroupConsumerTest, KeelctlConsumeGroupCommitsWhatItPrinted) {
+  ASSERT_TRUE(admin_->CreateTopic("cli", 2, 2).ok());
+  Produce("cli", 2, 3, "r");
+  CtlOptions options;
+  options.env["KEEL_CONTROLLERS"] = controllers_->AllAddresses();
+  auto consume = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"consume", "cli", "--group", "kg", "--timeout-ms=20000"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunKeelctl(args, options);
+  };
+  CtlResult first = consume({"--from-beginning"});
+  ASSERT_EQ(first.code, 0) << first.Describe();
+  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 6) << first.out;
+  EXPECT_NE(first.err.find("Processed a total of 6 messages"), std::string::npos) << first.err;
+
+  CtlResult again = consume({"--from-beginning"});
+  ASSERT_EQ(again.code, 0) << again.Describe();
+  EXPECT_EQ(again.out, "");
+
+  Produce("cli", 2, 1, "new");
+  CtlResult next = consume({"--max-messages", "2", "--print-offset"});
+  ASSERT_EQ(next.code, 0) << next.Describe();
+  EXPECT_NE(next.out.find("Offset:3\tnew-0-0"), std::string::npos) << next.out;
+  EXPECT_NE(next.out.find("Offset:3\tnew-1-0"), std::string::npos) << next.out;
+
+  CtlResult bad = consume({"--partition", "0"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("--partition cannot be used with --group"), std::string::npos)
+      << bad.err;
 }
 
 }  // namespace
