@@ -195,6 +195,9 @@ class Consumer {
   absl::StatusOr<std::vector<std::string>> MatchPattern();
   std::map<std::string, int32_t> PartitionCounts(const std::set<std::string>& topics);
   absl::Status StartSubscription(RebalanceListener listener);
+  // gRPC addresses of brokers for GroupClient: bootstrap.servers, else the unfenced brokers
+  // the controllers know.
+  absl::StatusOr<std::vector<std::string>> BootstrapBrokers();
   void SetAssignment(const std::vector<TopicPartition>& partitions);
 
   // Leader address of `tp` ("" if unknown after a refresh attempt).

@@ -13,7 +13,55 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kProtocolType[] = "consumer";
+constexpr const char* kProtocolType = kConsumerProtocolType;
+
+// ConsumerProtocol bytes <-> the assignors' types.
+std::vector<TopicPartition> ToList(const TopicPartitionsMap& map) {
+  std::vector<TopicPartition> out;
+  for (const auto& [topic, partitions] : map) {
+    for (int32_t p : partitions) out.push_back({topic, p});
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TopicPartitionsMap ToMap(const std::vector<TopicPartition>& list) {
+  TopicPartitionsMap out;
+  for (const auto& tp : list) out[tp.topic].push_back(tp.partition);
+  for (auto& [topic, partitions] : out) std::sort(partitions.begin(), partitions.end());
+  return out;
+}
+
+std::string EncodeSubscriptionBytes(const std::vector<std::string>& topics,
+                                    const std::vector<TopicPartition>& owned,
+                                    int32_t generation) {
+  ConsumerSubscription s;
+  s.topics = topics;
+  s.owned_partitions = ToMap(owned);
+  s.generation_id = generation;
+  return EncodeSubscription(s);
+}
+
+absl::StatusOr<MemberSubscription> DecodeSubscriptionBytes(const std::string& bytes) {
+  auto s = DecodeSubscription(bytes);
+  if (!s.ok()) return s.status();
+  MemberSubscription m;
+  m.topics = std::move(s->topics);
+  m.owned_partitions = ToList(s->owned_partitions);
+  return m;
+}
+
+std::string EncodeAssignmentBytes(const std::vector<TopicPartition>& partitions) {
+  ConsumerAssignment a;
+  a.partitions = ToMap(partitions);
+  return EncodeAssignment(a);
+}
+
+absl::StatusOr<std::vector<TopicPartition>> DecodeAssignmentBytes(const std::string& bytes) {
+  auto a = DecodeAssignment(bytes);
+  if (!a.ok()) return a.status();
+  return ToList(a->partitions);
+}
 
 milliseconds Remaining(Clock::time_point deadline) {
   return std::max(milliseconds(0),
@@ -150,7 +198,7 @@ absl::StatusOr<ConsumerCoordinator::JoinResult> ConsumerCoordinator::JoinGroup(
     const std::vector<std::string>& topics, const std::vector<TopicPartition>& owned,
     const PartitionCounts& partition_counts, milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  const std::string subscription = EncodeSubscriptionBytes(topics, owned);
+  const std::string subscription = EncodeSubscriptionBytes(topics, owned, generation());
   absl::Status last = absl::DeadlineExceededError("JoinGroup: no attempt before the timeout");
   auto backoff = [&] {
     std::this_thread::sleep_for(std::min(Remaining(deadline), milliseconds(config_.retry_backoff_ms)));

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/consumer.h"
+#include "client/channels.h"
 #include "client/errors.h"
 #include "client/group_client.h"
 
@@ -24,6 +25,23 @@ std::vector<TopicPartition> Minus(const std::vector<TopicPartition>& a,
 
 }  // namespace
 
+absl::StatusOr<std::vector<std::string>> Consumer::BootstrapBrokers() {
+  std::vector<std::string> brokers = SplitAddresses(config_.bootstrap_servers);
+  if (!brokers.empty()) return brokers;
+  if (metadata_->admin() == nullptr) {
+    return absl::InvalidArgumentError(
+        "a group consumer needs bootstrap.servers or bootstrap.controllers");
+  }
+  auto cluster = metadata_->admin()->DescribeCluster(milliseconds(config_.request_timeout_ms));
+  if (!cluster.ok()) return cluster.status();
+  for (const auto& b : cluster->brokers()) {
+    if (b.fenced() || b.endpoints().empty()) continue;
+    brokers.push_back(absl::StrCat(b.endpoints(0).host(), ":", b.endpoints(0).port()));
+  }
+  if (brokers.empty()) return absl::UnavailableError("no broker is registered and unfenced");
+  return brokers;
+}
+
 absl::Status Consumer::StartSubscription(RebalanceListener listener) {
   if (closed_) return absl::FailedPreconditionError("the consumer is closed");
   if (config_.group.group_id.empty()) {
@@ -38,9 +56,13 @@ absl::Status Consumer::StartSubscription(RebalanceListener listener) {
   }
   if (coordinator_ == nullptr) {
     if (group_client_ == nullptr) {
-      auto made = GroupClient::Create(config_.group.group_id, metadata_, config_);
-      if (!made.ok()) return made.status();
-      group_client_ = std::move(*made);
+      auto brokers = BootstrapBrokers();
+      if (!brokers.ok()) return brokers.status();
+      GroupClientOptions options;
+      options.bootstrap_brokers = std::move(*brokers);
+      options.request_timeout_ms = config_.request_timeout_ms;
+      options.retry_backoff_ms = config_.retry_backoff_ms;
+      group_client_ = std::make_shared<GroupClient>(std::move(options), metadata_);
     }
     auto coordinator = ConsumerCoordinator::Create(config_.group, group_client_);
     if (!coordinator.ok()) return coordinator.status();

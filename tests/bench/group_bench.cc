@@ -265,10 +265,9 @@ int main(int argc, char** argv) {
                 "RF %d acks=all\n",
                 FLAGS_threads, FLAGS_seconds, rf);
     auto metadata = std::make_shared<keel::client::MetadataCache>(admin, std::vector<std::string>{});
-    keel::client::ConsumerConfig gconfig;
-    gconfig.group.group_id = "bench-commits";
-    auto group_client = keel::client::GroupClient::Create("bench-commits", metadata, gconfig);
-    if (!group_client.ok()) return Fail(std::string(group_client.status().message()));
+    keel::client::GroupClientOptions group_options;
+    for (int id : brokers.ids()) group_options.bootstrap_brokers.push_back(brokers.Address(id));
+    auto group_client = std::make_shared<keel::client::GroupClient>(group_options, metadata);
     Rate commits = RunThreads([&](int thread, int64_t i) {
       keel::group::OffsetCommitRequest request;
       request.set_group_id("bench-commits");
@@ -279,7 +278,7 @@ int main(int argc, char** argv) {
       p->set_partition(thread % FLAGS_partitions);
       p->set_offset(i);
       p->set_leader_epoch(-1);
-      auto answer = (*group_client)->OffsetCommit(request, milliseconds(10000));
+      auto answer = group_client->OffsetCommit(request, milliseconds(10000));
       return answer.ok() && answer->error() == keel::NONE &&
              answer->topics(0).partitions(0).error() == keel::NONE;
     });
