@@ -103,6 +103,38 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
       [raw] { return raw->lifecycle_ != nullptr && raw->lifecycle_->Active(); }, &b->notifier_,
       b->broker_metrics_.get());
   b->service_ = std::make_unique<BrokerServiceImpl>(b->data_plane_.get());
+
+  // The group coordinator: offsets and memberships in __consumer_offsets.
+  DataPlane::ReadImage read_image =
+      [raw](const std::function<void(const metadata::MetadataImage&)>& fn) {
+        raw->follower_->Read(fn);
+      };
+  b->group_log_ = std::make_unique<kafka::GroupOffsetLog>(b->data_plane_.get(), read_image);
+  b->groups_ = std::make_unique<group::GroupRuntime>(o.kafka.groups, b->group_log_.get());
+  b->group_router_ = std::make_unique<group::CoordinatorRouter>(
+      o.broker_id, o.kafka.groups, read_image,
+      [raw](const controller::CreateTopicsRequest& request)
+          -> absl::StatusOr<controller::CreateTopicsResponse> {
+        // Built in Start(), before the servers take requests.
+        if (raw->controller_client_ == nullptr) {
+          return absl::UnavailableError("not started");
+        }
+        return raw->controller_client_->CreateTopics(
+            request, std::chrono::milliseconds(raw->options_.kafka.admin_timeout_ms));
+      },
+      [raw](int32_t partition, int32_t partition_count, int32_t leader_epoch) {
+        return raw->group_log_->EnsureLoaded(partition, partition_count, leader_epoch,
+                                             raw->groups_->coordinator());
+      },
+      o.kafka.admin_timeout_ms);
+  // Lag for the partitions this broker leads (their high watermark is known here).
+  b->group_metrics_ = std::make_unique<group::GroupMetrics>(
+      *b->metrics_, b->groups_->coordinator(), [raw](const group::TopicPartition& tp) {
+        std::shared_ptr<Partition> p = raw->partitions_->Get(tp.topic, tp.partition);
+        return p != nullptr && p->IsLeader() ? p->high_watermark() : int64_t{-1};
+      });
+  b->group_service_ =
+      std::make_unique<GroupServiceImpl>(b->groups_->coordinator(), b->group_router_.get());
   return b;
 }
 
@@ -112,6 +144,7 @@ absl::Status Broker::Start() {
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(service_.get());
+  builder.RegisterService(group_service_.get());
   grpc::EnableDefaultHealthCheckService(true);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(server_metrics_->NewInterceptorFactory());
@@ -203,6 +236,9 @@ absl::Status Broker::StartKafka(const std::string& grpc_host,
     follower_->Read(fn);
   };
   context.now_ms = WallMs;
+  context.groups = groups_->coordinator();
+  context.group_log = group_log_.get();
+  context.group_router = group_router_.get();
   // The listener starts before the lifecycle exists (its port goes into the registration),
   // so the epoch is read through an atomic pointer set once the lifecycle is built.
   context.broker_epoch = [this] {
@@ -297,6 +333,7 @@ void Broker::Shutdown() {
   if (server_ != nullptr) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   }
+  if (groups_ != nullptr) groups_->Stop();  // no group request is in flight now
   if (isr_manager_ != nullptr) isr_manager_->Stop();
   if (follower_ != nullptr) follower_->Stop();
   if (fetcher_ != nullptr) fetcher_->Stop();

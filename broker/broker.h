@@ -7,6 +7,9 @@
 //   BrokerLifecycle: register, heartbeat (unfencing), controlled shutdown
 //   ReplicaFetcher: follower side of replication; IsrManager: leader side ISR changes
 //   DataPlane + BrokerServiceImpl: the gRPC data API
+//   group coordinator (GroupRuntime, its GroupOffsetLog on __consumer_offsets, the
+//       CoordinatorRouter): one per broker, served by GroupServiceImpl on the gRPC server
+//       and by the Kafka listener's group handlers
 //   KafkaListener: the Kafka protocol over the same DataPlane (optional, --kafka_listen)
 //   housekeeping thread: high-watermark checkpoints and retention
 //
@@ -35,6 +38,11 @@
 #include "broker/broker_metrics.h"
 #include "broker/broker_service.h"
 #include "broker/data_plane.h"
+#include "broker/group/coordinator_router.h"
+#include "broker/group/group_metrics.h"
+#include "broker/group/group_runtime.h"
+#include "broker/group_service.h"
+#include "broker/kafka/group_offset_log.h"
 #include "broker/isr_manager.h"
 #include "broker/kafka/kafka_listener.h"
 #include "broker/metadata_follower.h"
@@ -123,6 +131,13 @@ class Broker {
   std::unique_ptr<ReplicaFetcher> fetcher_;
   std::unique_ptr<IsrManager> isr_manager_;
   std::unique_ptr<DataPlane> data_plane_;
+  // The group coordinator, shared by GroupServiceImpl and the Kafka listener; declared
+  // before both front ends so that it outlives them.
+  std::unique_ptr<kafka::GroupOffsetLog> group_log_;
+  std::unique_ptr<group::GroupRuntime> groups_;
+  std::unique_ptr<group::CoordinatorRouter> group_router_;
+  std::unique_ptr<group::GroupMetrics> group_metrics_;
+  std::unique_ptr<GroupServiceImpl> group_service_;
   std::unique_ptr<BrokerServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   int bound_port_ = 0;

@@ -138,6 +138,51 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   perf_consume_cmd->callback([&] { code = keel::keelctl::PerfConsume(g, perf_consume); });
 
+  auto* groups = app.add_subcommand("groups", "Consumer groups (kafka-consumer-groups)");
+  groups->require_subcommand(1);
+  bool groups_list_state = false;
+  auto* groups_list_cmd =
+      groups->add_subcommand("list", "Every group, from every broker (its coordinator)");
+  groups_list_cmd->add_flag("--state", groups_list_state, "Show each group's state");
+  groups_list_cmd->callback([&] { code = keel::keelctl::GroupsList(g, groups_list_state); });
+  keel::keelctl::GroupsDescribeOptions groups_describe;
+  auto* groups_describe_cmd = groups->add_subcommand(
+      "describe", "Offsets, log end offsets, lag and owner of each partition of a group");
+  groups_describe_cmd->add_option("group,--group", groups_describe.group, "Group id")
+      ->required();
+  auto* members_flag =
+      groups_describe_cmd->add_flag("--members", groups_describe.members, "One row per member");
+  groups_describe_cmd
+      ->add_flag("--state", groups_describe.state, "Coordinator, strategy, state, members")
+      ->excludes(members_flag);
+  groups_describe_cmd->callback(
+      [&] { code = keel::keelctl::GroupsDescribe(g, groups_describe); });
+  keel::keelctl::GroupsResetOptions groups_reset;
+  int64_t reset_to_offset = 0;
+  int64_t reset_shift_by = 0;
+  auto* groups_reset_cmd = groups->add_subcommand(
+      "reset-offsets", "Plan (or with --execute, commit) new offsets of an inactive group");
+  groups_reset_cmd->add_option("group,--group", groups_reset.group, "Group id")->required();
+  groups_reset_cmd->add_option("--topic", groups_reset.topic, "Topic (every partition)")
+      ->required();
+  groups_reset_cmd->add_flag("--to-earliest", groups_reset.to_earliest, "The log start offsets");
+  groups_reset_cmd->add_flag("--to-latest", groups_reset.to_latest, "The log end offsets");
+  auto* to_offset_opt =
+      groups_reset_cmd->add_option("--to-offset", reset_to_offset, "This offset");
+  auto* shift_by_opt = groups_reset_cmd->add_option(
+      "--shift-by", reset_shift_by, "The committed offset plus N (N may be negative)");
+  groups_reset_cmd->add_flag("--execute", groups_reset.execute,
+                             "Commit the offsets (default: print the plan only)");
+  groups_reset_cmd->callback([&] {
+    if (to_offset_opt->count() > 0) groups_reset.to_offset = reset_to_offset;
+    if (shift_by_opt->count() > 0) groups_reset.shift_by = reset_shift_by;
+    code = keel::keelctl::GroupsResetOffsets(g, groups_reset);
+  });
+  std::string groups_delete_id;
+  auto* groups_delete_cmd = groups->add_subcommand("delete", "Delete an inactive group");
+  groups_delete_cmd->add_option("group,--group", groups_delete_id, "Group id")->required();
+  groups_delete_cmd->callback([&] { code = keel::keelctl::GroupsDelete(g, groups_delete_id); });
+
   auto* brokers = app.add_subcommand("brokers", "Registered brokers");
   brokers->require_subcommand(1);
   brokers->add_subcommand("list", "Id, address, rack, epoch and state of every broker")

@@ -57,6 +57,12 @@ std::string GroupCoordinator::FreshMemberId(const std::string& client_id) {
 
 void GroupCoordinator::Join(const std::string& group_id, JoinRequest request,
                             JoinCallback done) {
+  const int64_t start_ms = monotonic_ms_();
+  done = [this, start_ms, done = std::move(done)](const JoinResult& r) {
+    GroupObserver* o = observer_.load();
+    if (o != nullptr && r.error_code == 0) o->OnJoin(monotonic_ms_() - start_ms);
+    done(r);
+  };
   Ready ready;
   std::vector<GroupSnapshot> persist;
   {
@@ -86,6 +92,12 @@ void GroupCoordinator::Join(const std::string& group_id, JoinRequest request,
 
 void GroupCoordinator::Sync(const std::string& group_id, const SyncRequest& request,
                             SyncCallback done) {
+  const int64_t start_ms = monotonic_ms_();
+  done = [this, start_ms, done = std::move(done)](const SyncResult& r) {
+    GroupObserver* o = observer_.load();
+    if (o != nullptr && r.error_code == 0) o->OnSync(monotonic_ms_() - start_ms);
+    done(r);
+  };
   Ready ready;
   std::vector<GroupSnapshot> persist;
   {
@@ -137,6 +149,19 @@ std::vector<int16_t> GroupCoordinator::Leave(const std::string& group_id,
 }
 
 std::map<TopicPartition, int16_t> GroupCoordinator::Commit(
+    const std::string& group_id, const MemberIdentity& member, int32_t generation_id,
+    const std::map<TopicPartition, CommittedOffset>& offsets) {
+  const int64_t start_ms = monotonic_ms_();
+  std::map<TopicPartition, int16_t> out = CommitUnobserved(group_id, member, generation_id, offsets);
+  if (GroupObserver* o = observer_.load(); o != nullptr) {
+    size_t committed = 0;
+    for (const auto& [tp, e] : out) committed += e == 0 ? 1 : 0;
+    o->OnCommit(monotonic_ms_() - start_ms, committed, out.size() - committed);
+  }
+  return out;
+}
+
+std::map<TopicPartition, int16_t> GroupCoordinator::CommitUnobserved(
     const std::string& group_id, const MemberIdentity& member, int32_t generation_id,
     const std::map<TopicPartition, CommittedOffset>& offsets) {
   std::map<TopicPartition, int16_t> out;

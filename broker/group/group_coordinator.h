@@ -12,6 +12,7 @@
 #ifndef KEEL_BROKER_GROUP_GROUP_COORDINATOR_H_
 #define KEEL_BROKER_GROUP_GROUP_COORDINATOR_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -28,6 +29,20 @@
 
 namespace keel::broker::group {
 
+// What the coordinator reports to its metrics (group_metrics.h). Called on the thread that
+// completed the operation, without the coordinator's lock; must be thread-safe.
+class GroupObserver {
+ public:
+  virtual ~GroupObserver() = default;
+  // A JoinGroup answered with a generation (error 0), `latency_ms` after it arrived (its
+  // wait for the rebalance included).
+  virtual void OnJoin(int64_t latency_ms) = 0;
+  // A SyncGroup answered with an assignment (error 0); a follower's wait is included.
+  virtual void OnSync(int64_t latency_ms) = 0;
+  // An OffsetCommit answered (its durable write included): partitions committed, refused.
+  virtual void OnCommit(int64_t latency_ms, size_t committed, size_t refused) = 0;
+};
+
 class GroupCoordinator {
  public:
   // `monotonic_ms` is the clock every timeout is measured on; `store` outlives this.
@@ -36,6 +51,9 @@ class GroupCoordinator {
                    OffsetStore* store, uint64_t seed = 0);
 
   const GroupConfig& config() const { return config_; }
+
+  // `observer` (null: none) outlives this or is reset to null before it goes.
+  void SetObserver(GroupObserver* observer) { observer_.store(observer); }
 
   // JoinGroup: creates the group on a first join without a member id. `done` runs once.
   void Join(const std::string& group_id, JoinRequest request, JoinCallback done);
@@ -99,10 +117,14 @@ class GroupCoordinator {
   // Stores the snapshots (without mu_, before the operation's callbacks run).
   void Persist(const std::vector<GroupSnapshot>& snapshots);
   std::string FreshMemberId(const std::string& client_id);  // requires mu_
+  std::map<TopicPartition, int16_t> CommitUnobserved(
+      const std::string& group_id, const MemberIdentity& member, int32_t generation_id,
+      const std::map<TopicPartition, CommittedOffset>& offsets);
 
   const GroupConfig config_;
   const std::function<int64_t()> monotonic_ms_;
   OffsetStore* const store_;
+  std::atomic<GroupObserver*> observer_{nullptr};
 
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<Group>> groups_;  // guarded by mu_

@@ -1,6 +1,8 @@
 // GroupRuntime: what a broker runs for its group coordinator: the offset store, the
-// coordinator on the steady clock, and the ticker thread that drives its timers. The Kafka
-// listener owns one and stops it after its server (no request is in flight then).
+// coordinator on the steady clock, and the ticker thread that drives its timers. The broker
+// owns one, shared by its gRPC GroupService and its Kafka listener, and stops it after both
+// servers (no request is in flight then); a Kafka listener started without one (tests)
+// builds its own.
 #ifndef KEEL_BROKER_GROUP_GROUP_RUNTIME_H_
 #define KEEL_BROKER_GROUP_GROUP_RUNTIME_H_
 

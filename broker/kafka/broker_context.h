@@ -15,6 +15,7 @@
 #include "metadata/metadata_image.h"
 
 namespace keel::broker::group {
+class CoordinatorRouter;
 class GroupCoordinator;
 }  // namespace keel::broker::group
 
@@ -43,10 +44,13 @@ struct BrokerContext {
   DataPlane::ReadImage read_image;
   ControllerAdmin* admin = nullptr;
   ProducerStateTable* producers = nullptr;  // idempotent producers; null: not checked
-  // The consumer-group coordinator (broker/group/); KafkaListener builds one when null.
+  // The consumer-group coordinator (broker/group/), which the broker shares with its gRPC
+  // GroupService; KafkaListener builds one (with its log and router) when null.
   group::GroupCoordinator* groups = nullptr;
   // Where its offsets are durable (__consumer_offsets); null: in memory only.
   GroupOffsetLog* group_log = nullptr;
+  // Which broker coordinates a group; KafkaListener builds one when null.
+  group::CoordinatorRouter* group_router = nullptr;
   // This broker's current registration epoch (-1 before it registered): sent with
   // controller requests that need it (AllocateProducerIds).
   std::function<int64_t()> broker_epoch;

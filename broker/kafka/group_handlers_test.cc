@@ -120,6 +120,8 @@ class GroupHandlersTest : public ::testing::Test {
     runtime_ = std::make_unique<group::GroupRuntime>(context_.config.groups, log_.get());
     context_.groups = runtime_->coordinator();
     context_.group_log = log_.get();
+    if (router_ == nullptr) router_ = NewGroupRouter(&context_);
+    context_.group_router = router_.get();
     dispatcher_ = NewDispatcher(&context_, nullptr);
   }
 
@@ -188,6 +190,7 @@ class GroupHandlersTest : public ::testing::Test {
   std::unique_ptr<GroupOffsetLog> log_;
   std::unique_ptr<group::GroupRuntime> runtime_;
   BrokerContext context_;
+  std::unique_ptr<group::CoordinatorRouter> router_;
   std::unique_ptr<Dispatcher> dispatcher_;
   int32_t correlation_ = 0;
 };

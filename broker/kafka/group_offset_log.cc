@@ -5,13 +5,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/group/offset_record.h"
-#include "broker/kafka/handlers/group_common.h"
+#include "broker/group/coordinator_router.h"
 #include "common/logging.h"
 #include "kafka/error_codes.h"
 
 namespace keel::broker::kafka {
 namespace {
 
+using group::kOffsetsTopic;
+using group::OffsetsPartitionFor;
 using keel::kafka::Code;
 using keel::kafka::ErrorCode;
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "broker/kafka/handlers/group_common.h"
 #include "broker/kafka/handlers/handlers.h"
 
 namespace keel::broker::kafka {
@@ -44,9 +45,13 @@ absl::StatusOr<std::unique_ptr<KafkaListener>> KafkaListener::Start(
     l->groups_ = std::make_unique<group::GroupRuntime>(l->context_.config.groups,
                                                        l->group_log_.get());
     l->context_.groups = l->groups_->coordinator();
+    if (registry != nullptr) {
+      l->group_metrics_ = std::make_unique<group::GroupMetrics>(*registry, l->context_.groups);
+    }
   }
-  if (registry != nullptr) {
-    l->group_metrics_ = std::make_unique<group::GroupMetrics>(*registry, l->context_.groups);
+  if (l->context_.group_router == nullptr) {
+    l->group_router_ = NewGroupRouter(&l->context_);
+    l->context_.group_router = l->group_router_.get();
   }
   if (l->context_.producer_ids == nullptr) {
     std::function<int64_t()> epoch = l->context_.broker_epoch;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "broker/group/coordinator_router.h"
 #include "broker/group/group_metrics.h"
 #include "broker/group/group_runtime.h"
 #include "broker/kafka/broker_context.h"
@@ -21,7 +22,9 @@ namespace keel::broker::kafka {
 class KafkaListener {
  public:
   // `context.admin` may be null: then admin requests go through `controllers`, the broker's
-  // client of the controller quorum. `registry` may be null.
+  // client of the controller quorum. `registry` may be null. The broker passes its group
+  // coordinator, log and router in `context` (shared with its gRPC GroupService); when
+  // `context.groups` is null the listener builds its own (with their metrics).
   static absl::StatusOr<std::unique_ptr<KafkaListener>> Start(
       ServerOptions server, BrokerContext context,
       std::shared_ptr<client::AdminClient> controllers,
@@ -38,7 +41,8 @@ class KafkaListener {
   ProducerStateTable producers_;
   std::unique_ptr<GroupOffsetLog> group_log_;    // when context.groups was null
   std::unique_ptr<group::GroupRuntime> groups_;  // when context.groups was null
-  std::unique_ptr<group::GroupMetrics> group_metrics_;
+  std::unique_ptr<group::GroupMetrics> group_metrics_;   // when context.groups was null
+  std::unique_ptr<group::CoordinatorRouter> group_router_;  // when context.group_router was
   std::unique_ptr<ProducerIdBlock> own_producer_ids_;
   BrokerContext context_;
   std::unique_ptr<KafkaMetrics> metrics_;

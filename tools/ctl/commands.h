@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,24 @@ struct LocalClusterOptions {
   std::vector<std::string> broker_args;      // extra flags for every broker
 };
 
+// keelctl groups describe G [--members | --state] (kafka-consumer-groups --describe).
+struct GroupsDescribeOptions {
+  std::string group;
+  bool members = false;  // one row per member: CONSUMER-ID HOST CLIENT-ID #PARTITIONS
+  bool state = false;    // one row: COORDINATOR ASSIGNMENT-STRATEGY STATE #MEMBERS
+};
+
+// keelctl groups reset-offsets G --topic T (one of the four) [--execute].
+struct GroupsResetOptions {
+  std::string group;
+  std::string topic;
+  bool to_earliest = false;
+  bool to_latest = false;
+  std::optional<int64_t> to_offset;
+  std::optional<int64_t> shift_by;
+  bool execute = false;  // without: a dry run that prints the plan
+};
+
 int QuorumStatus(const GlobalOptions& g);
 int QuorumReplication(const GlobalOptions& g);
 int TopicsCreate(const GlobalOptions& g, const CreateTopicOptions& o);
@@ -105,6 +124,10 @@ int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o);
 int MetadataImage(const GlobalOptions& g);
 int Produce(const GlobalOptions& g, const ProduceOptions& o);
 int Consume(const GlobalOptions& g, const ConsumeOptions& o);
+int GroupsList(const GlobalOptions& g, bool with_state);
+int GroupsDescribe(const GlobalOptions& g, const GroupsDescribeOptions& o);
+int GroupsResetOffsets(const GlobalOptions& g, const GroupsResetOptions& o);
+int GroupsDelete(const GlobalOptions& g, const std::string& group);
 int ClusterUp(const GlobalOptions& g, const LocalClusterOptions& o, const char* argv0);
 int ClusterStatus(const GlobalOptions& g, const LocalClusterOptions& o);
 int ClusterDown(const GlobalOptions& g, const LocalClusterOptions& o);

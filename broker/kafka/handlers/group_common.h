@@ -1,6 +1,6 @@
-// What the consumer-group handlers share: which broker coordinates a group (the leader of
-// the group's partition of __consumer_offsets, as in Kafka), the check every group request
-// makes that it reached that broker, and a wait for a deferred coordinator answer.
+// What the consumer-group handlers share: the check every group request makes that it reached
+// the group's coordinator (broker/group/coordinator_router.h, shared with the gRPC
+// GroupService), and a wait for a deferred coordinator answer.
 #ifndef KEEL_BROKER_KAFKA_HANDLERS_GROUP_COMMON_H_
 #define KEEL_BROKER_KAFKA_HANDLERS_GROUP_COMMON_H_
 
@@ -12,27 +12,26 @@
 #include <string>
 #include <string_view>
 
+#include "broker/group/coordinator_router.h"
 #include "broker/kafka/broker_context.h"
 #include "broker/kafka/handler.h"
 
 namespace keel::broker::kafka {
 
-inline constexpr char kOffsetsTopic[] = "__consumer_offsets";
+using group::ClientHost;
+using group::JavaStringHash;
+using group::kOffsetsTopic;
+using group::OffsetsPartitionFor;
 
-// Java's String.hashCode over the UTF-16 code units of `utf8` (bytes that are not valid
-// UTF-8 count as one unit each), so that a group lands on the partition Kafka would pick.
-int32_t JavaStringHash(std::string_view utf8);
-
-// Kafka's Utils.abs(groupId.hashCode) % partitions (Utils.abs maps MIN_VALUE to 0).
-int32_t OffsetsPartitionFor(std::string_view group_id, int32_t partitions);
-
-// 0 if this broker coordinates `group_id`; NOT_COORDINATOR if another broker does;
-// COORDINATOR_NOT_AVAILABLE while __consumer_offsets or the partition's leader is missing;
-// COORDINATOR_LOAD_IN_PROGRESS while the partition's offsets load (context.group_log).
+// 0 if this broker coordinates `group_id`, else the Kafka error: context.group_router's
+// answer (broker/group/coordinator_router.h, the one rule both front ends use).
 int16_t CoordinatorError(const BrokerContext& context, const std::string& group_id);
 
-// The client host as Kafka reports it ("/127.0.0.1") from a "host:port" peer.
-std::string ClientHost(const std::string& peer);
+// A router over `context` (read at each call, so the context may change its coordinator and
+// log later): topics created through context->admin, partitions loaded by
+// context->group_log into context->groups. For a listener (or test) without a broker-owned
+// router; `context` outlives it.
+std::unique_ptr<group::CoordinatorRouter> NewGroupRouter(const BrokerContext* context);
 
 // A deferred answer: the coordinator's callback sets it, the request's thread waits for it.
 template <class T>

@@ -1,10 +1,10 @@
 // The coordinator placement must match Kafka's, or a client that cached a coordinator from
 // a Kafka cluster's rule would be sent NOT_COORDINATOR forever; these are Java's values.
-#include "broker/kafka/handlers/group_common.h"
+#include "broker/group/coordinator_router.h"
 
 #include "gtest/gtest.h"
 
-namespace keel::broker::kafka {
+namespace keel::broker::group {
 namespace {
 
 TEST(JavaStringHashTest, MatchesJavaStringHashCode) {
@@ -32,7 +32,10 @@ TEST(OffsetsPartitionForTest, IsKafkasAbsModuloPartitions) {
 TEST(ClientHostTest, IsSlashHostAsKafkaPrintsIt) {
   EXPECT_EQ(ClientHost("127.0.0.1:5555"), "/127.0.0.1");
   EXPECT_EQ(ClientHost("::1:5555"), "/::1");
+  // gRPC's peer strings.
+  EXPECT_EQ(ClientHost("ipv4:127.0.0.1:5555"), "/127.0.0.1");
+  EXPECT_EQ(ClientHost("ipv6:[::1]:5555"), "/::1");
 }
 
 }  // namespace
-}  // namespace keel::broker::kafka
+}  // namespace keel::broker::group
