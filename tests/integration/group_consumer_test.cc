@@ -374,6 +374,31 @@ TEST_F(GroupConsumerTest, BadGroupConfigurationIsAClearError) {
   EXPECT_TRUE(absl::IsFailedPrecondition((*c)->AssignChecked({{"t", 0}})));
 }
 
+// Static membership (KIP-345): a static member that closes (no LeaveGroup) and comes back
+// with the same group.instance.id within session.timeout.ms gets its partitions back and
+// the other member sees no rebalance.
+TEST_F(GroupConsumerTest, AStaticMemberComesBackWithoutARebalance) {
+  ASSERT_TRUE(admin_->CreateTopic("st", 4, 2).ok());
+  auto props_a = Props("g-static", "range");
+  props_a["group.instance.id"] = "a";
+  auto props_b = Props("g-static", "range");
+  props_b["group.instance.id"] = "b";
+  auto a = Join(props_a, {"st"});
+  auto b = Join(props_b, {"st"});
+  ASSERT_TRUE(WaitFor([&] { return Holds({a.get(), b.get()}, 4, {2, 2}); }, seconds(20)));
+  const auto a_held = a->assignment();
+  const auto b_held = b->assignment();
+  const int32_t generation = b->consumer()->generation();
+  const size_t b_revoked = b->revoked();
+  a->Stop();
+  auto again = Join(props_a, {"st"});
+  ASSERT_TRUE(WaitFor([&] { return again->assignment() == a_held; }, seconds(10)));
+  std::this_thread::sleep_for(milliseconds(1000));  // a few of b's heartbeats
+  EXPECT_EQ(b->consumer()->generation(), generation);
+  EXPECT_EQ(b->assignment(), b_held);
+  EXPECT_EQ(b->revoked(), b_revoked);
+}
+
 // keelctl consume --group: reads the group's share from its committed offsets and commits
 // what it printed, so a second run prints only what is new.
 TEST_F(GroupConsumerTest, KeelctlConsumeGroupCommitsWhatItPrinted) {
