@@ -8,7 +8,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "client/errors.h"
+#include "client/group_client.h"
 
 namespace keel::client {
 namespace {
@@ -52,12 +55,44 @@ absl::StatusOr<ConsumerConfig> ConsumerConfig::FromProperties(const Properties& 
       ok = as64(&c.retry_backoff_ms);
     } else if (key == "metadata.max.age.ms") {
       ok = as64(&c.metadata_max_age_ms);
+    } else if (key == "group.id") {
+      c.group.group_id = value;
+    } else if (key == "group.instance.id") {
+      c.group.group_instance_id = value;
+      ok = !value.empty();
+    } else if (key == "client.id") {
+      c.group.client_id = value;
+    } else if (key == "session.timeout.ms") {
+      ok = as64(&c.group.session_timeout_ms) && c.group.session_timeout_ms > 0;
+    } else if (key == "heartbeat.interval.ms") {
+      ok = as64(&c.group.heartbeat_interval_ms) && c.group.heartbeat_interval_ms > 0;
+    } else if (key == "max.poll.interval.ms") {
+      ok = as64(&c.group.max_poll_interval_ms) && c.group.max_poll_interval_ms > 0;
+    } else if (key == "partition.assignment.strategy") {
+      c.group.assignment_strategies.clear();
+      for (absl::string_view name : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+        name = absl::StripAsciiWhitespace(name);
+        c.group.assignment_strategies.emplace_back(name);
+        if (!MakeAssignor(std::string(name)).ok()) ok = false;
+      }
+      ok = ok && !c.group.assignment_strategies.empty();
+    } else if (key == "enable.auto.commit") {
+      ok = value == "true" || value == "false";
+      c.enable_auto_commit = value == "true";
+    } else if (key == "auto.commit.interval.ms") {
+      ok = as64(&c.auto_commit_interval_ms) && c.auto_commit_interval_ms > 0;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown consumer property '", key, "'"));
     }
     if (!ok) {
       return absl::InvalidArgumentError(absl::StrCat("bad value '", value, "' for ", key));
     }
+  }
+  c.group.request_timeout_ms = c.request_timeout_ms;
+  c.group.retry_backoff_ms = c.retry_backoff_ms;
+  if (c.group.heartbeat_interval_ms >= c.group.session_timeout_ms) {
+    return absl::InvalidArgumentError(
+        "heartbeat.interval.ms must be lower than session.timeout.ms");
   }
   return c;
 }
@@ -76,8 +111,13 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const Properties& pro
   return std::make_unique<Consumer>(*config, std::move(metadata));
 }
 
-Consumer::Consumer(ConsumerConfig config, std::shared_ptr<MetadataCache> metadata)
-    : config_(std::move(config)), metadata_(std::move(metadata)) {}
+Consumer::Consumer(ConsumerConfig config, std::shared_ptr<MetadataCache> metadata,
+                   std::shared_ptr<GroupClient> group_client)
+    : config_(std::move(config)),
+      metadata_(std::move(metadata)),
+      group_client_(std::move(group_client)) {}
+
+Consumer::~Consumer() { (void)Close(); }
 
 std::vector<ConsumerRecord> Consumer::DrainBuffered() {
   std::vector<ConsumerRecord> out;
@@ -102,6 +142,20 @@ void Consumer::DropBuffered(const TopicPartition& tp) {
 }
 
 void Consumer::Assign(const std::vector<TopicPartition>& partitions) {
+  (void)AssignChecked(partitions);
+}
+
+absl::Status Consumer::AssignChecked(const std::vector<TopicPartition>& partitions) {
+  if (subscribed_) {
+    return absl::FailedPreconditionError(
+        "IllegalStateException: Subscription to topics, partitions and pattern are mutually "
+        "exclusive (call Unsubscribe first)");
+  }
+  SetAssignment(partitions);
+  return absl::OkStatus();
+}
+
+void Consumer::SetAssignment(const std::vector<TopicPartition>& partitions) {
   std::map<TopicPartition, PartitionState> next;
   for (const auto& tp : partitions) {
     auto it = assigned_.find(tp);
@@ -237,6 +291,24 @@ absl::StatusOr<int64_t> Consumer::OffsetForTime(const TopicPartition& tp, int64_
 }
 
 absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(milliseconds timeout) {
+  if (closed_) return absl::FailedPreconditionError("the consumer is closed");
+  if (!subscribed_) return PollAssigned(timeout);
+  const auto deadline = Clock::now() + timeout;
+  while (true) {
+    if (absl::Status s = UpdateGroup(); !s.ok()) return s;
+    // Slices of at most fetch.max.wait.ms, so the group's work is never far away.
+    const milliseconds slice = std::min(Remaining(deadline), milliseconds(config_.fetch_max_wait_ms));
+    if (assigned_.empty()) {
+      std::this_thread::sleep_for(std::min(slice, milliseconds(config_.retry_backoff_ms)));
+    } else {
+      auto records = PollAssigned(std::max(slice, milliseconds(1)));
+      if (!records.ok() || !records->empty()) return records;
+    }
+    if (Remaining(deadline).count() <= 0) return std::vector<ConsumerRecord>{};
+  }
+}
+
+absl::StatusOr<std::vector<ConsumerRecord>> Consumer::PollAssigned(milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   std::vector<ConsumerRecord> out;
   if (assigned_.empty()) {

@@ -11,19 +11,27 @@
 // that carry any (at most max.poll.records). NOT_LEADER_OR_FOLLOWER moves the partition to the
 // named leader or refreshes the metadata; so does a broker that cannot be reached.
 //
-// Group membership (subscribe, committed offsets, rebalances) is a later issue: a coordinator
-// will call Assign() with its assignment and read/seed positions through Position()/Seek(),
-// which are the whole seam.
+// Groups. With group.id, Subscribe(topics) or Subscribe(TopicPattern) makes the consumer a
+// member of its group (Kafka's classic protocol over GroupService, through
+// ConsumerCoordinator): Poll joins, runs the leader's assignor, fires the rebalance callbacks,
+// starts each new partition at its committed offset (else auto.offset.reset), auto-commits
+// and rejoins when the heartbeat thread or the metadata says so. Assign() and Subscribe()
+// exclude each other, as in Kafka. docs/client.md says what is chosen where Kafka has choices.
 //
-// Not thread-safe (like Kafka's consumer): one thread uses a Consumer.
+// Not thread-safe (like Kafka's consumer): one thread uses a Consumer; the callbacks run on
+// it, inside Poll, CommitSync or Close.
 #ifndef KEEL_CLIENT_CONSUMER_H_
 #define KEEL_CLIENT_CONSUMER_H_
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <regex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,20 +39,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "client/metadata_cache.h"
+#include "client/consumer_coordinator.h"
 #include "client/producer_config.h"
+#include "client/topic_partition.h"
 
 namespace keel::client {
-
-struct TopicPartition {
-  std::string topic;
-  int32_t partition = 0;
-  bool operator<(const TopicPartition& o) const {
-    return topic != o.topic ? topic < o.topic : partition < o.partition;
-  }
-  bool operator==(const TopicPartition& o) const {
-    return topic == o.topic && partition == o.partition;
-  }
-};
 
 struct ConsumerRecord {
   std::string topic;
@@ -67,7 +66,13 @@ struct ConsumerConfig {
   std::string auto_offset_reset = "latest";  // auto.offset.reset: earliest, latest, none
   int64_t request_timeout_ms = 30000;     // request.timeout.ms
   int64_t retry_backoff_ms = 100;         // retry.backoff.ms
-  int64_t metadata_max_age_ms = 300000;   // metadata.max.age.ms
+  int64_t metadata_max_age_ms = 300000;   // metadata.max.age.ms (also the topic check of
+                                          // a pattern subscription and the leader's)
+  // The group's part (group.id, group.instance.id, client.id, session.timeout.ms,
+  // heartbeat.interval.ms, max.poll.interval.ms, partition.assignment.strategy).
+  GroupMembershipConfig group;
+  bool enable_auto_commit = true;         // enable.auto.commit (only with group.id)
+  int64_t auto_commit_interval_ms = 5000; // auto.commit.interval.ms
 
   static absl::StatusOr<ConsumerConfig> FromProperties(const Properties& properties);
 };
@@ -76,14 +81,74 @@ struct ConsumerConfig {
 inline constexpr int64_t kLatestOffset = -1;
 inline constexpr int64_t kEarliestOffset = -2;
 
+// A subscription by regular expression (ECMAScript syntax; the whole topic name must match,
+// as Java's Pattern.matches). Internal topics (names starting "__") never match. Built with
+// TopicPattern::Of("orders-.*"), so Subscribe({"a", "b"}) is never mistaken for a pattern.
+class TopicPattern {
+ public:
+  static TopicPattern Of(std::string regex) {
+    TopicPattern p;
+    p.regex_ = std::move(regex);
+    return p;
+  }
+  const std::string& regex() const { return regex_; }
+
+ private:
+  TopicPattern() = default;
+  std::string regex_;
+};
+
+// Rebalance callbacks (Kafka's ConsumerRebalanceListener), run on the polling thread. Unset
+// ones do nothing; an unset on_partitions_lost calls on_partitions_revoked (Kafka's default).
+// A callback may call Seek / Position / CommitSync; not Subscribe or Close.
+struct RebalanceListener {
+  std::function<void(const std::vector<TopicPartition>&)> on_partitions_revoked;
+  std::function<void(const std::vector<TopicPartition>&)> on_partitions_assigned;
+  std::function<void(const std::vector<TopicPartition>&)> on_partitions_lost;
+};
+
 class Consumer {
  public:
   static absl::StatusOr<std::unique_ptr<Consumer>> Create(
       const Properties& properties, std::shared_ptr<MetadataCache> metadata = nullptr);
-  Consumer(ConsumerConfig config, std::shared_ptr<MetadataCache> metadata);
+  // `group_client` may be null: the first Subscribe makes one over `metadata`'s channels.
+  Consumer(ConsumerConfig config, std::shared_ptr<MetadataCache> metadata,
+           std::shared_ptr<GroupClient> group_client = nullptr);
 
-  // Replaces the assignment; positions of partitions kept are kept.
+  ~Consumer();  // Close(), bounded by request.timeout.ms
+
+  // Replaces the assignment; positions of partitions kept are kept. Refused while subscribed
+  // (Kafka throws IllegalStateException): Assign then does nothing and AssignChecked says so.
   void Assign(const std::vector<TopicPartition>& partitions);
+  absl::Status AssignChecked(const std::vector<TopicPartition>& partitions);
+
+  // Group membership (needs group.id). Replaces any earlier subscription; the next Poll
+  // joins. An empty list unsubscribes.
+  absl::Status Subscribe(const std::vector<std::string>& topics, RebalanceListener listener = {});
+  absl::Status Subscribe(const TopicPattern& pattern, RebalanceListener listener = {});
+  // Revokes the partitions (committing first with auto-commit) and leaves the group.
+  absl::Status Unsubscribe();
+  // The topics subscribed (a pattern's matches as of the last check).
+  std::vector<std::string> Subscription() const;
+
+  // Commits the consumed positions of every assigned partition (or `offsets`: the next
+  // offset to consume per partition) and waits for the answer.
+  absl::Status CommitSync();
+  absl::Status CommitSync(const OffsetMap& offsets);
+  // Commits the consumed positions without waiting; `callback` runs in a later Poll,
+  // CommitSync or Close.
+  void CommitAsync(CommitCallback callback = nullptr);
+  // The group's committed offset of each partition (-1: none).
+  absl::StatusOr<OffsetMap> Committed(const std::vector<TopicPartition>& partitions);
+
+  // Commits (auto-commit), revokes and leaves the group (dynamic members), stops the
+  // threads. Idempotent; the consumer is unusable afterwards.
+  absl::Status Close();
+
+  // Group state, for tests and tools (-1 / "" outside a group).
+  int32_t generation() const;
+  std::string member_id() const;
+  bool is_leader() const;
   std::vector<TopicPartition> Assignment() const;
 
   absl::Status Seek(const TopicPartition& tp, int64_t offset);
@@ -101,7 +166,10 @@ class Consumer {
 
   // Records after the positions, waiting up to `timeout` for some. An empty vector after the
   // timeout is not an error. Errors that no retry cures (auto.offset.reset=none and an
-  // out-of-range position, an unknown topic past the timeout) are returned.
+  // out-of-range position, an unknown topic past the timeout) are returned. Subscribed, it
+  // first does the group's work (join, callbacks, auto-commit); a join in progress runs to
+  // its end even past `timeout` (it is bounded by max.poll.interval.ms), so the member is
+  // not kicked out of the generation it is joining.
   absl::StatusOr<std::vector<ConsumerRecord>> Poll(std::chrono::milliseconds timeout);
 
   // The high watermark the last fetch of `tp` reported (-1 before one).
@@ -115,6 +183,23 @@ class Consumer {
     int64_t position = -1;  // -1: resolve with auto.offset.reset
     int64_t high_watermark = -1;
   };
+  // One round of fetches over the assignment (the whole Poll without a group).
+  absl::StatusOr<std::vector<ConsumerRecord>> PollAssigned(std::chrono::milliseconds timeout);
+  // The group's work before a fetch: topic checks, rejoins, callbacks, auto-commit.
+  absl::Status UpdateGroup();
+  absl::Status Rebalance();
+  // Revokes `partitions` (committing their positions first with auto-commit).
+  void Revoke(const std::vector<TopicPartition>& partitions);
+  OffsetMap ConsumedPositions(const std::vector<TopicPartition>& partitions) const;
+  // The topics a pattern matches now, sorted.
+  absl::StatusOr<std::vector<std::string>> MatchPattern();
+  std::map<std::string, int32_t> PartitionCounts(const std::set<std::string>& topics);
+  absl::Status StartSubscription(RebalanceListener listener);
+  // gRPC addresses of brokers for GroupClient: bootstrap.servers, else the unfenced brokers
+  // the controllers know.
+  absl::StatusOr<std::vector<std::string>> BootstrapBrokers();
+  void SetAssignment(const std::vector<TopicPartition>& partitions);
+
   // Leader address of `tp` ("" if unknown after a refresh attempt).
   std::string LeaderOf(const TopicPartition& tp, std::chrono::milliseconds timeout);
   absl::Status ResetPosition(const TopicPartition& tp, std::chrono::milliseconds timeout);
@@ -128,6 +213,19 @@ class Consumer {
   // Fetched records not yet returned (a fetch brings up to max.partition.fetch.bytes per
   // partition; Poll returns max.poll.records). They start at their partitions' positions.
   std::deque<ConsumerRecord> buffered_;
+
+  // Group membership; coordinator_ is made on the first Subscribe.
+  std::shared_ptr<GroupClient> group_client_;
+  std::unique_ptr<ConsumerCoordinator> coordinator_;
+  bool subscribed_ = false;
+  bool joined_ = false;           // holds a generation's assignment
+  bool rejoin_needed_ = false;
+  bool closed_ = false;
+  std::vector<std::string> topics_;            // sorted
+  std::optional<std::regex> pattern_;
+  RebalanceListener listener_;
+  std::chrono::steady_clock::time_point next_topic_check_;
+  std::chrono::steady_clock::time_point next_auto_commit_;
 };
 
 }  // namespace keel::client

@@ -186,3 +186,72 @@ TEST_F(ConsumerTest, PollsSeveralPartitions) {
 
 }  // namespace
 }  // namespace keel::client
+
+namespace keel::client {
+namespace {
+
+TEST(ConsumerConfigTest, GroupPropertiesHaveKafkasDefaultsAndParse) {
+  auto defaults = ConsumerConfig::FromProperties({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->group.session_timeout_ms, 45000);
+  EXPECT_EQ(defaults->group.heartbeat_interval_ms, 3000);
+  EXPECT_EQ(defaults->group.max_poll_interval_ms, 300000);
+  EXPECT_EQ(defaults->group.assignment_strategies,
+            (std::vector<std::string>{"range", "cooperative-sticky"}));
+  EXPECT_TRUE(defaults->enable_auto_commit);
+  EXPECT_EQ(defaults->auto_commit_interval_ms, 5000);
+
+  auto c = ConsumerConfig::FromProperties({{"group.id", "g"},
+                                           {"group.instance.id", "i-1"},
+                                           {"session.timeout.ms", "6000"},
+                                           {"heartbeat.interval.ms", "500"},
+                                           {"max.poll.interval.ms", "9000"},
+                                           {"partition.assignment.strategy",
+                                            "cooperative-sticky, roundrobin"},
+                                           {"enable.auto.commit", "false"},
+                                           {"auto.commit.interval.ms", "100"},
+                                           {"request.timeout.ms", "1234"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->group.group_id, "g");
+  EXPECT_EQ(*c->group.group_instance_id, "i-1");
+  EXPECT_EQ(c->group.session_timeout_ms, 6000);
+  EXPECT_EQ(c->group.heartbeat_interval_ms, 500);
+  EXPECT_EQ(c->group.max_poll_interval_ms, 9000);
+  EXPECT_EQ(c->group.assignment_strategies,
+            (std::vector<std::string>{"cooperative-sticky", "roundrobin"}));
+  EXPECT_FALSE(c->enable_auto_commit);
+  EXPECT_EQ(c->auto_commit_interval_ms, 100);
+  EXPECT_EQ(c->group.request_timeout_ms, 1234);
+}
+
+TEST(ConsumerConfigTest, BadGroupPropertiesAreRefused) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"partition.assignment.strategy", "sticky-ish"},
+           {"partition.assignment.strategy", ""},
+           {"enable.auto.commit", "yes"},
+           {"session.timeout.ms", "0"},
+           {"heartbeat.interval.ms", "-1"},
+           {"group.instance.id", ""}}) {
+    auto c = ConsumerConfig::FromProperties({{key, value}});
+    EXPECT_TRUE(absl::IsInvalidArgument(c.status())) << key << "=" << value;
+  }
+  auto inverted = ConsumerConfig::FromProperties(
+      {{"session.timeout.ms", "1000"}, {"heartbeat.interval.ms", "1000"}});
+  EXPECT_TRUE(absl::IsInvalidArgument(inverted.status()));
+}
+
+TEST(ConsumerGroupTest, SubscribeNeedsAGroupIdAndExcludesAssign) {
+  auto metadata = std::make_shared<MetadataCache>(nullptr, std::vector<std::string>{"127.0.0.1:1"});
+  Consumer plain(ConsumerConfig(), metadata);
+  EXPECT_TRUE(absl::IsInvalidArgument(plain.Subscribe({"t"})));
+  EXPECT_TRUE(absl::IsFailedPrecondition(plain.CommitSync()));
+  ConsumerConfig config;
+  config.group.group_id = "g";
+  Consumer assigned(config, metadata);
+  assigned.Assign({{"t", 0}});
+  EXPECT_TRUE(absl::IsFailedPrecondition(assigned.Subscribe({"t"})));
+  EXPECT_TRUE(absl::IsInvalidArgument(assigned.Subscribe(TopicPattern::Of("(["))));
+}
+
+}  // namespace
+}  // namespace keel::client

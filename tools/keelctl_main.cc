@@ -221,9 +221,13 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   auto* from_beginning = consume_cmd->add_flag("--from-beginning", consume.from_beginning,
                                                "Start at the earliest offset (default: latest)");
-  consume_cmd->add_option("--offset", consume.offset, "Start at this offset")
+  auto* offset_opt = consume_cmd->add_option("--offset", consume.offset, "Start at this offset")
       ->check(CLI::NonNegativeNumber)
       ->excludes(from_beginning);
+  consume_cmd->add_option("--group", consume.group,
+                          "Consume as a member of this group: its partitions, from its "
+                          "committed offsets, committing what was printed")
+      ->excludes(offset_opt);
   consume_cmd->add_option("--max-messages", consume.max_messages,
                           "Stop after N records (waiting for them up to --timeout-ms)")
       ->check(CLI::PositiveNumber);

@@ -48,6 +48,7 @@ struct ConsumeOptions {
   int64_t max_messages = -1;
   bool print_offset = false;
   bool print_key = false;
+  std::string group;  // --group: subscribe as a member of this group and commit
 };
 
 struct ConfigsAlterOptions {

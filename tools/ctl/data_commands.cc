@@ -181,7 +181,122 @@ int Produce(const GlobalOptions& g, const ProduceOptions& o) {
   return 0;
 }
 
+namespace {
+
+// One consumed record: text on stdout, or appended to `json_records`.
+void PrintRecord(const GlobalOptions& g, const ConsumeOptions& o, const client::ConsumerRecord& rec,
+                 nlohmann::json* json_records) {
+  if (g.json()) {
+    json_records->push_back({{"Partition", rec.partition},
+                             {"Offset", rec.offset},
+                             {"Timestamp", rec.timestamp_ms},
+                             {"Key", rec.key},
+                             {"Value", rec.value}});
+    return;
+  }
+  std::string out;
+  if (o.print_offset) {
+    out += "Partition:" + std::to_string(rec.partition) +
+           "\tOffset:" + std::to_string(rec.offset) + "\t";
+  }
+  if (o.print_key) out += (rec.key.empty() ? "null" : rec.key) + "\t";
+  out += rec.value;
+  std::printf("%s\n", out.c_str());
+}
+
+// consume --group: a member of the group (Subscribe), starting at the group's committed
+// offsets (else latest, or earliest with --from-beginning), committing what it printed after
+// each batch and leaving the group at the end. Without --max-messages it stops once every
+// partition it holds has reached the end offset it had when assigned.
+int ConsumeGroup(const GlobalOptions& g, const ConsumeOptions& o) {
+  const std::string what = "consume " + o.topic + " --group " + o.group;
+  const auto deadline = std::chrono::steady_clock::now() + milliseconds(g.timeout_ms);
+  auto remaining = [&] {
+    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(
+                                         deadline - std::chrono::steady_clock::now()));
+  };
+  if (o.partition >= 0) return Fail(what, "--partition cannot be used with --group");
+  if (client::SplitAddresses(g.controllers).empty()) {
+    return Fail(what, "--group needs --controllers (or KEEL_CONTROLLERS)");
+  }
+  auto metadata = MetadataFor(g);
+  client::ConsumerConfig config;
+  config.fetch_max_wait_ms = o.max_messages > 0 ? 500 : 100;
+  config.fetch_max_bytes = 4 << 20;
+  config.request_timeout_ms = std::min<int64_t>(5000, std::max<int64_t>(g.timeout_ms, 1));
+  config.retry_backoff_ms = 200;
+  config.auto_offset_reset = o.from_beginning ? "earliest" : "latest";
+  config.group.group_id = o.group;
+  config.group.client_id = "keelctl";
+  config.group.session_timeout_ms = 10000;
+  config.group.heartbeat_interval_ms = 1000;
+  config.group.request_timeout_ms = config.request_timeout_ms;
+  config.group.retry_backoff_ms = config.retry_backoff_ms;
+  config.enable_auto_commit = false;  // commits what was printed, after printing it
+  client::Consumer consumer(config, metadata);
+
+  // End offsets of the partitions held, taken when each is first seen.
+  std::map<client::TopicPartition, int64_t> end_offset;
+  if (absl::Status s = consumer.Subscribe({o.topic}); !s.ok()) {
+    return Fail(what, std::string(s.message()));
+  }
+  int64_t printed = 0;
+  nlohmann::json json_records = nlohmann::json::array();
+  auto limit_reached = [&] { return o.max_messages > 0 && printed >= o.max_messages; };
+  bool caught_up = false;
+  while (!limit_reached() && !caught_up && remaining().count() > 0) {
+    auto polled = consumer.Poll(std::min(remaining(), milliseconds(1000)));
+    if (!polled.ok()) return Fail(what, std::string(polled.status().message()));
+    client::OffsetMap printed_up_to;
+    for (const client::ConsumerRecord& rec : *polled) {
+      if (limit_reached()) break;
+      ++printed;
+      PrintRecord(g, o, rec, &json_records);
+      printed_up_to[{rec.topic, rec.partition}] = rec.offset + 1;
+    }
+    if (!printed_up_to.empty()) {
+      if (absl::Status s = consumer.CommitSync(printed_up_to); !s.ok()) {
+        return Fail(what, "commit failed: " + std::string(s.message()));
+      }
+    }
+    if (o.max_messages <= 0 && polled->empty()) {
+      const std::vector<client::TopicPartition> held = consumer.Assignment();
+      caught_up = consumer.generation() >= 0;
+      for (const auto& tp : held) {
+        if (!end_offset.count(tp)) {
+          auto end = consumer.OffsetForTime(tp, client::kLatestOffset, remaining());
+          if (!end.ok()) return Fail(what, std::string(end.status().message()));
+          end_offset[tp] = *end;
+        }
+        auto position = consumer.Position(tp);
+        if (!position.ok() || *position < end_offset[tp]) caught_up = false;
+      }
+    }
+  }
+  absl::Status closed = consumer.Close();
+  std::fflush(stdout);
+  if (g.json()) {
+    std::cout << nlohmann::json{{"Topic", o.topic}, {"Group", o.group}, {"Records", json_records}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::fprintf(stderr, "Processed a total of %ld messages\n", static_cast<long>(printed));
+  }
+  if (!closed.ok()) return Fail(what, "leaving the group: " + std::string(closed.message()));
+  if (!limit_reached() && !caught_up) {
+    if (o.max_messages > 0) {
+      return Fail(what, "timed out after " + std::to_string(printed) + " of " +
+                            std::to_string(o.max_messages) + " messages");
+    }
+    return Fail(what, "timed out before reaching the end of every partition");
+  }
+  return 0;
+}
+
+}  // namespace
+
 int Consume(const GlobalOptions& g, const ConsumeOptions& o) {
+  if (!o.group.empty()) return ConsumeGroup(g, o);
   const std::string what = "consume " + o.topic;
   const auto deadline = std::chrono::steady_clock::now() + milliseconds(g.timeout_ms);
   auto remaining = [&] {
@@ -245,22 +360,7 @@ int Consume(const GlobalOptions& g, const ConsumeOptions& o) {
     for (const client::ConsumerRecord& rec : *polled) {
       if (limit_reached()) break;
       ++printed;
-      if (g.json()) {
-        json_records.push_back({{"Partition", rec.partition},
-                                {"Offset", rec.offset},
-                                {"Timestamp", rec.timestamp_ms},
-                                {"Key", rec.key},
-                                {"Value", rec.value}});
-      } else {
-        std::string out;
-        if (o.print_offset) {
-          out += "Partition:" + std::to_string(rec.partition) +
-                 "\tOffset:" + std::to_string(rec.offset) + "\t";
-        }
-        if (o.print_key) out += (rec.key.empty() ? "null" : rec.key) + "\t";
-        out += rec.value;
-        std::printf("%s\n", out.c_str());
-      }
+      PrintRecord(g, o, rec, &json_records);
     }
     if (o.max_messages <= 0) {
       for (const auto& tp : active) {
