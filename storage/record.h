@@ -57,6 +57,32 @@ struct RecordBatch {
   bool operator==(const RecordBatch&) const = default;
 };
 
+// Narrows `batch` to the offsets in [from, below): its range shrinks to them and the records
+// outside go. False (batch unchanged) when the batch holds none of them.
+inline bool TrimBatch(RecordBatch* batch, int64_t from, int64_t below) {
+  const int64_t lo = batch->base_offset > from ? batch->base_offset : from;
+  const int64_t hi = batch->next_offset() < below ? batch->next_offset() : below;
+  if (lo >= hi) return false;
+  if (lo == batch->base_offset && hi == batch->next_offset()) return true;
+  std::vector<Record> kept;
+  std::vector<int64_t> deltas;
+  for (size_t i = 0; i < batch->records.size(); ++i) {
+    const int64_t offset = batch->OffsetOf(i);
+    if (offset < lo || offset >= hi) continue;
+    kept.push_back(std::move(batch->records[i]));
+    deltas.push_back(offset - lo);
+  }
+  batch->base_offset = lo;
+  batch->records = std::move(kept);
+  batch->offset_count = hi - lo;
+  batch->offset_deltas = std::move(deltas);
+  if (static_cast<int64_t>(batch->records.size()) == batch->offset_count) {
+    batch->offset_deltas.clear();  // dense again
+    batch->offset_count = 0;
+  }
+  return true;
+}
+
 }  // namespace keel::storage
 
 #endif  // KEEL_STORAGE_RECORD_H_

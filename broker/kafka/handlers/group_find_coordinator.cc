@@ -103,6 +103,8 @@ class FindCoordinatorHandler final
     t->set_num_partitions(config.offsets_topic_num_partitions);
     t->set_replication_factor(
         std::min<int32_t>(config.offsets_topic_replication_factor, usable));
+    // As Kafka: only the newest record per key matters (docs/formats/consumer-offsets.md).
+    (*t->mutable_configs())["cleanup.policy"] = "compact";
     controller::CreateTopicsResponse created;
     grpc::Status s = context_->admin->CreateTopics(create, &created);
     if (!s.ok()) {
