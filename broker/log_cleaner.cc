@@ -23,12 +23,12 @@ LogCleaner::LogCleaner(PartitionManager* partitions, LogCleanerOptions options,
                                     "Records compaction removed (superseded, expired "
                                     "tombstones, null keys).")
                           .Add({});
-  last_run_ms_ = &registry_
-                      ->Gauge("keel_broker_log_cleaner_last_run_timestamp_ms",
-                              "When the log cleaner last finished a pass (ms since the epoch).")
+  last_run_seconds_ = &registry_
+                      ->Gauge("keel_broker_log_cleaner_last_run_timestamp_seconds",
+                              "When the log cleaner last finished a pass (since the epoch).")
                       .Add({});
-  last_run_duration_ms_ = &registry_
-                               ->Gauge("keel_broker_log_cleaner_last_run_duration_ms",
+  last_run_duration_seconds_ = &registry_
+                               ->Gauge("keel_broker_log_cleaner_last_run_duration_seconds",
                                        "How long the log cleaner's last pass took.")
                                .Add({});
 }
@@ -98,8 +98,8 @@ void LogCleaner::RunOnce() {
     bytes_cleaned_->Increment(static_cast<double>(pass.bytes_cleaned));
     segments_rewritten_->Increment(static_cast<double>(pass.segments_rewritten));
     records_removed_->Increment(static_cast<double>(pass.records_removed));
-    last_run_ms_->Set(static_cast<double>(options_.now_ms()));
-    last_run_duration_ms_->Set(static_cast<double>(duration_ms));
+    last_run_seconds_->Set(static_cast<double>(options_.now_ms()) / 1000.0);
+    last_run_duration_seconds_->Set(static_cast<double>(duration_ms) / 1000.0);
   }
   std::lock_guard<std::mutex> lock(mu_);
   totals_.runs += 1;

@@ -4,7 +4,7 @@
 // (replicas compact independently; offsets never change, so they stay comparable).
 //
 // Metrics: keel_broker_log_cleaner_{bytes_cleaned,segments_rewritten,records_removed}_total
-// and keel_broker_log_cleaner_last_run_timestamp_ms / _last_run_duration_ms.
+// and keel_broker_log_cleaner_last_run_timestamp_seconds / _last_run_duration_seconds.
 //
 // Thread safety: Start/Stop from one thread; RunOnce is thread-safe (serialized) and holds
 // no lock of the broker while the logs do I/O.
@@ -60,8 +60,8 @@ class LogCleaner {
   prometheus::Counter* bytes_cleaned_ = nullptr;
   prometheus::Counter* segments_rewritten_ = nullptr;
   prometheus::Counter* records_removed_ = nullptr;
-  prometheus::Gauge* last_run_ms_ = nullptr;
-  prometheus::Gauge* last_run_duration_ms_ = nullptr;
+  prometheus::Gauge* last_run_seconds_ = nullptr;
+  prometheus::Gauge* last_run_duration_seconds_ = nullptr;
 
   std::mutex run_mu_;  // serializes RunOnce (held across log I/O, but no one else takes it)
   mutable std::mutex mu_;
