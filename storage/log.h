@@ -1,7 +1,9 @@
 // Log: a segmented, indexed, append-only log of record batches: the metadata log of the
 // controller quorum and every partition log of a broker (docs/formats/segment.md).
 //
-// Offsets are assigned on append, from the log end offset, one per record. A read finds the
+// Offsets are assigned on append, from the log end offset, one per record. Compact() may
+// later remove records but never moves one: a batch keeps its offset range with gaps
+// (RecordBatch::OffsetOf), so a read of a removed offset returns the batch that covers it. A read finds the
 // segment by base offset (binary search), then the batch by the segment's sparse index
 // (binary search plus a short header scan): never a scan of the segment.
 //
