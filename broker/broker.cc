@@ -218,6 +218,11 @@ absl::Status Broker::Start() {
   lifecycle_->Start();
   isr_manager_->Start();
   housekeeping_ = std::thread([this] { Housekeeping(); });
+  LogCleanerOptions cleaner;
+  cleaner.backoff_ms = options_.log_cleaner_backoff_ms;
+  cleaner.now_ms = WallMs;
+  cleaner_ = std::make_unique<LogCleaner>(partitions_.get(), cleaner, metrics_);
+  cleaner_->Start();
   KEEL_LOG_INFO("serving on {}:{} with {} partition replicas", host, bound_port_,
                 partitions_->size());
   return absl::OkStatus();
@@ -304,7 +309,10 @@ void Broker::Housekeeping() {
     }
     if (now >= next_retention) {
       lock.unlock();
-      for (const auto& p : partitions_->All()) (void)p->log()->ApplyRetention(WallMs());
+      for (const auto& p : partitions_->All()) {
+        // cleanup.policy=compact alone keeps old segments (the cleaner shrinks them).
+        if (p->policy().delete_old) (void)p->log()->ApplyRetention(WallMs());
+      }
       lock.lock();
       next_retention = now + std::chrono::milliseconds(options_.retention_check_interval_ms);
     }
@@ -330,6 +338,7 @@ void Broker::Shutdown() {
   }
   cv_.notify_all();
   if (housekeeping_.joinable()) housekeeping_.join();
+  if (cleaner_ != nullptr) cleaner_->Stop();
   if (kafka_ != nullptr) kafka_->Stop();
   if (server_ != nullptr) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));

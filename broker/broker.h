@@ -27,6 +27,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include "broker/log_cleaner.h"
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -70,6 +72,7 @@ struct BrokerOptions {
   int64_t hw_checkpoint_interval_ms = 5000;    // Kafka's replica.high.watermark.checkpoint.interval.ms
   int64_t retention_check_interval_ms = 300000;  // Kafka's log.retention.check.interval.ms
   int64_t replica_lag_time_max_ms = 30000;       // Kafka's replica.lag.time.max.ms
+  int64_t log_cleaner_backoff_ms = 15000;        // Kafka's log.cleaner.backoff.ms
   ReplicaFetcherOptions replica_fetcher;
   storage::LogOptions log_options;
   TopicPolicy default_policy;
@@ -152,6 +155,7 @@ class Broker {
   bool serving_ = false;       // guarded by health_mu_: the status last set
   bool stopped_ = false;   // guarded by mu_
   std::thread housekeeping_;
+  std::unique_ptr<LogCleaner> cleaner_;  // compacts topics with cleanup.policy=compact
 };
 
 }  // namespace keel::broker

@@ -58,6 +58,9 @@ DEFINE_int64(log_segment_bytes, 1 << 30, "Segment size of partition logs.");
 DEFINE_int64(log_retention_ms, 7LL * 24 * 3600 * 1000,
              "Delete closed segments older than this (-1: keep forever).");
 DEFINE_int64(log_retention_bytes, -1, "Keep at most this many bytes per partition (-1: no limit).");
+DEFINE_int64(log_cleaner_backoff_ms, 15000,
+             "Pause between passes of the log cleaner, which compacts topics with "
+             "cleanup.policy=compact (Kafka's log.cleaner.backoff.ms; docs/compaction.md).");
 DEFINE_int64(replica_lag_time_max_ms, 30000,
              "A follower not caught up to the leader for this long leaves the ISR (Kafka's "
              "replica.lag.time.max.ms).");
@@ -161,6 +164,7 @@ int main(int argc, char** argv) {
   if (FLAGS_message_max_bytes < 1 || FLAGS_log_segment_bytes < 1024) {
     return Fail("need message_max_bytes >= 1 and log_segment_bytes >= 1024", 2);
   }
+  if (FLAGS_log_cleaner_backoff_ms < 1) return Fail("need log_cleaner_backoff_ms >= 1", 2);
   if (FLAGS_kafka_num_partitions < 1 || FLAGS_kafka_default_replication_factor < 1 ||
       FLAGS_kafka_default_replication_factor > INT16_MAX ||
       FLAGS_kafka_socket_request_max_bytes < 1024) {
@@ -185,6 +189,7 @@ int main(int argc, char** argv) {
   options.log_options.retention_ms = FLAGS_log_retention_ms;
   options.log_options.retention_bytes = FLAGS_log_retention_bytes;
   options.replica_lag_time_max_ms = FLAGS_replica_lag_time_max_ms;
+  options.log_cleaner_backoff_ms = FLAGS_log_cleaner_backoff_ms;
   options.metrics_address = FLAGS_metrics_address;
   options.replica_fetcher.max_wait_ms = FLAGS_replica_fetch_wait_max_ms;
   options.default_policy.max_message_bytes = FLAGS_message_max_bytes;

@@ -15,6 +15,8 @@ namespace {
 
 constexpr int64_t kListLatest = -1;
 constexpr int64_t kListEarliest = -2;
+// A timestamp lookup reads on from the batch the index found in steps of this size.
+constexpr int64_t kListOffsetsReadBytes = 64 << 10;
 
 // Kafka's mapping of a failed log operation to an error code.
 keel::ErrorCode StorageErrorCode(const absl::Status& s) {
@@ -317,15 +319,9 @@ int64_t DataPlane::FetchOnce(const FetchRequest& request, std::vector<FetchedPar
       int64_t partition_records = 0;
       for (storage::RecordBatch& b : *batches) {
         if (b.base_offset >= hw) break;
-        // Keep the records in [fetch offset, high watermark).
-        if (b.next_offset() > hw) b.records.resize(static_cast<size_t>(hw - b.base_offset));
-        if (b.base_offset < fp.fetch_offset()) {
-          const int64_t skip = std::min<int64_t>(fp.fetch_offset() - b.base_offset,
-                                                 static_cast<int64_t>(b.records.size()));
-          b.records.erase(b.records.begin(), b.records.begin() + skip);
-          b.base_offset += skip;
-        }
-        if (b.records.empty()) continue;
+        // Keep the offsets in [fetch offset, high watermark). A compacted batch may keep none
+        // of its records: it still goes out (its range tells the consumer to move past it).
+        if (!storage::TrimBatch(&b, fp.fetch_offset(), hw)) continue;
         int64_t bytes = 0;
         for (const storage::Record& r : b.records) bytes += RecordBytes(r);
         partition_records += static_cast<int64_t>(b.records.size());
@@ -372,19 +368,23 @@ void DataPlane::ListOffsets(const ListOffsetsRequest& request, ListOffsetsRespon
           continue;
         }
         // The batch index answers at batch granularity; find the exact record.
-        auto batches = (*found < hw) ? log->Read(*found, 1) : absl::StatusOr<std::vector<storage::RecordBatch>>();
-        if (batches.ok()) {
+        // Compaction may have emptied the batch found: read on until a record qualifies.
+        int64_t from = *found;
+        while (from < hw && pr->offset() < 0) {
+          auto batches = log->Read(from, kListOffsetsReadBytes);
+          if (!batches.ok() || batches->empty()) break;
           for (const storage::RecordBatch& b : *batches) {
-            int64_t offset = b.base_offset;
-            for (const storage::Record& r : b.records) {
+            for (size_t i = 0; i < b.records.size(); ++i) {
+              const int64_t offset = b.OffsetOf(i);
+              const storage::Record& r = b.records[i];
               if (offset >= *found && offset < hw && r.timestamp_ms >= lp.timestamp_ms()) {
                 pr->set_offset(offset);
                 pr->set_timestamp_ms(r.timestamp_ms);
                 break;
               }
-              ++offset;
             }
-            if (pr->offset() >= 0) break;
+            from = b.next_offset();
+            if (pr->offset() >= 0 || from >= hw) break;
           }
         }
         // No record at or after the time below the high watermark: offset -1 (Kafka).

@@ -43,6 +43,12 @@ struct TopicPolicy {
   int64_t flush_ms = 0;                 // fsync when the last one is older; 0 = never
   int32_t min_insync_replicas = 1;
   bool unclean_leader_election = false;
+  // cleanup.policy (docs/compaction.md): retention deletes old segments unless the policy
+  // is compact only; compaction runs when it includes compact.
+  bool delete_old = true;
+  bool compact = false;
+  int64_t delete_retention_ms = 86400000;  // Kafka's delete.retention.ms default
+  double min_cleanable_dirty_ratio = 0.5;  // Kafka's min.cleanable.dirty.ratio default
 };
 
 // What the committed metadata says about this partition.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/logging.h"
+#include "metadata/topic_validation.h"
 
 namespace keel::broker {
 namespace {
@@ -46,6 +47,19 @@ TopicPolicy ResolveTopicPolicy(const metadata::ConfigMap& configs, const TopicPo
       static_cast<int32_t>(ParseLong(configs, "min.insync.replicas", p.min_insync_replicas));
   if (auto it = configs.find("unclean.leader.election.enable"); it != configs.end()) {
     p.unclean_leader_election = it->second == "true";
+  }
+  if (auto it = configs.find("cleanup.policy"); it != configs.end()) {
+    if (auto policy = metadata::ParseCleanupPolicy(it->second)) {
+      p.delete_old = policy->delete_old;
+      p.compact = policy->compact;
+    }
+  }
+  p.delete_retention_ms = ParseLong(configs, "delete.retention.ms", p.delete_retention_ms);
+  if (auto it = configs.find("min.cleanable.dirty.ratio"); it != configs.end()) {
+    double ratio = 0;
+    if (absl::SimpleAtod(it->second, &ratio) && ratio >= 0 && ratio <= 1) {
+      p.min_cleanable_dirty_ratio = ratio;
+    }
   }
   return p;
 }

@@ -17,6 +17,12 @@ ValidationError ValidateProducedRecords(const ProducePartitionData& data,
       return {keel::CORRUPT_MESSAGE,
               absl::StrCat("Record ", i, " has a negative timestamp ", r.timestamp_ms(), ".")};
     }
+    if (policy.compact && !r.has_key()) {
+      // As Kafka: a record without a key has no place in a compacted log.
+      return {keel::INVALID_REQUEST,
+              absl::StrCat("Record ", i, " has no key; the topic is compacted (cleanup.policy ",
+                           "includes compact), so every record needs one.")};
+    }
     batch_bytes += RecordBytes(r);
   }
   if (batch_bytes > policy.max_message_bytes) {

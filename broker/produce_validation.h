@@ -18,7 +18,8 @@ struct ValidationError {
 };
 
 // CORRUPT_MESSAGE: no records, or a negative timestamp. MESSAGE_TOO_LARGE: the batch is
-// over the topic's max.message.bytes.
+// over the topic's max.message.bytes. INVALID_REQUEST: a record with a null key (unset) for
+// a compacted topic (the Kafka listener answers INVALID_RECORD there, as Kafka).
 ValidationError ValidateProducedRecords(const ProducePartitionData& data,
                                         const TopicPolicy& policy);
 

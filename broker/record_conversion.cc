@@ -1,5 +1,7 @@
 #include "broker/record_conversion.h"
 
+#include <algorithm>
+
 namespace keel::broker {
 namespace {
 // Offset delta, timestamp, lengths: what the log's batch codec spends per record, roughly.
@@ -16,6 +18,8 @@ std::vector<storage::Record> ToStorageRecords(
     storage::Record s;
     s.key = r.key();
     s.value = r.value();
+    s.null_key = !r.has_key();
+    s.null_value = !r.has_value();
     s.timestamp_ms = r.timestamp_ms() == 0 ? append_time_ms : r.timestamp_ms();
     s.headers.reserve(r.headers_size());
     for (const auto& h : r.headers()) s.headers.push_back({h.key(), h.value()});
@@ -28,13 +32,14 @@ int64_t AppendWireBatch(const storage::RecordBatch& batch, int64_t from_offset,
                         int64_t below_offset, keel::broker::RecordBatch* out,
                         bool keep_reserved_headers) {
   int64_t bytes = 0;
-  int64_t offset = batch.base_offset;
-  for (const storage::Record& r : batch.records) {
-    const int64_t this_offset = offset++;
+  out->set_last_offset(std::min(batch.last_offset(), below_offset - 1));
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    const storage::Record& r = batch.records[i];
+    const int64_t this_offset = batch.OffsetOf(i);
     if (this_offset < from_offset || this_offset >= below_offset) continue;
     keel::broker::Record* w = out->add_records();
-    w->set_key(r.key);
-    w->set_value(r.value);
+    if (!r.null_key) w->set_key(r.key);
+    if (!r.null_value) w->set_value(r.value);
     w->set_timestamp_ms(r.timestamp_ms);
     w->set_offset(this_offset);
     for (const auto& h : r.headers) {

@@ -22,7 +22,9 @@ std::vector<storage::Record> ToStorageRecords(
     const google::protobuf::RepeatedPtrField<keel::broker::Record>& records,
     int64_t append_time_ms);
 
-// Appends the records of `batch` with offsets in [from_offset, below_offset) to `out`.
+// Appends the records of `batch` with offsets in [from_offset, below_offset) to `out`, each
+// with its offset and null key / value left unset, and sets out's last_offset (the batch may
+// have gaps after compaction).
 // Returns the bytes added (RecordBytes of each). Reserved headers (kProducerStateHeader)
 // are left out unless `keep_reserved_headers` (replication copies the log as it is).
 int64_t AppendWireBatch(const storage::RecordBatch& batch, int64_t from_offset,

@@ -1,25 +1,44 @@
 #include "broker/replica_apply.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/logging.h"
 
 namespace keel::broker {
 namespace {
 
-storage::RecordBatch FromWire(const RecordBatch& wire) {
+// The batch as the leader stores it: with its offset range and, if compacted, its gaps.
+// Nullopt when the records' offsets do not fit the range (a broken leader).
+std::optional<storage::RecordBatch> FromWire(const RecordBatch& wire) {
   storage::RecordBatch b;
   b.base_offset = wire.base_offset();
   b.leader_epoch = wire.leader_epoch();
   b.records.reserve(wire.records_size());
+  const int64_t last = wire.has_last_offset() ? wire.last_offset()
+                                              : wire.base_offset() + wire.records_size() - 1;
+  if (last < b.base_offset) return std::nullopt;
+  b.offset_count = last - b.base_offset + 1;
   for (const Record& r : wire.records()) {
+    const int64_t delta = r.offset() - b.base_offset;
+    if (delta < 0 || delta >= b.offset_count ||
+        (!b.offset_deltas.empty() && delta <= b.offset_deltas.back())) {
+      return std::nullopt;
+    }
+    b.offset_deltas.push_back(delta);
     storage::Record s;
     s.key = r.key();
     s.value = r.value();
+    s.null_key = !r.has_key();
+    s.null_value = !r.has_value();
     s.timestamp_ms = r.timestamp_ms();
     for (const auto& h : r.headers()) s.headers.push_back({h.key(), h.value()});
     b.max_timestamp_ms = std::max(b.max_timestamp_ms, s.timestamp_ms);
     b.records.push_back(std::move(s));
+  }
+  if (static_cast<int64_t>(b.records.size()) == b.offset_count) {
+    b.offset_deltas.clear();  // dense
+    b.offset_count = 0;
   }
   return b;
 }
@@ -60,9 +79,15 @@ bool ApplyReplicaFetch(Partition& p, const FetchPartitionData& data, int32_t fet
     return true;
   }
   for (const RecordBatch& wire : data.batches()) {
-    if (wire.records_size() == 0) continue;
+    if (wire.records_size() == 0 && !wire.has_last_offset()) continue;
     if (wire.base_offset() != p.log()->log_end_offset()) break;  // refetch from our end
-    auto newer_epoch = p.AppendAsFollower(FromWire(wire), fetch_epoch);
+    std::optional<storage::RecordBatch> batch = FromWire(wire);
+    if (!batch.has_value()) {
+      KEEL_LOG_ERROR("{}-{}: the leader sent a batch at {} whose record offsets do not fit it",
+                     p.topic(), p.partition(), wire.base_offset());
+      return false;
+    }
+    auto newer_epoch = p.AppendAsFollower(std::move(*batch), fetch_epoch);
     if (absl::IsFailedPrecondition(newer_epoch.status())) return false;  // epoch moved on
     if (!newer_epoch.ok()) {
       KEEL_LOG_ERROR("{}-{}: follower append failed: {}", p.topic(), p.partition(),

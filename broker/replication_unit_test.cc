@@ -33,6 +33,7 @@ struct Node {
     PartitionManagerOptions o;
     o.broker_id = id;
     o.data_dirs = {root + "/data"};
+    o.log_options.segment_size_bytes = 1024;  // closed segments for compaction tests
     manager = std::move(*PartitionManager::Open(o, store.get()));
     DataPlaneOptions dp;
     dp.broker_id = id;
@@ -95,8 +96,7 @@ class ReplicationUnitTest : public ::testing::Test {
     auto batches = P(broker).log()->Read(P(broker).log()->log_start_offset(), 1 << 20);
     EXPECT_TRUE(batches.ok());
     for (const auto& b : *batches) {
-      int64_t o = b.base_offset;
-      for (const auto& r : b.records) out.emplace_back(o++, r.value);
+      for (size_t i = 0; i < b.records.size(); ++i) out.emplace_back(b.OffsetOf(i), b.records[i].value);
     }
     return out;
   }
@@ -350,6 +350,39 @@ TEST(ControllerRefusalTest, TellsAnAnswerFromAnUnknownOutcome) {
   EXPECT_FALSE(
       ControllerRefusal(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no code here"))
           .has_value());
+}
+
+// A follower that fetches from a compacted leader copies the batches with their offset
+// ranges and gaps, nulls included, and its log ends where the leader's does.
+TEST_F(ReplicationUnitTest, FollowerCopiesCompactedBatchesWithTheirGaps) {
+  for (int round = 0; round < 6; ++round) {
+    for (int k = 0; k < 4; ++k) {
+      storage::Record r;
+      r.key = "k" + std::to_string(k);
+      r.value = std::string(60, 'a' + round);
+      r.null_value = (k == 3 && round == 5);  // a tombstone
+      if (r.null_value) r.value.clear();
+      r.timestamp_ms = 1;
+      ASSERT_TRUE(P(1).AppendAsLeader({r}, 1).ok());
+    }
+  }
+  storage::CompactOptions compact;
+  compact.now_ms = 1;  // the tombstone is young
+  auto result = P(1).log()->Compact(compact);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_GT(result->records_removed, 0);
+  for (int i = 0; i < 30 && P(2).log()->log_end_offset() < P(1).log()->log_end_offset(); ++i) {
+    Round(2, 1);
+  }
+  EXPECT_EQ(P(2).log()->log_end_offset(), P(1).log()->log_end_offset());
+  EXPECT_EQ(Records(2), Records(1));
+  auto batches = P(2).log()->Read(0, 1 << 20);
+  ASSERT_TRUE(batches.ok());
+  bool saw_tombstone = false;
+  for (const auto& b : *batches) {
+    for (const auto& r : b.records) saw_tombstone |= r.null_value;
+  }
+  EXPECT_TRUE(saw_tombstone);
 }
 
 }  // namespace

@@ -124,7 +124,9 @@ std::vector<ConsumerRecord> Consumer::DrainBuffered() {
   while (!buffered_.empty() && static_cast<int32_t>(out.size()) < config_.max_poll_records) {
     ConsumerRecord& r = buffered_.front();
     auto it = assigned_.find(TopicPartition{r.topic, r.partition});
-    if (it != assigned_.end() && it->second.position == r.offset) {
+    // Buffered records of a partition are in offset order from its position; a compacted
+    // topic leaves gaps between them (docs/compaction.md), so offsets may skip ahead.
+    if (it != assigned_.end() && it->second.position >= 0 && r.offset >= it->second.position) {
       it->second.position = r.offset + 1;
       out.push_back(std::move(r));
     }
@@ -420,6 +422,7 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::PollAssigned(milliseconds 
           }
           state.high_watermark = p.high_watermark();
           int64_t next_offset = state.position;
+          bool buffered_any = false;
           for (const auto& batch : p.batches()) {
             for (int i = 0; i < batch.records_size(); ++i) {
               const broker::Record& r = batch.records(i);
@@ -430,12 +433,18 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::PollAssigned(milliseconds 
               cr.partition = tp.partition;
               cr.offset = offset;
               cr.timestamp_ms = r.timestamp_ms();
-              cr.key = r.key();
+              cr.key = r.key();  // null (unset) reads as empty here
               cr.value = r.value();
               for (const auto& h : r.headers()) cr.headers.emplace_back(h.key(), h.value());
               buffered_.push_back(std::move(cr));
+              buffered_any = true;
               next_offset = offset + 1;
             }
+            if (batch.has_last_offset()) next_offset = std::max(next_offset, batch.last_offset() + 1);
+          }
+          // Batches whose records compaction removed: move past them.
+          if (!buffered_any && state.position >= 0) {
+            state.position = std::max(state.position, next_offset);
           }
         }
       }

@@ -7,11 +7,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace keel::metadata {
 namespace {
 
-enum class Kind { kInt, kLong, kBool, kCleanupPolicy, kTimestampType };
+enum class Kind { kInt, kLong, kBool, kCleanupPolicy, kTimestampType, kRatio };
 
 struct ConfigSpec {
   const char* name;
@@ -22,10 +23,12 @@ struct ConfigSpec {
 // Sorted by name.
 constexpr ConfigSpec kSpecs[] = {
     {"cleanup.policy", Kind::kCleanupPolicy, 0},
+    {"delete.retention.ms", Kind::kLong, 0},
     {"flush.messages", Kind::kLong, 1},
     {"flush.ms", Kind::kLong, 0},
     {"max.message.bytes", Kind::kInt, 0},
     {"message.timestamp.type", Kind::kTimestampType, 0},
+    {"min.cleanable.dirty.ratio", Kind::kRatio, 0},
     {"min.insync.replicas", Kind::kInt, 1},
     {"retention.bytes", Kind::kLong, -1},
     {"retention.ms", Kind::kLong, -1},
@@ -102,6 +105,21 @@ const std::vector<std::string>& KnownTopicConfigs() {
 
 bool IsKnownTopicConfig(std::string_view name) { return FindSpec(name) != nullptr; }
 
+std::optional<CleanupPolicy> ParseCleanupPolicy(std::string_view value) {
+  CleanupPolicy policy;
+  for (absl::string_view item : absl::StrSplit(Absl(value), ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (item == "delete") {
+      policy.delete_old = true;
+    } else if (item == "compact") {
+      policy.compact = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return policy;
+}
+
 std::optional<ApiError> ValidateTopicConfig(std::string_view name, std::string_view value,
                                             int replication_factor) {
   const ConfigSpec* spec = FindSpec(name);
@@ -110,8 +128,17 @@ std::optional<ApiError> ValidateTopicConfig(std::string_view name, std::string_v
   }
   switch (spec->kind) {
     case Kind::kCleanupPolicy:
-      if (value != "delete") return BadValue(name, value, "only [delete] is supported");
+      if (!ParseCleanupPolicy(value).has_value()) {
+        return BadValue(name, value, "List must hold only [delete, compact]");
+      }
       return std::nullopt;
+    case Kind::kRatio: {
+      double ratio = 0;
+      if (!absl::SimpleAtod(Absl(value), &ratio) || !(ratio >= 0 && ratio <= 1)) {
+        return BadValue(name, value, "Value must be a number in [0, 1]");
+      }
+      return std::nullopt;
+    }
     case Kind::kTimestampType:  // which time a record keeps (the Kafka listener applies it)
       if (value != "CreateTime" && value != "LogAppendTime") {
         return BadValue(name, value, "String must be one of: CreateTime, LogAppendTime");

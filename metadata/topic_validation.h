@@ -32,10 +32,21 @@ std::optional<ApiError> CheckTopicCollision(std::string_view name,
 const std::vector<std::string>& KnownTopicConfigs();
 bool IsKnownTopicConfig(std::string_view name);
 
+// cleanup.policy: a comma-separated list of "delete" (retention deletes old segments) and
+// "compact" (the cleaner keeps the newest record per key; docs/compaction.md), as in Kafka.
+struct CleanupPolicy {
+  bool delete_old = false;
+  bool compact = false;
+};
+// nullopt when the list holds anything else (or is empty).
+std::optional<CleanupPolicy> ParseCleanupPolicy(std::string_view value);
+
 // INVALID_CONFIG for an unknown key or a bad value. Rules: min.insync.replicas int in
 // [1, replication_factor]; retention.ms, retention.bytes long >= -1; segment.bytes int >= 14;
 // segment.ms long >= 1; flush.ms long >= 0; flush.messages long >= 1; max.message.bytes
-// int >= 0; cleanup.policy "delete"; unclean.leader.election.enable "true" / "false".
+// int >= 0; cleanup.policy a list of "delete" / "compact"; delete.retention.ms long >= 0;
+// min.cleanable.dirty.ratio a number in [0, 1]; unclean.leader.election.enable "true" /
+// "false".
 std::optional<ApiError> ValidateTopicConfig(std::string_view name, std::string_view value,
                                             int replication_factor);
 std::optional<ApiError> ValidateTopicConfigs(const std::map<std::string, std::string>& configs,

@@ -52,6 +52,14 @@ TEST(ValidateTopicConfig, AcceptsValidValues) {
       {"flush.messages", "1"},
       {"max.message.bytes", "0"},
       {"cleanup.policy", "delete"},
+      {"cleanup.policy", "compact"},
+      {"cleanup.policy", "compact,delete"},
+      {"cleanup.policy", "delete, compact"},
+      {"delete.retention.ms", "0"},
+      {"delete.retention.ms", "86400000"},
+      {"min.cleanable.dirty.ratio", "0"},
+      {"min.cleanable.dirty.ratio", "0.5"},
+      {"min.cleanable.dirty.ratio", "1"},
       {"message.timestamp.type", "CreateTime"},
       {"message.timestamp.type", "LogAppendTime"},
       {"unclean.leader.election.enable", "true"},
@@ -80,8 +88,13 @@ TEST(ValidateTopicConfig, RejectsUnknownKeysAndBadValuesWithInvalidConfig) {
       {"flush.ms", "-1"},
       {"flush.messages", "0"},
       {"max.message.bytes", "-1"},
-      {"cleanup.policy", "compact"},
-      {"cleanup.policy", "delete,compact"},
+      {"cleanup.policy", "compactt"},
+      {"cleanup.policy", ""},
+      {"cleanup.policy", "delete,"},
+      {"delete.retention.ms", "-1"},
+      {"min.cleanable.dirty.ratio", "1.5"},
+      {"min.cleanable.dirty.ratio", "-0.1"},
+      {"min.cleanable.dirty.ratio", "half"},
       {"message.timestamp.type", "createtime"},
       {"message.timestamp.type", ""},
       {"unclean.leader.election.enable", "yes"},
@@ -102,7 +115,17 @@ TEST(ValidateTopicConfigs, FirstBadEntryWins) {
   auto e = ValidateTopicConfigs({{"retention.ms", "10"}, {"segment.bytes", "1"}}, 1);
   ASSERT_TRUE(e.has_value());
   EXPECT_NE(e->message.find("segment.bytes"), std::string::npos);
-  EXPECT_EQ(KnownTopicConfigs().size(), 11u);
+  EXPECT_EQ(KnownTopicConfigs().size(), 13u);
+}
+
+TEST(ParseCleanupPolicy, ListsOfDeleteAndCompact) {
+  EXPECT_TRUE(ParseCleanupPolicy("compact")->compact);
+  EXPECT_FALSE(ParseCleanupPolicy("compact")->delete_old);
+  auto both = ParseCleanupPolicy("compact,delete");
+  ASSERT_TRUE(both.has_value());
+  EXPECT_TRUE(both->compact && both->delete_old);
+  EXPECT_FALSE(ParseCleanupPolicy("delete")->compact);
+  EXPECT_FALSE(ParseCleanupPolicy("nope").has_value());
 }
 
 }  // namespace

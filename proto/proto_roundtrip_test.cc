@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "proto/broker.pb.h"
 #include "proto/metadata.pb.h"
 #include "proto/raft.pb.h"
 
@@ -56,6 +57,28 @@ TEST(ProtoRoundTrip, MetadataRecordTypeIdsAreStable) {
   EXPECT_TRUE(parsed.partition_change().has_leader());
   EXPECT_EQ(parsed.partition_change().leader(), -1);
   EXPECT_FALSE(parsed.partition_change().has_isr());
+}
+
+// Record key / value are `optional bytes`: unset (null) and empty differ on the wire, and
+// bytes from a peer that knew no `optional` (it never sent an empty field) parse as before.
+TEST(ProtoRoundTrip, RecordKeyAndValueNullVersusEmpty) {
+  broker::Record empty;
+  empty.set_key("");
+  empty.set_value("");
+  broker::Record parsed;
+  ASSERT_TRUE(parsed.ParseFromString(empty.SerializeAsString()));
+  EXPECT_TRUE(parsed.has_key());
+  EXPECT_TRUE(parsed.has_value());
+  broker::Record null;
+  null.set_offset(5);
+  ASSERT_TRUE(parsed.ParseFromString(null.SerializeAsString()));
+  EXPECT_FALSE(parsed.has_key());
+  EXPECT_FALSE(parsed.has_value());
+  // Field 1 (key) = "k", field 2 (value) = "v": the bytes an older broker or client sends.
+  const std::string old_wire = std::string("\x0a\x01k\x12\x01v", 6);
+  ASSERT_TRUE(parsed.ParseFromString(old_wire));
+  EXPECT_EQ(parsed.key(), "k");
+  EXPECT_EQ(parsed.value(), "v");
 }
 
 }  // namespace

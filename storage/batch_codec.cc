@@ -58,19 +58,35 @@ bool GetString(const char** p, const char* end, std::string* s) {
 
 }  // namespace
 
+bool NeedsV2(const RecordBatch& batch) {
+  if (!batch.dense()) return true;
+  for (const Record& r : batch.records) {
+    if (r.null_key || r.null_value) return true;
+  }
+  return false;
+}
+
 std::string EncodeBatch(const RecordBatch& batch) {
+  const bool v2 = NeedsV2(batch);
   std::string out;
   PutU64(&out, static_cast<uint64_t>(batch.base_offset));
   PutU32(&out, 0);  // length, patched below
   PutU32(&out, 0);  // crc, patched below
-  PutU32(&out, format::kBatchMagic);
+  PutU32(&out, v2 ? format::kBatchMagicV2 : format::kBatchMagic);
   PutU32(&out, static_cast<uint32_t>(batch.leader_epoch));
-  PutU32(&out, static_cast<uint32_t>(batch.records.size()));
+  PutU32(&out, static_cast<uint32_t>(batch.span()));
   PutU32(&out, 0);  // attributes
   int64_t max_ts = batch.max_timestamp_ms;
   for (const Record& r : batch.records) max_ts = std::max(max_ts, r.timestamp_ms);
   PutU64(&out, static_cast<uint64_t>(max_ts));
-  for (const Record& r : batch.records) {
+  if (v2) PutVarint(&out, batch.records.size());
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    const Record& r = batch.records[i];
+    if (v2) {
+      PutVarint(&out, static_cast<uint64_t>(batch.OffsetOf(i) - batch.base_offset));
+      out.push_back(static_cast<char>((r.null_key ? format::kRecordNullKey : 0) |
+                                      (r.null_value ? format::kRecordNullValue : 0)));
+    }
     PutString(&out, r.key);
     PutString(&out, r.value);
     PutVarint(&out, r.headers.size());
@@ -98,7 +114,7 @@ absl::StatusOr<BatchHeader> DecodeBatchHeader(const char* data, size_t size) {
   h.leader_epoch = static_cast<int32_t>(GetU32(data + format::kOffsetLeaderEpoch));
   h.record_count = GetU32(data + format::kOffsetRecordCount);
   h.max_timestamp_ms = static_cast<int64_t>(GetU64(data + format::kOffsetMaxTimestamp));
-  if (h.magic != format::kBatchMagic || h.length_bytes < format::kBatchHeaderBytes ||
+  if ((h.magic != format::kBatchMagic && h.magic != format::kBatchMagicV2) || h.length_bytes < format::kBatchHeaderBytes ||
       h.length_bytes > format::kMaxBatchBytes || h.record_count == 0) {
     return absl::DataLossError(
         absl::StrCat("corrupt record batch header at offset ", h.base_offset));
@@ -129,8 +145,27 @@ absl::StatusOr<RecordBatch> DecodeBatch(const char* data, size_t size) {
   batch.max_timestamp_ms = h->max_timestamp_ms;
   const char* p = data + format::kBatchHeaderBytes;
   const char* end = data + h->length_bytes;
-  for (uint32_t i = 0; i < h->record_count; ++i) {
+  const bool v2 = h->magic == format::kBatchMagicV2;
+  uint64_t record_count = h->record_count;
+  if (v2 && (!GetVarint(&p, end, &record_count) || record_count > h->record_count)) {
+    return absl::DataLossError(absl::StrCat("malformed record count in batch at ", h->base_offset));
+  }
+  int64_t previous_delta = -1;
+  for (uint64_t i = 0; i < record_count; ++i) {
     Record r;
+    if (v2) {
+      uint64_t delta;
+      if (!GetVarint(&p, end, &delta) || static_cast<int64_t>(delta) <= previous_delta ||
+          delta >= h->record_count || p == end) {
+        return absl::DataLossError(
+            absl::StrCat("malformed offset delta in batch at ", h->base_offset));
+      }
+      previous_delta = static_cast<int64_t>(delta);
+      batch.offset_deltas.push_back(previous_delta);
+      const uint8_t flags = static_cast<uint8_t>(*p++);
+      r.null_key = (flags & format::kRecordNullKey) != 0;
+      r.null_value = (flags & format::kRecordNullValue) != 0;
+    }
     uint64_t header_count;
     if (!GetString(&p, end, &r.key) || !GetString(&p, end, &r.value) ||
         !GetVarint(&p, end, &header_count) || header_count > static_cast<uint64_t>(end - p)) {
@@ -149,6 +184,12 @@ absl::StatusOr<RecordBatch> DecodeBatch(const char* data, size_t size) {
     r.timestamp_ms = static_cast<int64_t>(GetU64(p));
     p += 8;
     batch.records.push_back(std::move(r));
+  }
+  if (record_count != h->record_count) {
+    // Strictly increasing deltas below the span: only fewer records than offsets leave gaps.
+    batch.offset_count = h->record_count;
+  } else {
+    batch.offset_deltas.clear();  // dense: the same batch as a v1 one
   }
   return batch;
 }

@@ -81,4 +81,67 @@ TEST(BatchCodec, TruncatedBatchIsDataLossAtEveryLength) {
 }
 
 }  // namespace
+// Null keys and values need v2; a plain dense batch stays v1, byte for byte what older
+// code wrote, so existing segments and new ones read the same way.
+TEST(BatchCodec, NullKeyAndValueRoundTripInV2AndPlainBatchesStayV1) {
+  RecordBatch plain = Sample();
+  EXPECT_EQ(U32At(EncodeBatch(plain), format::kOffsetMagic), format::kBatchMagic);
+
+  RecordBatch nulls = Sample();
+  nulls.records[0].null_key = true;
+  nulls.records[0].key.clear();
+  nulls.records[1].null_value = true;
+  nulls.records[1].value.clear();
+  nulls.records[2].value.clear();  // empty, not null
+  const std::string encoded = EncodeBatch(nulls);
+  EXPECT_EQ(U32At(encoded, format::kOffsetMagic), format::kBatchMagicV2);
+  auto decoded = DecodeBatch(encoded.data(), encoded.size());
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(*decoded, nulls);
+  EXPECT_TRUE(decoded->records[0].null_key);
+  EXPECT_FALSE(decoded->records[2].null_value);
+  EXPECT_TRUE(decoded->dense());
+}
+
+// A compacted batch keeps its offset range with fewer records: the header counts offsets,
+// so the next batch still starts where this one ends.
+TEST(BatchCodec, GappedBatchKeepsOffsetsAndRange) {
+  RecordBatch gapped = Sample();
+  gapped.offset_count = 10;
+  gapped.offset_deltas = {1, 4, 9};
+  const std::string encoded = EncodeBatch(gapped);
+  auto h = DecodeBatchHeader(encoded.data(), encoded.size());
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->next_offset(), 52);
+  auto decoded = DecodeBatch(encoded.data(), encoded.size());
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(*decoded, gapped);
+  EXPECT_EQ(decoded->OffsetOf(1), 46);
+  EXPECT_EQ(decoded->last_offset(), 51);
+
+  RecordBatch empty;
+  empty.base_offset = 7;
+  empty.offset_count = 3;
+  const std::string e = EncodeBatch(empty);
+  auto de = DecodeBatch(e.data(), e.size());
+  ASSERT_TRUE(de.ok()) << de.status();
+  EXPECT_TRUE(de->records.empty());
+  EXPECT_EQ(de->next_offset(), 10);
+}
+
+TEST(BatchCodec, V2DeltasOutOfOrderAreDataLoss) {
+  RecordBatch gapped = Sample();
+  gapped.offset_count = 10;
+  gapped.offset_deltas = {1, 4, 9};
+  std::string encoded = EncodeBatch(gapped);
+  // The first delta (after the header and the varint count) becomes 9: no longer increasing.
+  encoded[format::kBatchHeaderBytes + 1] = 9;
+  encoded.replace(format::kOffsetCrc, 4, std::string(4, '\0'));
+  const uint32_t crc = crc32c::Value(encoded.data() + format::kCrcStart,
+                                     encoded.size() - format::kCrcStart);
+  for (int i = 0; i < 4; ++i) encoded[format::kOffsetCrc + i] = static_cast<char>(crc >> (8 * i));
+  auto decoded = DecodeBatch(encoded.data(), encoded.size());
+  EXPECT_TRUE(absl::IsDataLoss(decoded.status())) << decoded.status();
+}
+
 }  // namespace keel::storage

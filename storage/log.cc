@@ -64,6 +64,8 @@ absl::Status Log::Recover() {
     if (auto s = env->SyncDir(dir_); !s.ok()) return s;
   }
   last_sync_ms_ = NowMs();
+  // A compaction interrupted before its renames: the originals are intact, drop the copies.
+  if (auto s = env->DeleteDirRecursively(dir_ + "/" + format::kCleanerDir); !s.ok()) return s;
 
   const std::string reset_path = dir_ + "/" + format::kResetFile;
   if (env->FileExists(reset_path)) {
@@ -134,6 +136,14 @@ absl::Status Log::Recover() {
   }
   log_start_offset_ = std::max(segments_.begin()->first, persisted_start);
   flushed_offset_ = LogEndLocked();
+  const std::string cleaned_path = dir_ + "/" + format::kCleanedThroughFile;
+  if (env->FileExists(cleaned_path)) {
+    auto text = ReadWholeFile(env, cleaned_path);
+    int64_t cleaned = 0;
+    if (text.ok() && absl::SimpleAtoi(*text, &cleaned)) {
+      cleaned_through_offset_ = std::min(cleaned, LogEndLocked());
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -170,6 +180,8 @@ void Log::PublishOffsetsLocked() {
   KEEL_CHECK(segments_.begin()->first <= log_start_offset_);
   KEEL_CHECK(log_start_offset_ <= LogEndLocked());
   KEEL_CHECK(flushed_offset_ <= LogEndLocked());
+  // Truncation and Reset rewrite what follows the new end: it is dirty again.
+  cleaned_through_offset_ = std::min(cleaned_through_offset_, LogEndLocked());
   published_start_ = log_start_offset_;
   published_end_ = LogEndLocked();
   published_flushed_ = flushed_offset_;
@@ -228,7 +240,20 @@ absl::StatusOr<AppendInfo> Log::Append(int32_t leader_epoch, std::vector<Record>
 }
 
 absl::StatusOr<AppendInfo> Log::AppendBatch(const RecordBatch& batch) {
-  if (batch.records.empty()) return absl::InvalidArgumentError("cannot append an empty batch");
+  if (batch.span() <= 0) return absl::InvalidArgumentError("cannot append an empty batch");
+  if (!batch.offset_deltas.empty() || batch.offset_count > 0) {
+    // A compacted batch (replicated from a leader that cleaned it): its shape must hold.
+    if (batch.offset_deltas.size() != batch.records.size() ||
+        batch.offset_count < static_cast<int64_t>(batch.records.size())) {
+      return absl::InvalidArgumentError("compacted batch: offset deltas do not match records");
+    }
+    for (size_t i = 0; i < batch.offset_deltas.size(); ++i) {
+      const int64_t d = batch.offset_deltas[i];
+      if (d < 0 || d >= batch.offset_count || (i > 0 && d <= batch.offset_deltas[i - 1])) {
+        return absl::InvalidArgumentError("compacted batch: offset deltas out of order");
+      }
+    }
+  }
   std::string encoded = EncodeBatch(batch);
   if (encoded.size() > format::kMaxBatchBytes) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -1,7 +1,9 @@
 // Log: a segmented, indexed, append-only log of record batches: the metadata log of the
 // controller quorum and every partition log of a broker (docs/formats/segment.md).
 //
-// Offsets are assigned on append, from the log end offset, one per record. A read finds the
+// Offsets are assigned on append, from the log end offset, one per record. Compact() may
+// later remove records but never moves one: a batch keeps its offset range with gaps
+// (RecordBatch::OffsetOf), so a read of a removed offset returns the batch that covers it. A read finds the
 // segment by base offset (binary search), then the batch by the segment's sparse index
 // (binary search plus a short header scan): never a scan of the segment.
 //
@@ -31,6 +33,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -75,11 +78,33 @@ struct LogOptions {
   int64_t (*now_ms)() = nullptr;
 };
 
+// Log compaction (docs/compaction.md): keep the newest record per key in closed segments.
+struct CompactOptions {
+  int64_t now_ms = 0;                        // the injected clock, for tombstone expiry
+  int64_t delete_retention_ms = 86400000;    // Kafka's delete.retention.ms default
+  double min_cleanable_dirty_ratio = 0.5;    // Kafka's min.cleanable.dirty.ratio default
+  // Test hook for crash tests: called before every step that touches the disk, named; an
+  // error stops Compact right there, as a crash would.
+  std::function<absl::Status(const char* step)> before_step;
+};
+
+struct CompactResult {
+  bool ran = false;  // false: nothing closed, or less dirty than min_cleanable_dirty_ratio
+  double dirty_ratio = 0;
+  int64_t segments_rewritten = 0;
+  int64_t bytes_read = 0;      // bytes of the closed segments cleaned (both passes count once)
+  int64_t bytes_removed = 0;   // how much smaller the rewritten segments are
+  int64_t records_removed = 0;
+  int64_t tombstones_removed = 0;
+};
+
 struct AppendInfo {
   int64_t base_offset = 0;
   int64_t last_offset = 0;
   int64_t size_bytes = 0;
 };
+
+class KeyMap;  // storage/cleaner.h
 
 class Log {
  public:
@@ -115,6 +140,14 @@ class Log {
   absl::Status Reset(int64_t new_start_offset);
   // Size and time retention: deletes oldest closed segments beyond the limits.
   absl::Status ApplyRetention(int64_t now_ms);
+  // Compacts the closed segments (never the active one) when their dirty ratio reaches
+  // options.min_cleanable_dirty_ratio: every record that is not its key's newest among
+  // them goes, as do null-key records and tombstones past delete_retention_ms. Offsets are
+  // kept. Each segment is rewritten into <dir>/cleaner/, fsynced, and only then swapped in
+  // by rename under the write lock; a crash at any point leaves the old segment or the new
+  // one, and Open deletes leftovers. Reads and appends run during the rewrite. Compact calls
+  // are serialized.
+  absl::StatusOr<CompactResult> Compact(const CompactOptions& options);
 
   absl::Status Flush();
   // Flushes, seals the active segment and writes the clean-shutdown marker (not after a
@@ -157,6 +190,18 @@ class Log {
   int64_t LogEndLocked() const { return segments_.rbegin()->second->next_offset(); }
   Segment* SegmentForLocked(int64_t offset) const;
   int64_t NowMs() const;
+  // Rewrites closed segment `base` through the cleaner and swaps it in (log_compact.cc).
+  struct ClosedSegment {
+    int64_t base_offset;
+    int64_t next_offset;
+    uint64_t size_bytes;
+    int64_t max_timestamp_ms;
+  };
+  absl::Status ForEachBatch(int64_t from, int64_t below,
+                            const std::function<void(RecordBatch)>& fn) const;
+  absl::Status CleanSegment(const ClosedSegment& seg, const KeyMap& keys,
+                            const CompactOptions& options, CompactResult* result);
+  absl::Status SwapInCleanedLocked(const ClosedSegment& seg, const CompactOptions& options);
 
   const std::string dir_;
   const LogOptions options_;
@@ -171,6 +216,8 @@ class Log {
   absl::Status write_error_;               // guarded by mu_; refuses writes once set
   bool closed_ = false;                    // guarded by mu_
   int64_t recovered_truncated_bytes_ = 0;  // set by Open, then constant
+  std::mutex compact_mu_;                  // serializes Compact; never taken under mu_
+  int64_t cleaned_through_offset_ = 0;     // guarded by mu_; closed segments below are clean
   // Lowest offset known to sit at or after corrupt data, -1 when none: written under the
   // shared lock by readers that discover corruption, hence atomic.
   mutable std::atomic<int64_t> corrupt_from_offset_{-1};

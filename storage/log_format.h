@@ -16,7 +16,18 @@ namespace keel::storage::format {
 //  28  u32 attributes           (0; reserved for compression)
 //  32  i64 max_timestamp_ms
 //  40  records...
-constexpr uint32_t kBatchMagic = 0x3154424B;  // "KBT1"
+//
+// Two record encodings share that header (docs/formats/segment.md, "Versions"). A writer
+// uses the lowest one that can express the batch, so dense batches without nulls stay v1
+// and every existing segment still reads:
+//   v1 "KBT1": record_count records, one per offset, keys and values never null.
+//   v2 "KBT2": the field at 24 is the batch's offset count (span); the records start with
+//              varint record_count (may be 0), and each record with varint offset_delta and
+//              a flags byte (kRecordNullKey | kRecordNullValue).
+constexpr uint32_t kBatchMagic = 0x3154424B;    // "KBT1"
+constexpr uint32_t kBatchMagicV2 = 0x3254424B;  // "KBT2"
+constexpr uint8_t kRecordNullKey = 1;
+constexpr uint8_t kRecordNullValue = 2;
 constexpr int kBatchHeaderBytes = 40;
 constexpr int kOffsetBaseOffset = 0;
 constexpr int kOffsetLength = 8;
@@ -48,6 +59,12 @@ constexpr char kCleanShutdownFile[] = ".clean_shutdown";
 constexpr char kLogStartOffsetFile[] = "log-start-offset";
 // Intent of an unfinished Reset(): the decimal new start offset. Recovery finishes it.
 constexpr char kResetFile[] = ".reset";
+// Where the cleaner builds a compacted segment before renaming it over the original; a
+// leftover (crash mid-clean) is deleted by Open.
+constexpr char kCleanerDir[] = "cleaner";
+// Decimal offset below which the closed segments were compacted (for the dirty ratio
+// only: a stale value makes the cleaner run too seldom or too often, never wrongly).
+constexpr char kCleanedThroughFile[] = "cleaned-through";
 
 }  // namespace keel::storage::format
 

@@ -158,6 +158,8 @@ void CoordinatorRouter::CreateOffsetsTopic() {
   t->set_name(kOffsetsTopic);
   t->set_num_partitions(config_.offsets_topic_num_partitions);
   t->set_replication_factor(std::min<int32_t>(config_.offsets_topic_replication_factor, usable));
+  // As Kafka: only the newest record per key matters (docs/formats/consumer-offsets.md).
+  (*t->mutable_configs())["cleanup.policy"] = "compact";
   absl::StatusOr<controller::CreateTopicsResponse> created = create_topics_(create);
   if (!created.ok()) {
     KEEL_LOG_WARN("group coordinator: creating {} failed: {}", kOffsetsTopic,

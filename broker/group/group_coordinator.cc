@@ -259,16 +259,18 @@ std::vector<GroupSummary> GroupCoordinator::List() {
 }
 
 int16_t GroupCoordinator::Delete(const std::string& group_id) {
+  std::vector<TopicPartition> committed;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = groups_.find(group_id);
     if (it == groups_.end()) return Code(ErrorCode::kGroupIdNotFound);
+    for (const auto& [tp, offset] : it->second->offsets()) committed.push_back(tp);
     const int16_t error = it->second->Delete();
     if (error != 0) return error;
     groups_.erase(it);
     applied_seq_.erase(group_id);
   }
-  if (!store_->DeleteGroup(group_id).ok()) return Code(ErrorCode::kCoordinatorNotAvailable);
+  if (!store_->DeleteGroup(group_id, committed).ok()) return Code(ErrorCode::kCoordinatorNotAvailable);
   return 0;
 }
 

@@ -62,8 +62,10 @@ class OffsetStore {
   // Makes the commits durable (all or nothing).
   virtual absl::Status StoreOffsets(const std::string& group_id,
                                     const std::map<TopicPartition, CommittedOffset>& offsets) = 0;
-  // Removes every offset of the group (DeleteGroups).
-  virtual absl::Status DeleteGroup(const std::string& group_id) = 0;
+  // Removes every offset of the group (DeleteGroups); `committed` names the partitions it
+  // had offsets for (so a log store can write one tombstone per key).
+  virtual absl::Status DeleteGroup(const std::string& group_id,
+                                   const std::vector<TopicPartition>& committed) = 0;
   // Persists a Stable group's membership (replaces the previous one).
   virtual absl::Status StoreGroup(const GroupSnapshot& snapshot) = 0;
 };
@@ -77,7 +79,8 @@ class MemOffsetStore : public OffsetStore {
     for (const auto& [tp, o] : offsets) stored_[group_id][tp] = o;
     return absl::OkStatus();
   }
-  absl::Status DeleteGroup(const std::string& group_id) override {
+  absl::Status DeleteGroup(const std::string& group_id,
+                           const std::vector<TopicPartition>& /*committed*/) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (fail_) return absl::UnavailableError("injected store failure");
     stored_.erase(group_id);

@@ -64,7 +64,13 @@ ValidationError KafkaRecordsToStorage(std::string_view records, const TopicPolic
     }
     out->reserve(out->size() + decoded->size());
     for (keel::kafka::Record& r : *decoded) {
+      if (policy.compact && !r.key.has_value()) {
+        return {AsKeel(ErrorCode::kInvalidRecord),
+                "Compacted topic cannot accept message without key."};
+      }
       storage::Record& s = out->emplace_back();
+      s.null_key = !r.key.has_value();
+      s.null_value = !r.value.has_value();
       if (r.key.has_value()) s.key = std::move(*r.key);
       if (r.value.has_value()) s.value = std::move(*r.value);
       const int64_t ts = view.header.base_timestamp + r.timestamp_delta;
@@ -85,12 +91,13 @@ ValidationError KafkaRecordsToStorage(std::string_view records, const TopicPolic
 }
 
 void AppendKafkaBatch(storage::RecordBatch&& batch, bool log_append_time, std::string* out) {
-  if (batch.records.empty()) return;
+  if (batch.span() <= 0) return;
   // Written in one pass straight from the stored records (no intermediate record structs,
   // no per-record buffers): the fetch path's main cost besides the CRC.
   using keel::kafka::VarIntSize;
   using keel::kafka::VarLongSize;
-  const int64_t base_timestamp = batch.records.front().timestamp_ms;
+  const int64_t base_timestamp =
+      batch.records.empty() ? batch.max_timestamp_ms : batch.records.front().timestamp_ms;
   int64_t max_timestamp = base_timestamp;
   for (const storage::Record& r : batch.records) max_timestamp = std::max(max_timestamp, r.timestamp_ms);
   const size_t start = out->size();
@@ -101,18 +108,21 @@ void AppendKafkaBatch(storage::RecordBatch&& batch, bool log_append_time, std::s
   w.Int8(keel::kafka::kMagicV2);
   w.UInt32(0);  // CRC, patched below
   w.Int16(log_append_time ? keel::kafka::kTimestampTypeLogAppendTime : 0);
-  w.Int32(static_cast<int32_t>(batch.records.size() - 1));
+  // lastOffsetDelta covers the whole range: after compaction it may exceed the record count
+  // (offset gaps, as in Kafka's own cleaned batches), and the consumer resumes past it.
+  w.Int32(static_cast<int32_t>(batch.span() - 1));
   w.Int64(base_timestamp);
   w.Int64(max_timestamp);
   w.Int64(-1);  // producer id
   w.Int16(-1);  // producer epoch
   w.Int32(-1);  // base sequence
   w.Int32(static_cast<int32_t>(batch.records.size()));
-  int32_t delta = 0;
-  for (const storage::Record& r : batch.records) {
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    const storage::Record& r = batch.records[i];
+    const int32_t delta = static_cast<int32_t>(batch.OffsetOf(i) - batch.base_offset);
     const int64_t timestamp_delta = r.timestamp_ms - base_timestamp;
-    const int32_t key_length = r.key.empty() ? -1 : static_cast<int32_t>(r.key.size());
-    const int32_t value_length = static_cast<int32_t>(r.value.size());
+    const int32_t key_length = r.null_key ? -1 : static_cast<int32_t>(r.key.size());
+    const int32_t value_length = r.null_value ? -1 : static_cast<int32_t>(r.value.size());
     int32_t header_count = 0;
     for (const storage::Header& h : r.headers) header_count += h.key != kProducerStateHeader;
     size_t size = 1 + VarLongSize(timestamp_delta) + VarIntSize(delta) +
@@ -126,7 +136,7 @@ void AppendKafkaBatch(storage::RecordBatch&& batch, bool log_append_time, std::s
     w.VarInt(static_cast<int32_t>(size));
     w.Int8(0);  // record attributes
     w.VarLong(timestamp_delta);
-    w.VarInt(delta++);
+    w.VarInt(delta);
     w.VarInt(key_length);
     w.Raw(r.key);
     w.VarInt(value_length);

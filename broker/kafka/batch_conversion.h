@@ -4,9 +4,10 @@
 // read by two APIs at the same offsets (docs/kafka.md, "Storage"). A produced batch is
 // therefore decompressed and parsed, and a fetched one encoded (uncompressed).
 //
-// Nulls: the log's records have no null key or value. A null key or value is stored empty;
-// an empty key is fetched as null, an empty value as empty (a record's value is what
-// consumers print; keys are optional and usually absent).
+// Nulls: a null key or value is stored as null (storage::Record::null_key / null_value) and
+// fetched as null; an empty one stays empty, both ways. (Before the log could say null,
+// null was stored as empty; such old records are fetched with an empty value and key.) A
+// header's null value is still stored, and fetched, as empty.
 #ifndef KEEL_BROKER_KAFKA_BATCH_CONVERSION_H_
 #define KEEL_BROKER_KAFKA_BATCH_CONVERSION_H_
 
@@ -35,7 +36,8 @@ struct ProducedBatchInfo {
 // Decodes a Produce request's records field for one partition into `out`: CRC checked
 // (CORRUPT_MESSAGE), each batch no larger than the topic's max.message.bytes
 // (MESSAGE_TOO_LARGE), the field within kMaxRecordListBytes (RECORD_LIST_TOO_LARGE), no
-// transactional or control batches (INVALID_REQUEST: transactions are not supported).
+// transactional or control batches (INVALID_REQUEST: transactions are not supported), no
+// record without a key when the topic is compacted (INVALID_RECORD, as Kafka).
 // Timestamps are the records' own (CreateTime) unless `log_append_time`, then `now_ms`; a
 // record without a timestamp (-1) gets `now_ms` too. `info`, if given, receives the first
 // batch's producer fields.
@@ -45,7 +47,9 @@ ValidationError KafkaRecordsToStorage(std::string_view records, const TopicPolic
                                       ProducedBatchInfo* info = nullptr);
 
 // Appends `batch` to `out` as one uncompressed Kafka record batch v2 with the stored
-// offsets, leader epoch and timestamps (no producer id). Empty keys go out as null.
+// offsets, leader epoch and timestamps (no producer id). A compacted batch keeps its offset
+// range (lastOffsetDelta) and its records their offset deltas; an empty one still goes out
+// so the consumer moves past it.
 void AppendKafkaBatch(storage::RecordBatch&& batch, bool log_append_time, std::string* out);
 
 }  // namespace keel::broker::kafka

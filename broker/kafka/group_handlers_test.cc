@@ -200,6 +200,7 @@ TEST_F(GroupHandlersTest, FindCoordinatorCreatesTheOffsetsTopicAndNamesThePartit
   EXPECT_EQ(admin_->creates, 1);
   EXPECT_EQ(cluster_.Topic(kOffsetsTopic).partitions.size(),
             static_cast<size_t>(kOffsetsPartitions));
+  EXPECT_EQ(cluster_.Topic(kOffsetsTopic).configs.at("cleanup.policy"), "compact");
   ASSERT_EQ(first.error_code, 0) << k::ErrorName(first.error_code);
   EXPECT_EQ(first.node_id, LeaderFor("my-group"));
   EXPECT_EQ(first.host, "127.0.0.1");

@@ -38,9 +38,20 @@ absl::Status GroupOffsetLog::StoreOffsets(
   return Append(group_id, std::move(records));
 }
 
-absl::Status GroupOffsetLog::DeleteGroup(const std::string& group_id) {
-  return Append(group_id, {{group::EncodeGroupDeletedKey(group_id),
-                            group::EncodeGroupDeletedValue(), {}, 0}});
+absl::Status GroupOffsetLog::DeleteGroup(const std::string& group_id,
+                                         const std::vector<group::TopicPartition>& committed) {
+  auto tombstone = [](std::string key) {
+    storage::Record r;
+    r.key = std::move(key);
+    r.null_value = true;
+    return r;
+  };
+  std::vector<storage::Record> records;
+  for (const group::TopicPartition& tp : committed) {
+    records.push_back(tombstone(group::EncodeOffsetKey(group_id, tp)));
+  }
+  records.push_back(tombstone(group::EncodeGroupMetadataKey(group_id)));
+  return Append(group_id, std::move(records));
 }
 
 absl::Status GroupOffsetLog::StoreGroup(const group::GroupSnapshot& snapshot) {
@@ -122,7 +133,7 @@ absl::Status GroupOffsetLog::Load(int32_t partition, int32_t partition_count,
     if (batches->empty()) break;
     for (const storage::RecordBatch& b : *batches) {
       for (size_t i = 0; i < b.records.size(); ++i) {
-        if (b.base_offset + static_cast<int64_t>(i) < offset) continue;
+        if (b.OffsetOf(i) < offset) continue;  // compaction leaves gaps: offsets are per record
         if (!replay.Apply(b.records[i].key, b.records[i].value).ok()) ++skipped;
       }
       offset = std::max(offset, b.next_offset());

@@ -5,8 +5,8 @@
 // Writes: a commit is one record batch (one record per partition, our layout in
 // docs/formats/consumer-offsets.md) appended acks=all to the group's partition; the
 // coordinator answers the commit after that returned, so an acknowledged commit is on every
-// in-sync replica. A group that becomes Stable appends its membership; DeleteGroups appends a
-// group-deleted record.
+// in-sync replica. A group that becomes Stable appends its membership; DeleteGroups appends
+// tombstones for the group's keys. The topic is compacted (cleanup.policy=compact).
 //
 // Loads: the first group request for a partition this broker leads at a leader epoch it has
 // not loaded reads the partition's log from its start to its end on the requesting thread
@@ -39,7 +39,10 @@ class GroupOffsetLog : public group::OffsetStore {
   absl::Status StoreOffsets(const std::string& group_id,
                             const std::map<group::TopicPartition, group::CommittedOffset>&
                                 offsets) override;
-  absl::Status DeleteGroup(const std::string& group_id) override;
+  // Tombstones (null values) for every committed offset of the group and for its metadata,
+  // so that log compaction drops the group's records (docs/formats/consumer-offsets.md).
+  absl::Status DeleteGroup(const std::string& group_id,
+                           const std::vector<group::TopicPartition>& committed) override;
   absl::Status StoreGroup(const group::GroupSnapshot& snapshot) override;
 
   // 0 once `partition` (of `partition_count`) is loaded at `leader_epoch` into

@@ -73,7 +73,7 @@ TEST(CreateTopics, EveryValidationErrorHasItsKafkaCode) {
       {"c1", 1, 2, {{"min.insync.replicas", "3"}}, INVALID_CONFIG},
       {"c2", 1, 1, {{"no.such.config", "1"}}, INVALID_CONFIG},
       {"c3", 1, 1, {{"retention.ms", "-5"}}, INVALID_CONFIG},
-      {"c4", 1, 1, {{"cleanup.policy", "compact"}}, INVALID_CONFIG},
+      {"c4", 1, 1, {{"cleanup.policy", "compacted"}}, INVALID_CONFIG},
   };
   const metadata::MetadataImage before = c.image;
   for (const Case& k : cases) {

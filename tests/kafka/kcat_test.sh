@@ -3,7 +3,7 @@
 # started (3 brokers, topic kcat-demo with 3 partitions):
 #   -L  metadata: every broker at its Kafka address, the topic's 3 partitions with a leader
 #       among their replicas, the same leaders `keelctl topics describe` shows;
-#   -P  keys (-K:) including a null and an empty key (Keel reads the latter back as null), an
+#   -P  keys (-K:) including a null and an empty key (each read back as it was), an
 #       empty value, headers (-H k=v), to chosen partitions, in two batches 300 ms apart;
 #   -C  from the beginning, from an offset, with -f printing partition, offset, key, key
 #       length, value, value length, headers and timestamp: exactly what was produced;
@@ -67,10 +67,8 @@ printf 'p1-key:on partition one\n' | kc -P -t "$T" -p 1 -K: || fail "kcat -P to 
 fmt='%p|%o|%k|%K|%s|%S|%h|%T\n'
 got=$(kc -C -t "$T" -p 0 -o beginning -e -q -f "$fmt") || fail "kcat -C failed"
 echo "$got"
-# Keel's log has no null keys: a null key is stored empty and an empty key is fetched as null
-# (broker/kafka/batch_conversion.h), so on Keel the empty key of offset 2 reads back as null.
+# A null key stays null and an empty key empty (broker/kafka/batch_conversion.h).
 empty_key_len=0
-[ "$KAFKA_TEST_TARGET" = keel ] && empty_key_len=-1
 want="0|0|user-1|6|signed up|9|source=kcat,trace=a1
 0|1||-1|nokey|5|source=kcat,trace=a1
 0|2||$empty_key_len|empty key|9|source=kcat,trace=a1

@@ -160,10 +160,14 @@ class ProduceHandler final : public TypedHandler<ProduceRequest, ProduceResponse
       if (!batches.ok() || batches->empty()) break;
       for (const storage::RecordBatch& b : *batches) {
         offset = b.next_offset();
-        if (b.records.empty()) continue;
-        for (const storage::Header& h : b.records.front().headers) {
-          if (h.key != kProducerStateHeader) continue;
-          if (auto decoded = DecodeProducerHeader(h.value)) out.push_back({*decoded, b.base_offset});
+        // The header sits on the first record of each produced batch, at the batch's base
+        // offset; compaction may have merged batches (several headers in one) or removed
+        // that record (the batch is then not remembered).
+        for (size_t i = 0; i < b.records.size(); ++i) {
+          for (const storage::Header& h : b.records[i].headers) {
+            if (h.key != kProducerStateHeader) continue;
+            if (auto decoded = DecodeProducerHeader(h.value)) out.push_back({*decoded, b.OffsetOf(i)});
+          }
         }
       }
     }
