@@ -66,6 +66,10 @@ DEFINE_string(dir, "/tmp", "Parent of the scratch directory.");
 DEFINE_bool(producer, true,
             "Also measure client::Producer (default batch.size / linger.ms) on each topic, "
             "after the hand-batched produce and the fetch.");
+DEFINE_bool(producer_first, false,
+            "Run the client::Producer phase first, on its own topic, before the hand-batched "
+            "produce (the default order runs it last, after the hand-batched produce and the "
+            "fetch have written and read the topic): run both orders to see the order's effect.");
 DEFINE_string(producer_props, "",
               "Extra Producer properties, k=v separated by commas (acks is the row's).");
 
@@ -273,14 +277,20 @@ int main(int argc, char** argv) {
         const std::string topic =
             absl::StrCat("bench-rf", c.replication_factor, "-",
                          c.acks == keel::broker::ACKS_ALL ? "all" : "leader", "-", size, "b");
+        // With --producer_first the Producer writes its own topic (same shape), so that the
+        // hand-batched produce and the fetch still see only their own records.
+        const std::string producer_topic = FLAGS_producer_first ? topic + "-producer" : topic;
         keel::controller::CreateTopicsRequest request;
-        auto* t = request.add_topics();
-        t->set_name(topic);
-        t->set_num_partitions(FLAGS_partitions);
-        t->set_replication_factor(c.replication_factor);
-        (*t->mutable_configs())["max.message.bytes"] = std::to_string(32 << 20);
-        if (FLAGS_flush_messages > 0) {
-          (*t->mutable_configs())["flush.messages"] = std::to_string(FLAGS_flush_messages);
+        for (const std::string& name : {topic, producer_topic}) {
+          if (request.topics_size() > 0 && name == topic) break;
+          auto* t = request.add_topics();
+          t->set_name(name);
+          t->set_num_partitions(FLAGS_partitions);
+          t->set_replication_factor(c.replication_factor);
+          (*t->mutable_configs())["max.message.bytes"] = std::to_string(32 << 20);
+          if (FLAGS_flush_messages > 0) {
+            (*t->mutable_configs())["flush.messages"] = std::to_string(FLAGS_flush_messages);
+          }
         }
         keel::controller::CreateTopicsResponse response;
         grpc::Status s = client.Call(
@@ -290,8 +300,9 @@ int main(int argc, char** argv) {
                   context, request, &response);
             },
             std::chrono::seconds(10));
-        if (!s.ok() || response.results_size() != 1 ||
-            response.results(0).error() != keel::NONE) {
+        bool created = s.ok() && response.results_size() == request.topics_size();
+        for (const auto& result : response.results()) created = created && result.error() == keel::NONE;
+        if (!created) {
           failure = "CreateTopics " + topic + ": " + s.error_message() +
                     (response.results_size() ? response.results(0).error_message() : "");
           break;
@@ -308,7 +319,25 @@ int main(int argc, char** argv) {
           failure = error;
           break;
         }
-        std::printf("  %s, %d B values: produce...", c.label.c_str(), size);
+        auto run_producer = [&](const std::string& on_topic) {
+          keel::client::Properties props;
+          for (absl::string_view kv : absl::StrSplit(FLAGS_producer_props, ',', absl::SkipEmpty())) {
+            std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+            props[p.first] = p.second;
+          }
+          props["acks"] = c.acks == keel::broker::ACKS_ALL ? "all" : "1";
+          std::printf("Producer...");
+          std::fflush(stdout);
+          r.producer.push_back(keel::bench::ProduceWithProducer(metadata, on_topic, size, props,
+                                                                budget));
+          std::printf(" %s", Rate(r.producer.back()).c_str());
+        };
+        std::printf("  %s, %d B values: ", c.label.c_str(), size);
+        if (FLAGS_producer && FLAGS_producer_first) {
+          run_producer(producer_topic);
+          std::printf("; ");
+        }
+        std::printf("produce...");
         std::fflush(stdout);
         r.produce.push_back(keel::bench::WithRequestLatency(
             "BrokerService/Produce", [&] { return keel_topic->Produce(budget); }));
@@ -319,18 +348,9 @@ int main(int argc, char** argv) {
           return keel_topic->FetchAll(fetch_budget, &this_sample);
         }));
         std::printf(" %s", MBps(r.fetch.back()).c_str());
-        if (FLAGS_producer) {
-          keel::client::Properties props;
-          for (absl::string_view kv : absl::StrSplit(FLAGS_producer_props, ',', absl::SkipEmpty())) {
-            std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-            props[p.first] = p.second;
-          }
-          props["acks"] = c.acks == keel::broker::ACKS_ALL ? "all" : "1";
-          std::printf("; Producer...");
-          std::fflush(stdout);
-          r.producer.push_back(keel::bench::ProduceWithProducer(metadata, topic, size, props,
-                                                                budget));
-          std::printf(" %s", Rate(r.producer.back()).c_str());
+        if (FLAGS_producer && !FLAGS_producer_first) {
+          std::printf("; ");
+          run_producer(topic);
         }
         std::printf("\n");
         if (r.fetch.back().records != r.produce.back().records && r.fetch.back().error.empty()) {
