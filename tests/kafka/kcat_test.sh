@@ -118,7 +118,9 @@ for codec in gzip snappy lz4 zstd; do
   debug=$(printf 'c-1:%s\nc-2:%s\n' "$value" "$codec" |
     kc -P -t "$T" -p 2 -K: -H "codec=$codec" -z "$codec" -X debug=msg,feature 2>&1) ||
     { echo "$debug"; fail "kcat -P -z $codec failed"; }
-  used=$(sed -n 's/.*Produce MessageSet with 2 message(s) .*, \([a-z0-9]*\))$/\1/p' <<<"$debug" | head -1)
+  # Two records may leave as one MessageSet or, on a slow machine, as two: any will do.
+  used=$(sed -n 's/.*Produce MessageSet with [0-9]* message(s) .*, \([a-z0-9]*\))$/\1/p' <<<"$debug" | head -1)
+  [ -n "$used" ] || { echo "$debug" | grep -i "produce\|messageset" | head -20; }
   if [ "$codec" = lz4 ] && [ "$used" = uncompressed ] &&
      grep -q 'Feature LZ4: FindCoordinator (0..0) NOT supported' <<<"$debug"; then
     # librdkafka 2.0.2 takes FindCoordinator v0 as the sign of a broker that reads lz4; it
