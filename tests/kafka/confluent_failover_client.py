@@ -4,9 +4,9 @@ partition's leader. Runs in tests/kafka/with_cluster.sh with 3 brokers and topic
 (1 partition, replication factor 3); Keel only (it kills a broker process by its pid from
 cluster.json).
 
-The producer sends RECORDS records with values seq-000000, seq-000001, ... as fast as it can;
-once a quarter of them are acknowledged it kills the leader with SIGKILL, with later batches
-in flight, and keeps sending. Every delivery
+The producer sends RECORDS records with values seq-000000, seq-000001, ...; once the first
+quarter is acknowledged it hands 2000 more to the client, kills the leader with SIGKILL while
+they are in flight, and keeps sending. Every delivery
 report must succeed, and a consumer with manual assignment must then read exactly seq-0..N-1,
 each once, in order, at offsets 0..N-1 from the partition's new leader.
 """
@@ -64,39 +64,52 @@ def main():
         "message.timeout.ms": 60000,
         "topic.metadata.refresh.interval.ms": 1000,
     })
-    killed_at = None
-    for i in range(RECORDS):
+    def produce(i):
         while True:
             try:
                 producer.produce(TOPIC, value=b"seq-%06d" % i, partition=0,
                                  on_delivery=on_delivery)
-                break
+                return
             except BufferError:  # the local queue is full: let deliveries drain
                 producer.poll(0.01)
+
+    # A quarter acknowledged by the first leader; then 2000 more handed to the client and given
+    # 20 ms to leave, so that batches are in flight (up to 5 requests) when the leader is
+    # killed and their retries go to the new leader. Killing on a count of delivery reports
+    # instead depended on the machine's speed: on a fast one every record was acknowledged
+    # before the kill and the failover went untested.
+    quarter = RECORDS // 4
+    for i in range(quarter):
+        produce(i)
         producer.poll(0)
-        # As fast as the client goes, so that when the first leader has acknowledged a quarter
-        # of the records, later batches are in flight to it (up to 5 requests): it is killed
-        # then, and their retries go to the new leader.
-        if killed_at is None and len(delivered) >= RECORDS // 4:
-            unacknowledged = i + 1 - len(delivered) - len(failed)
-            kill_broker(first_leader)
-            killed_at = time.monotonic()
-            print("killed after %d acknowledged, %d produced and not yet acknowledged" %
-                  (len(delivered), unacknowledged), flush=True)
-    while killed_at is None and len(delivered) < RECORDS // 4:
-        producer.poll(0.01)
-    if killed_at is None:
-        kill_broker(first_leader)
-        killed_at = time.monotonic()
-        print("killed after all were produced and %d acknowledged" % len(delivered), flush=True)
+    check(producer.flush(30) == 0, "the first quarter was not acknowledged in 30 s")
+    in_flight_end = min(RECORDS, quarter + 2000)
+    for i in range(quarter, in_flight_end):
+        produce(i)
+        producer.poll(0)
+    producer.poll(0.02)
+    unacknowledged = in_flight_end - len(delivered) - len(failed)
+    kill_broker(first_leader)
+    killed_at = time.monotonic()
+    print("killed after %d acknowledged, %d produced and not yet acknowledged" %
+          (len(delivered), unacknowledged), flush=True)
+    for i in range(in_flight_end, RECORDS):
+        produce(i)
+        producer.poll(0)
     left = producer.flush(90)
     print("flushed %.1f s after the kill; %d delivered, %d failed" %
           (time.monotonic() - killed_at, len(delivered), len(failed)))
     check(left == 0, "%d records still undelivered" % left)
     check(not failed, "delivery failures: %s" % failed[:5])
     check(len(delivered) == RECORDS, "%d delivery reports, want %d" % (len(delivered), RECORDS))
+    # Every record was acknowledged, so a new leader was elected; metadata may still name the
+    # old one until this client's cached view or the controller's fencing catches up.
+    deadline = time.monotonic() + 30
     new_leader = leader_of(admin)
-    check(new_leader not in (-1, first_leader), "leader after the kill: %d" % new_leader)
+    while new_leader in (-1, first_leader) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        new_leader = leader_of(admin)
+    check(new_leader not in (-1, first_leader), "leader 30 s after the kill: %d" % new_leader)
 
     consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "ck-failover-check",
                          "enable.auto.commit": False, "enable.partition.eof": True})
