@@ -9,7 +9,10 @@
 //   produce  pre-built Produce calls of --records_per_call records, one call at a time,
 //            round robin over the partitions' leaders, for --seconds (or --megabytes);
 //   fetch    everything produced, read back with partition_max_bytes of
-//            --fetch_partition_max_bytes (warm page cache), bounded by --seconds.
+//            --fetch_partition_max_bytes (warm page cache), bounded by --seconds;
+//   Producer client::Producer with default batch.size / linger.ms on a topic of its own,
+//            --rounds times with the hand-batched produce, alternating which goes first
+//            (each produce phase starts after sync() and --settle_ms).
 // Baselines in the same process and run (tests/bench/baselines.h): the same Produce request and
 // the largest Fetch response Keel returned, sent to a no-op BrokerService over loopback gRPC;
 // raw bytes of the same message sizes streamed one way over loopback gRPC; and at the end the
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -67,9 +71,16 @@ DEFINE_bool(producer, true,
             "Also measure client::Producer (default batch.size / linger.ms) on each topic, "
             "after the hand-batched produce and the fetch.");
 DEFINE_bool(producer_first, false,
-            "Run the client::Producer phase first, on its own topic, before the hand-batched "
-            "produce (the default order runs it last, after the hand-batched produce and the "
-            "fetch have written and read the topic): run both orders to see the order's effect.");
+            "Run the client::Producer phase before the hand-batched produce in the first round "
+            "(the default runs it after the hand-batched produce and the fetch).");
+DEFINE_int32(rounds, 1,
+             "Rounds of (hand-batched produce, Producer) per configuration, each on fresh "
+             "topics, alternating which goes first; the Producer / hand-batched table reports "
+             "every round's ratio and their median (the order alone moved single runs between "
+             "0.6x and 1.2x on this machine).");
+DEFINE_int32(settle_ms, 1000,
+             "Before each produce phase: sync() and wait this long, so that no phase starts "
+             "while the previous phase's dirty pages are still being written back.");
 DEFINE_string(producer_props, "",
               "Extra Producer properties, k=v separated by commas (acks is the row's).");
 
@@ -146,6 +157,8 @@ struct SizeResults {
   std::vector<Throughput> produce;  // one per Config
   std::vector<Throughput> fetch;
   std::vector<Throughput> producer;  // client::Producer, one per Config (if --producer)
+  // Per Config, every round's hand-batched and Producer figures (round 0 is also above).
+  std::vector<std::vector<Throughput>> hand_rounds, producer_rounds;
   Throughput noop_produce, noop_fetch, stream_produce, stream_fetch;
   int64_t produce_message_bytes = 0, fetch_message_bytes = 0;
 };
@@ -179,6 +192,24 @@ void PrintRow(const std::string& phase, const Throughput& keel, const Throughput
               Rate(keel).c_str(), keel.CallsPerSecond(), Latency(keel).c_str(),
               MBps(noop).c_str(), Latency(noop).c_str(), Ratio(keel, noop).c_str(),
               MBps(stream).c_str(), Ratio(keel, stream).c_str());
+}
+
+// Lets the page cache's writeback of the previous phase finish before the next one starts.
+void Settle() {
+  if (FLAGS_settle_ms <= 0) return;
+  ::sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(FLAGS_settle_ms));
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double RecordsRatio(const Throughput& producer, const Throughput& hand) {
+  return hand.RecordsPerSecond() > 0 ? producer.RecordsPerSecond() / hand.RecordsPerSecond() : 0;
 }
 
 int Fail(const std::string& message) {
@@ -273,93 +304,115 @@ int main(int argc, char** argv) {
       r.value_bytes = size;
       keel::broker::FetchResponse sample;
       std::unique_ptr<keel::bench::KeelTopic> first_topic;
-      for (const Config& c : configs) {
-        const std::string topic =
-            absl::StrCat("bench-rf", c.replication_factor, "-",
-                         c.acks == keel::broker::ACKS_ALL ? "all" : "leader", "-", size, "b");
-        // With --producer_first the Producer writes its own topic (same shape), so that the
-        // hand-batched produce and the fetch still see only their own records.
-        const std::string producer_topic = FLAGS_producer_first ? topic + "-producer" : topic;
-        keel::controller::CreateTopicsRequest request;
-        for (const std::string& name : {topic, producer_topic}) {
-          if (request.topics_size() > 0 && name == topic) break;
-          auto* t = request.add_topics();
-          t->set_name(name);
-          t->set_num_partitions(FLAGS_partitions);
-          t->set_replication_factor(c.replication_factor);
-          (*t->mutable_configs())["max.message.bytes"] = std::to_string(32 << 20);
-          if (FLAGS_flush_messages > 0) {
-            (*t->mutable_configs())["flush.messages"] = std::to_string(FLAGS_flush_messages);
+      r.hand_rounds.resize(configs.size());
+      r.producer_rounds.resize(configs.size());
+      for (size_t ci = 0; ci < configs.size() && failure.empty(); ++ci) {
+        const Config& c = configs[ci];
+        for (int round = 0; round < std::max(1, FLAGS_rounds) && failure.empty(); ++round) {
+          const bool producer_first = FLAGS_producer_first != (round % 2 == 1);
+          const std::string topic = absl::StrCat(
+              "bench-rf", c.replication_factor, "-",
+              c.acks == keel::broker::ACKS_ALL ? "all" : "leader", "-", size, "b",
+              round == 0 ? "" : absl::StrCat("-r", round));
+          // The Producer writes a topic of its own (same shape), so that the hand-batched
+          // produce and the fetch see only their own records and both start on empty logs.
+          const std::string producer_topic = topic + "-producer";
+          keel::controller::CreateTopicsRequest request;
+          for (const std::string& name : {topic, producer_topic}) {
+            if (!FLAGS_producer && name == producer_topic) break;
+            auto* t = request.add_topics();
+            t->set_name(name);
+            t->set_num_partitions(FLAGS_partitions);
+            t->set_replication_factor(c.replication_factor);
+            (*t->mutable_configs())["max.message.bytes"] = std::to_string(32 << 20);
+            if (FLAGS_flush_messages > 0) {
+              (*t->mutable_configs())["flush.messages"] = std::to_string(FLAGS_flush_messages);
+            }
           }
-        }
-        keel::controller::CreateTopicsResponse response;
-        grpc::Status s = client.Call(
-            [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
-              response.Clear();
-              return keel::controller::AdminService::NewStub(channel)->CreateTopics(
-                  context, request, &response);
-            },
-            std::chrono::seconds(10));
-        bool created = s.ok() && response.results_size() == request.topics_size();
-        for (const auto& result : response.results()) created = created && result.error() == keel::NONE;
-        if (!created) {
-          failure = "CreateTopics " + topic + ": " + s.error_message() +
-                    (response.results_size() ? response.results(0).error_message() : "");
-          break;
-        }
-        keel::bench::LoadShape shape;
-        shape.records_per_call = FLAGS_records_per_call;
-        shape.value_bytes = size;
-        shape.acks = c.acks;
-        shape.fetch_partition_max_bytes = FLAGS_fetch_partition_max_bytes;
-        std::string error;
-        auto keel_topic = keel::bench::KeelTopic::Prepare(topic, FLAGS_partitions, shape,
-                                                          &data_client, &broker_set, &error);
-        if (keel_topic == nullptr) {
-          failure = error;
-          break;
-        }
-        auto run_producer = [&](const std::string& on_topic) {
-          keel::client::Properties props;
-          for (absl::string_view kv : absl::StrSplit(FLAGS_producer_props, ',', absl::SkipEmpty())) {
-            std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-            props[p.first] = p.second;
+          keel::controller::CreateTopicsResponse response;
+          grpc::Status s = client.Call(
+              [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context) {
+                response.Clear();
+                return keel::controller::AdminService::NewStub(channel)->CreateTopics(
+                    context, request, &response);
+              },
+              std::chrono::seconds(10));
+          bool created = s.ok() && response.results_size() == request.topics_size();
+          for (const auto& result : response.results()) {
+            created = created && result.error() == keel::NONE;
           }
-          props["acks"] = c.acks == keel::broker::ACKS_ALL ? "all" : "1";
-          std::printf("Producer...");
+          if (!created) {
+            failure = "CreateTopics " + topic + ": " + s.error_message() +
+                      (response.results_size() ? response.results(0).error_message() : "");
+            break;
+          }
+          keel::bench::LoadShape shape;
+          shape.records_per_call = FLAGS_records_per_call;
+          shape.value_bytes = size;
+          shape.acks = c.acks;
+          shape.fetch_partition_max_bytes = FLAGS_fetch_partition_max_bytes;
+          std::string error;
+          auto keel_topic = keel::bench::KeelTopic::Prepare(topic, FLAGS_partitions, shape,
+                                                            &data_client, &broker_set, &error);
+          if (keel_topic == nullptr) {
+            failure = error;
+            break;
+          }
+          Throughput hand, producer;
+          auto run_producer = [&] {
+            keel::client::Properties props;
+            for (absl::string_view kv :
+                 absl::StrSplit(FLAGS_producer_props, ',', absl::SkipEmpty())) {
+              std::pair<std::string, std::string> p =
+                  absl::StrSplit(kv, absl::MaxSplits('=', 1));
+              props[p.first] = p.second;
+            }
+            props["acks"] = c.acks == keel::broker::ACKS_ALL ? "all" : "1";
+            Settle();
+            std::printf("Producer...");
+            std::fflush(stdout);
+            producer = keel::bench::ProduceWithProducer(metadata, producer_topic, size, props,
+                                                        budget);
+            std::printf(" %s", Rate(producer).c_str());
+          };
+          std::printf("  %s, %d B values%s: ", c.label.c_str(), size,
+                      round == 0 ? "" : absl::StrCat(", round ", round + 1).c_str());
+          if (FLAGS_producer && producer_first) {
+            run_producer();
+            std::printf("; ");
+          }
+          Settle();
+          std::printf("produce...");
           std::fflush(stdout);
-          r.producer.push_back(keel::bench::ProduceWithProducer(metadata, on_topic, size, props,
-                                                                budget));
-          std::printf(" %s", Rate(r.producer.back()).c_str());
-        };
-        std::printf("  %s, %d B values: ", c.label.c_str(), size);
-        if (FLAGS_producer && FLAGS_producer_first) {
-          run_producer(producer_topic);
-          std::printf("; ");
-        }
-        std::printf("produce...");
-        std::fflush(stdout);
-        r.produce.push_back(keel::bench::WithRequestLatency(
-            "BrokerService/Produce", [&] { return keel_topic->Produce(budget); }));
-        std::printf(" %s; fetch...", MBps(r.produce.back()).c_str());
-        std::fflush(stdout);
-        keel::broker::FetchResponse this_sample;
-        r.fetch.push_back(keel::bench::WithRequestLatency("BrokerService/Fetch", [&] {
-          return keel_topic->FetchAll(fetch_budget, &this_sample);
-        }));
-        std::printf(" %s", MBps(r.fetch.back()).c_str());
-        if (FLAGS_producer && !FLAGS_producer_first) {
-          std::printf("; ");
-          run_producer(topic);
-        }
-        std::printf("\n");
-        if (r.fetch.back().records != r.produce.back().records && r.fetch.back().error.empty()) {
-          r.fetch.back().error = absl::StrCat("read ", r.fetch.back().records, " records of ",
-                                              r.produce.back().records);
-        }
-        if (first_topic == nullptr) {
-          sample = std::move(this_sample);
-          first_topic = std::move(keel_topic);
+          hand = keel::bench::WithRequestLatency(
+              "BrokerService/Produce", [&] { return keel_topic->Produce(budget); });
+          std::printf(" %s", MBps(hand).c_str());
+          if (round == 0) {
+            std::printf("; fetch...");
+            std::fflush(stdout);
+            keel::broker::FetchResponse this_sample;
+            Throughput fetch = keel::bench::WithRequestLatency("BrokerService/Fetch", [&] {
+              return keel_topic->FetchAll(fetch_budget, &this_sample);
+            });
+            std::printf(" %s", MBps(fetch).c_str());
+            if (fetch.records != hand.records && fetch.error.empty()) {
+              fetch.error = absl::StrCat("read ", fetch.records, " records of ", hand.records);
+            }
+            r.produce.push_back(hand);
+            r.fetch.push_back(fetch);
+            if (first_topic == nullptr) {
+              sample = std::move(this_sample);
+              first_topic = std::move(keel_topic);
+            }
+          }
+          if (FLAGS_producer && !producer_first) {
+            std::printf("; ");
+            run_producer();
+          }
+          std::printf("\n");
+          if (round == 0 && FLAGS_producer) r.producer.push_back(producer);
+          r.hand_rounds[ci].push_back(hand);
+          r.producer_rounds[ci].push_back(producer);
         }
       }
       if (!failure.empty()) break;
@@ -418,21 +471,27 @@ int main(int argc, char** argv) {
   }
   if (FLAGS_producer) {
     std::printf("\n| Produce | hand-batched, %d records/call | client::Producer (batch.size, "
-                "linger.ms%s) | Producer calls/s, records/call | Producer / hand-batched |\n",
+                "linger.ms%s) | Producer calls/s, records/call | Producer / hand-batched, "
+                "per round (P: Producer first, H: hand-batched first) | median |\n",
                 FLAGS_records_per_call,
                 FLAGS_producer_props.empty() ? " defaults" : (": " + FLAGS_producer_props).c_str());
-    std::printf("|---|---|---|---|---|\n");
+    std::printf("|---|---|---|---|---|---|\n");
     for (const SizeResults& r : results) {
       for (size_t i = 0; i < r.producer.size(); ++i) {
         const Throughput& p = r.producer[i];
-        std::printf("| %d B, %s | %s | %s | %.0f calls/s, %.0f | %s |\n", r.value_bytes,
+        std::vector<double> ratios;
+        std::string per_round;
+        for (size_t k = 0; k < r.producer_rounds[i].size(); ++k) {
+          const double ratio = RecordsRatio(r.producer_rounds[i][k], r.hand_rounds[i][k]);
+          ratios.push_back(ratio);
+          const bool producer_first = FLAGS_producer_first != (k % 2 == 1);
+          absl::StrAppend(&per_round, k == 0 ? "" : ", ", producer_first ? "P " : "H ",
+                          absl::StrFormat("%.2fx", ratio));
+        }
+        std::printf("| %d B, %s | %s | %s | %.0f calls/s, %.0f | %s | %.2fx |\n", r.value_bytes,
                     configs[i].label.c_str(), Rate(r.produce[i]).c_str(), Rate(p).c_str(),
                     p.CallsPerSecond(), p.calls > 0 ? static_cast<double>(p.records) / p.calls : 0,
-                    absl::StrFormat("%.2fx", r.produce[i].RecordsPerSecond() > 0
-                                                 ? p.RecordsPerSecond() /
-                                                       r.produce[i].RecordsPerSecond()
-                                                 : 0)
-                        .c_str());
+                    per_round.c_str(), Median(ratios));
       }
     }
   }
