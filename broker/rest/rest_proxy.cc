@@ -107,6 +107,9 @@ absl::StatusOr<std::unique_ptr<RestProxy>> RestProxy::Start(
   httplib::Server& server = impl->server;
   const int threads = options.worker_threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Headers and body go out as separate writes: without TCP_NODELAY, Nagle's algorithm and
+  // the client's delayed ACK hold every answer ~40 ms.
+  server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(options.keep_alive_max_count);
   server.set_keep_alive_timeout(options.keep_alive_timeout_s);
   server.set_payload_max_length(static_cast<size_t>(options.max_request_bytes));
