@@ -282,7 +282,9 @@ void Records(RestContext& ctx, const httplib::Request& req, httplib::Response& r
     while (!instance.buffered.empty()) {
       const client::ConsumerRecord& r = instance.buffered.front();
       const int64_t size = static_cast<int64_t>(r.key.size() + r.value.size());
-      if (bytes + size > max_bytes) break;
+      // As Kafka's fetch.max.bytes: the first record goes even if larger, so a consumer
+      // never stalls behind one big record.
+      if (!records.empty() && bytes + size > max_bytes) break;
       auto key = EncodeField(instance.format, r.key);
       auto value = EncodeField(instance.format, r.value);
       if (!key.ok() || !value.ok()) {
