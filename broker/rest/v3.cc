@@ -224,6 +224,7 @@ void ProduceRecords(RestContext& ctx, const httplib::Request& req, httplib::Resp
   }
   std::vector<absl::StatusOr<client::RecordMetadata>> outcomes = ProduceAndWait(*ctx.producer, topic, items);
   std::string body;
+  std::optional<RestError> only_error;  // the error of a one-record request
   for (size_t i = 0; i < parsed.size(); ++i) {
     json report;
     if (!parsed[i].ok()) {
@@ -231,18 +232,18 @@ void ProduceRecords(RestContext& ctx, const httplib::Request& req, httplib::Resp
                         ? NotFoundError(kV3TopicNotFound, "This server does not host this topic-partition.")
                         : InvalidPayload(std::string(parsed[i].status().message()));
       report = {{"error_code", e.error_code}, {"message", e.message}};
+      if (parsed.size() == 1) only_error = e;
     } else {
-      report = DeliveryReport(ctx, topic, *parsed[i], outcomes[item_of[i]]);
+      const auto& outcome = outcomes[item_of[i]];
+      report = DeliveryReport(ctx, topic, *parsed[i], outcome);
+      if (parsed.size() == 1 && !outcome.ok()) only_error = FromStatus(outcome.status());
     }
     body += report.dump();
     body += "\n";
   }
-  if (parsed.size() == 1 && !parsed[0].ok()) {
-    // One record, refused: the HTTP status says so too.
-    json report = json::parse(body);
-    return Error(res, RestError{report["error_code"].get<int>() / 100, report["error_code"].get<int>(),
-                                report["message"].get<std::string>()});
-  }
+  // One record that failed: the HTTP status says so too (a stream answers 200 with a report
+  // per record, since earlier records may have been written).
+  if (only_error.has_value()) return Error(res, *only_error);
   res.status = 200;
   res.set_content(body, kV3);
 }
