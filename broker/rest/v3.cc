@@ -184,68 +184,98 @@ json DeliveryReport(const RestContext& ctx, const std::string& topic, const V3Re
   return report;
 }
 
+// One entry of a record stream's answer: an error found before sending, or the record's
+// index in the ProduceStream (and the sizes its report names).
+struct StreamEntry {
+  std::optional<RestError> error;
+  V3Record meta;  // item payload cleared once sent
+  size_t produced = 0;
+};
+
+json EntryReport(const RestContext& ctx, const std::string& topic, ProduceStream& stream,
+                 const StreamEntry& e) {
+  if (e.error.has_value()) return {{"error_code", e.error->error_code}, {"message", e.error->message}};
+  return DeliveryReport(ctx, topic, e.meta, stream.Wait(e.produced));
+}
+
 void ProduceRecords(RestContext& ctx, const httplib::Request& req, httplib::Response& res,
                     const httplib::ContentReader& reader) {
-  if (!CheckCluster(ctx, PathParam(req, 1), res)) return;
+  // An answer given before the body is read must still consume it, or its bytes would be
+  // read as the connection's next request.
+  auto drain = [&] { reader([](const char*, size_t) { return true; }); };
+  if (!CheckCluster(ctx, PathParam(req, 1), res)) return drain();
   const std::string topic = PathParam(req, 2);
   const std::string type = MediaType(req.get_header_value("Content-Type"));
   if (type != kJsonType) {
+    drain();
     return Error(res, 415, 415, "HTTP 415 Unsupported Media Type: produce records as application/json");
   }
-  JsonObjectSplitter splitter(static_cast<size_t>(ctx.options.max_request_bytes));
-  std::vector<std::string> texts;
-  absl::Status framing;
-  reader([&](const char* data, size_t length) {
-    framing = splitter.Feed(absl::string_view(data, length), &texts);
-    return framing.ok();
-  });
-  if (framing.ok()) framing = splitter.Finish();
-  if (!framing.ok()) return Error(res, InvalidPayload(std::string(framing.message())));
-  if (texts.empty()) return Error(res, InvalidPayload("no record in the request body"));
-
   auto metadata = ctx.metadata->Topic(topic, ctx.admin_timeout());
   if (!metadata.ok()) {
+    drain();
     return Error(res, absl::IsNotFound(metadata.status())
                           ? NotFoundError(kV3TopicNotFound, "This server does not host this topic-partition.")
                           : FromStatus(metadata.status()));
   }
   const auto partitions = static_cast<int32_t>((*metadata)->partitions.size());
-  // Records that parse are produced together; each record gets its own report, in order.
-  std::vector<absl::StatusOr<V3Record>> parsed;
-  std::vector<ProduceItem> items;
-  std::vector<size_t> item_of;  // parsed index -> items index (or SIZE_MAX)
-  for (const std::string& text : texts) {
-    parsed.push_back(ParseRecord(text));
-    if (parsed.back().ok() && parsed.back()->item.partition >= partitions) {
-      parsed.back() = absl::NotFoundError("partition does not exist");
+
+  // Each record is sent as soon as its object is complete, while the rest of the stream is
+  // still arriving.
+  std::shared_ptr<ProduceStream> stream = ProduceStream::Create(ctx.producer.get(), topic);
+  auto entries = std::make_shared<std::vector<StreamEntry>>();
+  JsonObjectSplitter splitter(static_cast<size_t>(ctx.options.max_request_bytes));
+  std::vector<std::string> texts;
+  absl::Status framing;
+  reader([&](const char* data, size_t length) {
+    framing = splitter.Feed(absl::string_view(data, length), &texts);
+    for (const std::string& text : texts) {
+      StreamEntry entry;
+      absl::StatusOr<V3Record> record = ParseRecord(text);
+      if (!record.ok()) {
+        entry.error = InvalidPayload(std::string(record.status().message()));
+      } else if (record->item.partition >= partitions) {
+        entry.error = NotFoundError(kV3TopicNotFound, "This server does not host this topic-partition.");
+      } else {
+        entry.produced = stream->Send(record->item);
+        entry.meta = std::move(*record);
+        entry.meta.item = ProduceItem();
+      }
+      entries->push_back(std::move(entry));
     }
-    item_of.push_back(parsed.back().ok() ? items.size() : SIZE_MAX);
-    if (parsed.back().ok()) items.push_back(parsed.back()->item);
+    texts.clear();
+    return framing.ok();
+  });
+  if (framing.ok()) framing = splitter.Finish();
+  if (!framing.ok()) {
+    if (entries->empty()) return Error(res, InvalidPayload(std::string(framing.message())));
+    // Records before the break were sent: report them, then the break.
+    StreamEntry broken;
+    broken.error = InvalidPayload(std::string(framing.message()));
+    entries->push_back(std::move(broken));
   }
-  std::vector<absl::StatusOr<client::RecordMetadata>> outcomes = ProduceAndWait(*ctx.producer, topic, items);
-  std::string body;
-  std::optional<RestError> only_error;  // the error of a one-record request
-  for (size_t i = 0; i < parsed.size(); ++i) {
-    json report;
-    if (!parsed[i].ok()) {
-      RestError e = absl::IsNotFound(parsed[i].status())
-                        ? NotFoundError(kV3TopicNotFound, "This server does not host this topic-partition.")
-                        : InvalidPayload(std::string(parsed[i].status().message()));
-      report = {{"error_code", e.error_code}, {"message", e.message}};
-      if (parsed.size() == 1) only_error = e;
-    } else {
-      const auto& outcome = outcomes[item_of[i]];
-      report = DeliveryReport(ctx, topic, *parsed[i], outcome);
-      if (parsed.size() == 1 && !outcome.ok()) only_error = FromStatus(outcome.status());
-    }
-    body += report.dump();
-    body += "\n";
+  if (entries->empty()) return Error(res, InvalidPayload("no record in the request body"));
+
+  if (entries->size() == 1) {
+    // One record: the HTTP status is its outcome's.
+    const StreamEntry& e = entries->front();
+    if (e.error.has_value()) return Error(res, *e.error);
+    auto outcome = stream->Wait(e.produced);
+    if (!outcome.ok()) return Error(res, FromStatus(outcome.status()));
+    return ReplyJson(res, 200, DeliveryReport(ctx, topic, e.meta, outcome), kV3);
   }
-  // One record that failed: the HTTP status says so too (a stream answers 200 with a report
-  // per record, since earlier records may have been written).
-  if (only_error.has_value()) return Error(res, *only_error);
+  // A stream: 200, then one report per line, each written (chunked) as its record completes,
+  // in the records' order.
   res.status = 200;
-  res.set_content(body, kV3);
+  RestContext* context = &ctx;
+  res.set_chunked_content_provider(
+      kV3, [context, topic, stream, entries](size_t, httplib::DataSink& sink) {
+        for (const StreamEntry& e : *entries) {
+          const std::string line = EntryReport(*context, topic, *stream, e).dump() + "\n";
+          if (!sink.write(line.data(), line.size())) return false;
+        }
+        sink.done();
+        return true;
+      });
 }
 
 // ---- consumer groups

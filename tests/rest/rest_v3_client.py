@@ -107,6 +107,7 @@ def records():
     conn.close()
     reports = [json.loads(line) for line in text.splitlines() if line.strip()]
     check(resp.status == 200 and len(reports) == 3, "stream: %s %s" % (resp.status, text))
+    check(resp.getheader("Transfer-Encoding") == "chunked", "reports are not streamed (chunked)")
     check(reports[0]["error_code"] == 200 and reports[0]["partition_id"] == 1 and reports[0]["offset"] == 0, reports)
     check(reports[1]["error_code"] == 40403, reports)
     check(reports[2]["error_code"] == 200 and reports[2]["offset"] == 1, reports)
@@ -121,6 +122,17 @@ def records():
     c.close()
     check(got.get((0, 0)) == (b"k1", b'{"a":[1,2]}', [("via", b"rest")]), "record 0: %s" % got)
     check(got.get((1, 0))[1] == b"\x00\x01\xff" and got.get((1, 1))[1] == b"third", "stream records: %s" % got)
+    # A stream that breaks off inside its second object: the first record is written and
+    # reported, then the break.
+    status, text = None, None
+    req = urllib.request.Request(REST + C + "/topics/v3-py/records", method="POST",
+                                 data=b'{"partition_id": 0, "value": {"type": "STRING", "data": "before"}}\n{"value": ')
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=35) as resp:
+        status, text = resp.status, resp.read().decode()
+    reports = [json.loads(line) for line in text.splitlines() if line.strip()]
+    check(status == 200 and len(reports) == 2 and reports[0]["error_code"] == 200 and
+          reports[0]["offset"] == 1 and reports[1]["error_code"] == 42201, "broken stream: %s" % text)
     expect_error(415, 415, "POST", C + "/topics/v3-py/records", b"x", content_type="text/plain", raw=True)
     expect_error(422, 42201, "POST", C + "/topics/v3-py/records", {"value": {"type": "BINARY", "data": "%%%"}})
     expect_error(422, 42201, "POST", C + "/topics/v3-py/records", b'{"value": ', raw=True)
@@ -136,15 +148,15 @@ def groups():
     status, _ = call("POST", "/consumers/v3-g/instances/m1/subscription", {"topics": ["v3-py"]}, content_type=v2)
     check(status == 204, "subscribe")
     seen = 0
-    while seen < 3 and time.monotonic() < DEADLINE:
+    while seen < 4 and time.monotonic() < DEADLINE:
         status, body = call("GET", "/consumers/v3-g/instances/m1/records?timeout=1000",
                             accept="application/vnd.kafka.binary.v2+json")
         check(status == 200, "records: %s" % body)
         seen += len(body)
-    check(seen == 3, "the instance read %d records" % seen)
-    # Commit partition 0's one record (lag 0) ...
+    check(seen == 4, "the instance read %d records" % seen)
+    # Commit partition 0's two records (lag 0) ...
     status, _ = call("POST", "/consumers/v3-g/instances/m1/offsets",
-                     {"offsets": [{"topic": "v3-py", "partition": 0, "offset": 0}]}, content_type=v2)
+                     {"offsets": [{"topic": "v3-py", "partition": 0, "offset": 1}]}, content_type=v2)
     check(status == 200, "commit")
 
     status, body = call("GET", C + "/consumer-groups")
