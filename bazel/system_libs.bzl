@@ -29,6 +29,10 @@ _LIBS = {
     "snappy": (["snappy"], []),
     "lz4": (["liblz4"], []),
     "zstd": (["libzstd"], []),
+    # libcpp-httplib-dev: the REST proxy's HTTP server (broker/rest/, docs/rest.md). Its -D
+    # flags (TLS, zlib, brotli) change the header's declarations, so they become `defines`,
+    # which reach every target that includes httplib.h.
+    "httplib": (["cpp-httplib"], []),
     "absl": (["absl_statusor", "absl_status", "absl_strings", "absl_str_format",
               "absl_synchronization", "absl_time", "absl_flat_hash_map", "absl_random_random"], []),
 }
@@ -46,7 +50,12 @@ def _system_libs_impl(ctx):
     lines = ['package(default_visibility = ["//visibility:public"])', ""]
     for name, (modules, extra) in _LIBS.items():
         linkopts = _pkg_config(ctx, modules, "--libs") + extra
-        copts = [f for f in _pkg_config(ctx, modules, "--cflags") if not f.startswith("-I/usr/include")]
+        cflags = _pkg_config(ctx, modules, "--cflags")
+        copts = [f for f in cflags if not f.startswith("-I/usr/include")]
+        defines = []
+        if name == "httplib":
+            defines = [f[2:] for f in copts if f.startswith("-D")]
+            copts = [f for f in copts if not f.startswith("-D")]
         deps = []
         if name == "grpc_reflection":
             deps = [":grpc"]
@@ -55,6 +64,8 @@ def _system_libs_impl(ctx):
         lines.append("    linkopts = %s," % repr(linkopts + ["-lpthread"]))
         lines.append("    copts = %s," % repr(copts))
         lines.append("    deps = %s," % repr(deps))
+        if defines:
+            lines.append("    defines = %s," % repr(defines))
         lines.append(")")
         lines.append("")
     ctx.file("BUILD.bazel", "\n".join(lines))

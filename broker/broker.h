@@ -102,6 +102,8 @@ class Broker {
   BrokerLifecycle* lifecycle() { return lifecycle_.get(); }
   MetadataFollower* follower() { return follower_.get(); }
   PartitionManager* partitions() { return partitions_.get(); }
+  // The process's metrics registry, for components the binary adds (the REST proxy).
+  std::shared_ptr<observability::MetricsRegistry> metrics() const { return metrics_; }
 
  private:
   explicit Broker(BrokerOptions options);

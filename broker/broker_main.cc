@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_split.h"
 #include "broker/broker.h"
+#include "broker/rest/rest_proxy.h"
 #include "common/meta_properties.h"
 #include "common/properties_file.h"
 #include "proto/controller.grpc.pb.h"
@@ -91,6 +92,18 @@ DEFINE_int32(offsets_topic_replication_factor, 3,
              "Kafka's offsets.topic.replication.factor (capped at the usable brokers).");
 DEFINE_int64(kafka_socket_request_max_bytes, 100 << 20,
              "Kafka's socket.request.max.bytes: a larger request closes its connection.");
+// The REST proxy (docs/rest.md): Confluent REST Proxy's v2/v3 APIs over client/.
+DEFINE_string(rest_listen, "", "host:port of the REST proxy (docs/rest.md); empty: none.");
+DEFINE_int32(rest_threads, 16,
+             "REST proxy worker threads; each open connection holds one while it is open.");
+DEFINE_int64(rest_max_request_bytes, 16 << 20, "REST request bodies larger than this get 413.");
+DEFINE_int64(rest_consumer_instance_timeout_ms, 300000,
+             "Confluent's consumer.instance.timeout.ms: a REST consumer instance without a "
+             "request for this long is closed and leaves its group.");
+DEFINE_int64(rest_produce_timeout_ms, 30000,
+             "How long a REST produce waits for its records (the producer's delivery.timeout.ms).");
+DEFINE_int64(rest_admin_timeout_ms, 15000,
+             "Timeout of the REST proxy's metadata and admin calls to the controllers.");
 DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
 
 namespace {
@@ -244,6 +257,27 @@ int main(int argc, char** argv) {
   auto broker = keel::broker::Broker::Open(options);
   if (!broker.ok()) return Fail("cannot open the data dirs: " + broker.status().ToString());
   if (auto s = (*broker)->Start(); !s.ok()) return Fail(std::string(s.message()));
+  std::unique_ptr<keel::rest::RestProxy> rest;
+  if (!FLAGS_rest_listen.empty()) {
+    keel::rest::RestProxyOptions rest_options;
+    rest_options.listen = FLAGS_rest_listen;
+    rest_options.controllers = options.controllers;
+    const std::string grpc_host = FLAGS_listen.substr(0, FLAGS_listen.rfind(':'));
+    rest_options.brokers = {grpc_host + ":" + std::to_string((*broker)->bound_port())};
+    rest_options.cluster_id = options.cluster_id;
+    rest_options.broker_id = FLAGS_broker_id;
+    rest_options.worker_threads = FLAGS_rest_threads;
+    rest_options.max_request_bytes = FLAGS_rest_max_request_bytes;
+    rest_options.consumer_instance_timeout_ms = FLAGS_rest_consumer_instance_timeout_ms;
+    rest_options.produce_timeout_ms = FLAGS_rest_produce_timeout_ms;
+    rest_options.admin_timeout_ms = FLAGS_rest_admin_timeout_ms;
+    auto started = keel::rest::RestProxy::Start(rest_options, (*broker)->metrics());
+    if (!started.ok()) {
+      (*broker)->Shutdown();
+      return Fail("rest proxy: " + started.status().ToString());
+    }
+    rest = std::move(*started);
+  }
 
   // A fatal registration answer (another cluster) stops the process instead of retrying.
   std::atomic<bool> done{false};
@@ -262,6 +296,7 @@ int main(int argc, char** argv) {
   watchdog.join();
   absl::Status fatal = (*broker)->lifecycle()->fatal_error();
   spdlog::info("received signal {}; shutting down", signal_number);
+  if (rest != nullptr) rest->Stop();
   (*broker)->Shutdown();
   if (!fatal.ok()) return Fail(std::string(fatal.message()));
   return 0;

@@ -14,6 +14,8 @@ PACKAGES=(
   libsnappy-dev liblz4-dev libzstd-dev   # Kafka record batch compression (kafka/)
   prometheus-cpp-dev         # /metrics (docs/observability.md)
   prometheus                 # promtool, run by the metrics tests to lint /metrics
+  libcpp-httplib-dev         # the broker's REST proxy (docs/rest.md)
+  curl                       # tests/rest/ drives the REST proxy with curl
   ca-certificates procps
   # Kafka clients no one here wrote, run by tests/kafka/ against the Kafka listener; librdkafka-dev
   # also builds tests/kafka/mock_cluster.c and tests/bench/kafka_bench.c (rdkafka_mock.h).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one client test against a Kafka-protocol cluster it starts and always tears down:
 #
-#   with_cluster.sh [--brokers N] [--topic NAME:PARTITIONS]... -- COMMAND [ARGS...]
+#   with_cluster.sh [--brokers N] [--topic NAME:PARTITIONS]... [--broker-arg FLAG]... -- COMMAND [ARGS...]
 #
 # KAFKA_TEST_TARGET=keel (default): `keelctl cluster up` with 3 controllers and N brokers
 #   (default 1), each broker with its Kafka listener, on a base port whose ports are all free;
@@ -15,6 +15,7 @@
 #   KAFKA_TEST_TARGET keel or mock (a test may skip an assertion the mock cannot meet)
 #   KEELCTL, KEEL_CONTROLLERS, KEEL_BROKERS  (keel only) keelctl and the gRPC addresses
 #   KEEL_CLUSTER_DIR  (keel only) the cluster's directory (cluster.json: node names and pids)
+#   KEEL_REST         (keel only) http://host:port,... of every broker's REST proxy (docs/rest.md)
 #   KAFKAJS_DIR       the kafkajs package installed by tools/install-npm.sh
 # and is killed after KAFKA_TEST_TIMEOUT_S (default 120) seconds. Every process started here is
 # stopped by pid on exit (SIGTERM, then SIGKILL); on failure the node logs are copied to
@@ -24,10 +25,12 @@ fail() { echo "with_cluster: $*" >&2; exit 1; }
 
 brokers=1
 topics=()
+broker_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --brokers) brokers=$2; shift 2 ;;
     --topic) topics+=("$2"); shift 2 ;;
+    --broker-arg) broker_args+=("--broker-arg=$2"); shift 2 ;;
     --) shift; break ;;
     *) fail "unknown argument '$1' (usage: with_cluster.sh [--brokers N] [--topic T:P]... -- CMD)" ;;
   esac
@@ -93,7 +96,7 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 
 # A base port B with B..B+2 (controllers), B+100.. (brokers' gRPC), B+200.., B+300.. (metrics)
-# and B+400.. (brokers' Kafka listeners) free on 127.0.0.1.
+# B+400.. (brokers' Kafka listeners) and B+500.. (brokers' REST proxies) free on 127.0.0.1.
 pick_base_port() {
   /usr/bin/python3 - "$1" <<'PY'
 import random, socket, sys
@@ -109,7 +112,7 @@ def free(port):
         s.close()
 for _ in range(200):
     base = random.randrange(20000, 60000)
-    if all(free(base + off + i) for off in (0, 100, 200, 300, 400) for i in range(count)):
+    if all(free(base + off + i) for off in (0, 100, 200, 300, 400, 500) for i in range(count)):
         print(base)
         break
 PY
@@ -121,7 +124,8 @@ case "$KAFKA_TEST_TARGET" in
     base_port=$(pick_base_port $((brokers > 3 ? brokers : 3)))
     [ -n "$base_port" ] || fail "no free base port"
     if ! out=$(timeout 60 "$KEELCTL_BIN" -o json cluster up --dir "$scratch" --controllers-count 3 \
-                 --brokers-count "$brokers" --base-port "$base_port" --wait-ms 30000 2>&1); then
+                 --brokers-count "$brokers" --base-port "$base_port" --wait-ms 30000 \
+                 ${broker_args[@]+"${broker_args[@]}"} 2>&1); then
       echo "$out" >&2
       fail "keelctl cluster up failed"
     fi
@@ -136,6 +140,11 @@ print(",".join(n["KafkaAddress"] for n in c["Nodes"] if n["Role"] == "broker" an
     KEEL_BROKERS=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Brokers"])' "$scratch/cluster.json")
     export KEEL_CONTROLLERS KEEL_BROKERS
     export KEEL_CLUSTER_DIR=$scratch
+    KEEL_REST=$(/usr/bin/python3 -c 'import json,sys
+c = json.load(open(sys.argv[1]))
+print(",".join("http://" + n["RestAddress"] for n in c["Nodes"] if n["Role"] == "broker" and n.get("RestAddress")))' \
+      "$scratch/cluster.json")
+    export KEEL_REST
     for spec in ${topics[@]+"${topics[@]}"}; do
       timeout 30 "$KEELCTL" topics create "${spec%:*}" --partitions "${spec##*:}" \
         --replication-factor "$replication_factor" >/dev/null || fail "creating topic $spec"

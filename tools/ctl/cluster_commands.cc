@@ -102,6 +102,10 @@ LocalCluster Layout(const LocalClusterOptions& o, const std::string& dir,
       n.kafka_address = Addr(o.base_port + 400 + i - 1);
       n.argv.push_back("--kafka_listen=" + n.kafka_address);
     }
+    if (HelpLists(broker_help, "rest_listen")) {
+      n.rest_address = Addr(o.base_port + 500 + i - 1);
+      n.argv.push_back("--rest_listen=" + n.rest_address);
+    }
     for (const auto& a : o.broker_args) n.argv.push_back(a);
     c.nodes.push_back(std::move(n));
   }
@@ -210,8 +214,8 @@ int ClusterUp(const GlobalOptions& g, const LocalClusterOptions& o, const char* 
   const std::string what = "cluster up";
   if (o.controllers_count < 1) return Fail(what, "--controllers-count must be >= 1", 2);
   if (o.brokers_count < 0) return Fail(what, "--brokers-count must be >= 0", 2);
-  if (o.base_port < 1024 || o.base_port + 500 > 65535) {
-    return Fail(what, "--base-port must be in 1024..65035 (nodes use base..base+499)", 2);
+  if (o.base_port < 1024 || o.base_port + 600 > 65535) {
+    return Fail(what, "--base-port must be in 1024..64935 (nodes use base..base+599)", 2);
   }
   const std::string dir = AbsoluteDir(o.dir);
   std::error_code ec;
@@ -254,7 +258,7 @@ int ClusterUp(const GlobalOptions& g, const LocalClusterOptions& o, const char* 
   std::vector<const LocalNode*> started;
   for (LocalNode& n : cluster.nodes) {
     if (Running(n)) continue;
-    for (const std::string& address : {n.address, n.kafka_address}) {
+    for (const std::string& address : {n.address, n.kafka_address, n.rest_address}) {
       if (address.empty() || PortIsFree(address)) continue;
       SaveLocalCluster(cluster, &error);
       return Fail(what, "port " + address + " for " + n.name +

@@ -69,6 +69,7 @@ nlohmann::json LocalCluster::Json() const {
                           {"LogFile", n.log_file},
                           {"Argv", n.argv}});
     if (!n.kafka_address.empty()) nodes_json.back()["KafkaAddress"] = n.kafka_address;
+    if (!n.rest_address.empty()) nodes_json.back()["RestAddress"] = n.rest_address;
   }
   return {{"ClusterId", cluster_id},
           {"Dir", dir},
@@ -101,6 +102,7 @@ bool LoadLocalCluster(const std::string& dir, LocalCluster* cluster, std::string
     node.address = n.value("Address", "");
     node.metrics_address = n.value("MetricsAddress", "");
     node.kafka_address = n.value("KafkaAddress", "");
+    node.rest_address = n.value("RestAddress", "");
     node.pid = n.value("Pid", 0);
     node.data_dir = n.value("DataDir", "");
     node.log_file = n.value("LogFile", "");

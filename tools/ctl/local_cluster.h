@@ -24,6 +24,7 @@ struct LocalNode {
   std::string address;          // gRPC host:port
   std::string metrics_address;  // host:port (served once the binary supports it)
   std::string kafka_address;    // brokers: the Kafka listener's host:port; "" if none
+  std::string rest_address;     // brokers: the REST proxy's host:port (docs/rest.md); "" if none
   pid_t pid = 0;                // last pid started; 0 if never started
   std::string data_dir;
   std::string log_file;
