@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The README's first command: installs deps, builds, starts a local cluster (3 keel-controller
 # and 3 keel-broker processes on loopback) with `keelctl cluster up`, creates a topic with
-# replication factor 3, produces and consumes a few records, and prints the quorum and topic.
+# replication factor 3, produces and consumes a few records, and prints the quorum and topic;
+# then kcat (a Kafka client) and curl (the REST proxy) write to and read the same topic.
 #
 #   tools/quickstart.sh          start (or reuse / restart) the cluster and run the demo
 #   tools/quickstart.sh stop     stop every process it started (by pid: keelctl cluster down)
 #   tools/quickstart.sh clean    stop and delete the data
 #
 # Env: KEEL_QUICKSTART_DIR (default .keel/quickstart), KEEL_BASE_PORT (default 19091:
-# controllers on 19091-19093, brokers on 19191-19193, their Kafka listeners on 19491-19493),
+# controllers on 19091-19093, brokers on 19191-19193, their Kafka listeners on 19491-19493 and
+# REST proxies on 19591-19593),
 # KEELCTL (default bazel-bin/tools/keelctl;
 # keelctl finds keel-controller and keel-broker next to it), KEEL_QUICKSTART_SKIP_BUILD=1 to
 # skip installing and building.
@@ -79,8 +81,19 @@ echo
 echo "== kcat -P -b $KAFKA -t $TOPIC -K : -H source=kcat   (a Kafka client writes to the same log)"
 printf 'user-3:signed up\nuser-3:bought two keels\n' |
   kcat -P -b "$KAFKA" -t "$TOPIC" -K : -H source=kcat -X acks=all
+
+# The same log over HTTP/JSON: every broker serves Confluent's REST Proxy API (docs/rest.md).
+REST=$(/usr/bin/python3 -c 'import json,sys
+print([n["RestAddress"] for n in json.load(open(sys.argv[1]))["Nodes"] if n.get("RestAddress")][0])' \
+  "$DIR/cluster.json")
 echo
-echo "== kcat -C -b $KAFKA -t $TOPIC -o beginning -e   (and reads keelctl's records back)"
+echo "== curl -X POST http://$REST/topics/$TOPIC   (the REST proxy; binary as base64 in JSON)"
+curl -sS -X POST -H 'Content-Type: application/vnd.kafka.binary.v2+json' \
+  --data "{\"records\":[{\"key\":\"$(printf user-4 | base64)\",\"value\":\"$(printf 'signed up over REST' | base64)\"}]}" \
+  "http://$REST/topics/$TOPIC"
+echo
+echo
+echo "== kcat -C -b $KAFKA -t $TOPIC -o beginning -e   (and reads keelctl's and REST's records back)"
 kcat -C -b "$KAFKA" -t "$TOPIC" -o beginning -e -q \
   -f 'Partition:%p\tOffset:%o\t%k\t%s\theaders:%h\n' | sort -t: -k2,2n -k3,3n
 echo "kcat consumed $(kcat -C -b "$KAFKA" -t "$TOPIC" -o beginning -e -q -f '%o\n' | wc -l) records"
@@ -91,4 +104,5 @@ grep '^export ' <<<"$out" | sed 's/^/  /'
 echo "  $KEELCTL cluster status --dir $DIR"
 echo "  $KEELCTL metadata log"
 echo "  kcat -b $KAFKA -C -t $TOPIC -o beginning -e"
+echo "  curl http://$REST/topics/$TOPIC/partitions"
 echo "Stop it with: tools/quickstart.sh stop   (or 'clean' to delete its data)"

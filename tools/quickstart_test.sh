@@ -10,7 +10,7 @@ export KEELCTL=tools/keelctl
 export KEEL_QUICKSTART_DIR="${TEST_TMPDIR:-$(mktemp -d)}/quickstart"
 
 # A base port B whose controller (B..B+2), broker (B+100..), metrics (B+200.., B+300..) and
-# Kafka listener (B+400..) ports are all free on 127.0.0.1.
+# Kafka listener (B+400..) and REST proxy (B+500..) ports are all free on 127.0.0.1.
 pick_base_port() {
   /usr/bin/python3 - <<'PY'
 import random, socket
@@ -25,7 +25,7 @@ def free(port):
         s.close()
 for _ in range(100):
     base = random.randrange(20000, 60000)
-    if all(free(base + off + i) for off in (0, 100, 200, 300, 400) for i in range(3)):
+    if all(free(base + off + i) for off in (0, 100, 200, 300, 400, 500) for i in range(3)):
         print(base)
         break
 PY
@@ -49,7 +49,7 @@ for want in "LeaderId:" "CurrentVoters:          [1,2,3]" "Created topic demo." 
             "ReplicationFactor: 3" "Acknowledged 3 of 3 records to demo (acks=all)." \
             "user-1	bought a keel" "Processed a total of 3 messages" "tools/quickstart.sh stop" \
             "topic \"demo\" with 3 partitions:" "user-3	bought two keels	headers:source=kcat" \
-            "kcat consumed 5 records"; do
+            "kcat consumed 6 records" '"offsets":[{"partition":' "user-4	signed up over REST"; do
   grep -qF -- "$want" <<<"$first" || fail "first run's output lacks '$want'"
 done
 # Every partition has three replicas, all in sync; every broker is active and serving.
@@ -64,9 +64,9 @@ for pid in $first_pids; do kill -0 "$pid" || fail "node pid $pid is not running 
 second=$(timeout 180 tools/quickstart.sh 2>&1) || { echo "$second"; fail "second run failed"; }
 echo "$second"
 grep -qF "topic demo exists already" <<<"$second" || fail "second run did not reuse the topic"
-# keelctl reads what kcat wrote (3 + 2 of the first run, then 3 more), kcat all 10.
-grep -qF "Processed a total of 8 messages" <<<"$second" || fail "second run did not read 8 records"
-grep -qF "kcat consumed 10 records" <<<"$second" || fail "kcat did not read 10 records"
+# keelctl reads what kcat and REST wrote (3 + 2 + 1 of the first run, then 3 more), kcat all 12.
+grep -qF "Processed a total of 9 messages" <<<"$second" || fail "second run did not read 9 records"
+grep -qF "kcat consumed 12 records" <<<"$second" || fail "kcat did not read 12 records"
 grep -qF "user-3	signed up" <<<"$second" || fail "keelctl did not read kcat's record"
 [ "$(pids)" = "$first_pids" ] || fail "second run restarted running nodes: $first_pids -> $(pids)"
 
@@ -76,7 +76,7 @@ for pid in $first_pids; do
 done
 # After a stop, a run starts the same cluster again on its data.
 third=$(timeout 180 tools/quickstart.sh 2>&1) || { echo "$third"; fail "run after stop failed"; }
-grep -qF "Processed a total of 13 messages" <<<"$third" || { echo "$third"; fail "data lost across stop"; }
+grep -qF "Processed a total of 15 messages" <<<"$third" || { echo "$third"; fail "data lost across stop"; }
 tools/quickstart.sh clean
 [ ! -e "$KEEL_QUICKSTART_DIR" ] || fail "clean left $KEEL_QUICKSTART_DIR"
 echo PASS
