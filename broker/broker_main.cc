@@ -23,6 +23,7 @@
 #include "common/properties_file.h"
 #include "proto/controller.grpc.pb.h"
 #include "client/admin_client.h"
+#include "security/node_tls.h"
 
 // gflags defines these in its own module; we handle them to show only our flags.
 DECLARE_bool(help);
@@ -92,6 +93,22 @@ DEFINE_int32(offsets_topic_replication_factor, 3,
 DEFINE_int64(kafka_socket_request_max_bytes, 100 << 20,
              "Kafka's socket.request.max.bytes: a larger request closes its connection.");
 DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
+// TLS (docs/security.md); the names are Kafka's, so a properties file may say
+// ssl.certificate.location=... . Without a certificate the gRPC listener is plaintext.
+DEFINE_string(ssl_certificate_location, "",
+              "PEM certificate (chain) this broker presents, to clients and to the controllers "
+              "and brokers it calls; empty: plaintext gRPC. Re-read on SIGHUP.");
+DEFINE_string(ssl_key_location, "", "PEM private key of --ssl_certificate_location.");
+DEFINE_string(ssl_ca_location, "", "PEM CA certificates that peers' certificates must chain to.");
+DEFINE_string(ssl_client_auth, "required",
+              "Client certificates on the gRPC listener: required | requested | none.");
+DEFINE_string(ssl_principal_mapping_rules, "DEFAULT",
+              "Kafka's ssl.principal.mapping.rules: RULE:pattern/replacement/[LU],... DEFAULT "
+              "(DEFAULT: User:<CN>).");
+DEFINE_string(ssl_controller_principal, "User:controller-{id}",
+              "The principal of controller {id}'s certificate.");
+DEFINE_string(ssl_broker_principal, "User:broker-{id}",
+              "The principal of broker {id}'s certificate (this broker's must match it).");
 
 namespace {
 
@@ -102,10 +119,14 @@ int Fail(const std::string& message, int code = 1) {
 
 // The cluster id the controllers report (DescribeQuorum), or "" after `timeout`.
 std::string AskClusterId(const std::vector<std::string>& controllers,
+                         const std::shared_ptr<grpc::ChannelCredentials>& credentials,
                          std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   keel::client::AdminClientOptions options;
   options.controllers = controllers;
+  options.channel_factory = [credentials](const std::string& address) {
+    return grpc::CreateChannel(address, credentials);
+  };
   keel::client::AdminClient client(options);
   while (std::chrono::steady_clock::now() < deadline) {
     auto response = client.DescribeQuorum(std::chrono::milliseconds(2000));
@@ -219,9 +240,34 @@ int main(int argc, char** argv) {
   options.default_policy.flush_messages = FLAGS_log_flush_interval_messages;
   options.default_policy.flush_ms = FLAGS_log_flush_interval_ms;
 
+  // Signals are taken by one thread with sigwait, so no handler runs inside gRPC. SIGHUP
+  // re-reads the TLS files. Blocked before any thread starts, so every thread inherits it.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  keel::security::NodeTlsSettings tls_settings;
+  tls_settings.certificate_location = FLAGS_ssl_certificate_location;
+  tls_settings.key_location = FLAGS_ssl_key_location;
+  tls_settings.ca_location = FLAGS_ssl_ca_location;
+  tls_settings.client_auth = FLAGS_ssl_client_auth;
+  tls_settings.principal_mapping_rules = FLAGS_ssl_principal_mapping_rules;
+  tls_settings.controller_principal = FLAGS_ssl_controller_principal;
+  tls_settings.broker_principal = FLAGS_ssl_broker_principal;
+  // The staged copy lives in the first data dir (a name no partition directory can have).
+  absl::StatusOr<keel::security::NodeTls> tls =
+      keel::security::OpenNodeTls(tls_settings, options.data_dirs[0] + "/tls-staged");
+  if (!tls.ok()) return Fail("TLS: " + std::string(tls.status().message()));
+  options.server_credentials = tls->ServerCredentials();
+  options.channel_credentials = tls->ChannelCredentials();
+
   options.cluster_id = FLAGS_cluster_id;
   if (options.cluster_id.empty()) {
-    options.cluster_id = AskClusterId(options.controllers, std::chrono::seconds(30));
+    options.cluster_id =
+        AskClusterId(options.controllers, options.channel_credentials, std::chrono::seconds(30));
     if (options.cluster_id.empty()) {
       return Fail("no controller in --controllers answered with a cluster id within 30 s");
     }
@@ -232,13 +278,6 @@ int main(int argc, char** argv) {
       return Fail(std::string(s.message()));
     }
   }
-
-  // Signals are taken by one thread with sigwait, so no handler runs inside gRPC.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   options.open_files_limit = RaiseOpenFilesLimit();
   auto broker = keel::broker::Broker::Open(options);
@@ -257,7 +296,9 @@ int main(int argc, char** argv) {
     }
   });
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    tls->ReloadAndLog();
+  }
   done = true;
   watchdog.join();
   absl::Status fatal = (*broker)->lifecycle()->fatal_error();
