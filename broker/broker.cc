@@ -238,6 +238,7 @@ absl::Status Broker::StartKafka(const std::string& grpc_host,
   kafka::ServerOptions server;
   server.listen = options_.kafka_listen;
   server.max_request_bytes = options_.kafka_max_request_bytes;
+  server.tls = options_.kafka_tls;
   kafka::BrokerContext context;
   context.broker_id = options_.broker_id;
   context.cluster_id = options_.cluster_id;

@@ -87,6 +87,8 @@ struct BrokerOptions {
   std::string kafka_listen;
   kafka::KafkaConfig kafka;
   int64_t kafka_max_request_bytes = 100 << 20;  // socket.request.max.bytes
+  // Kafka's SSL security protocol on the Kafka listener (docs/security.md); null: PLAINTEXT.
+  std::shared_ptr<security::TlsServerContext> kafka_tls;
   uint64_t open_files_limit = 0;  // RLIMIT_NOFILE in force; bounds the hosted replicas (0: none)
 };
 

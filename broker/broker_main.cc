@@ -107,6 +107,9 @@ DEFINE_string(ssl_principal_mapping_rules, "DEFAULT",
               "(DEFAULT: User:<CN>).");
 DEFINE_string(ssl_controller_principal, "User:controller-{id}",
               "The principal of controller {id}'s certificate.");
+DEFINE_string(kafka_security_protocol, "PLAINTEXT",
+              "Kafka listener's security protocol: PLAINTEXT or SSL (TLS with the ssl.* files "
+              "above; clients use security.protocol=SSL).");
 DEFINE_string(ssl_broker_principal, "User:broker-{id}",
               "The principal of broker {id}'s certificate (this broker's must match it).");
 
@@ -261,6 +264,17 @@ int main(int argc, char** argv) {
   absl::StatusOr<keel::security::NodeTls> tls =
       keel::security::OpenNodeTls(tls_settings, options.data_dirs[0] + "/tls-staged");
   if (!tls.ok()) return Fail("TLS: " + std::string(tls.status().message()));
+  if (FLAGS_kafka_security_protocol == "SSL") {
+    if (!tls->enabled()) {
+      return Fail("--kafka_security_protocol=SSL needs --ssl_certificate_location", 2);
+    }
+    options.kafka_tls = tls->listener_context;
+  } else if (FLAGS_kafka_security_protocol != "PLAINTEXT") {
+    return Fail("--kafka_security_protocol must be PLAINTEXT or SSL", 2);
+  }
+  // OpenSSL writes to the Kafka listener's sockets with write(2): a client gone away must be
+  // an EPIPE error on its connection, not the end of the process.
+  signal(SIGPIPE, SIG_IGN);
   options.server_credentials = tls->ServerCredentials();
   options.channel_credentials = tls->ChannelCredentials();
 

@@ -1,5 +1,7 @@
 #include "security/node_tls.h"
 
+#include <ctime>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/logging.h"
@@ -35,6 +37,12 @@ void NodeTls::ReloadAndLog() const {
                    std::string(m.status().message()));
     return;
   }
+  if (listener_context != nullptr) {
+    if (absl::Status s = listener_context->Reload(*m); !s.ok()) {
+      KEEL_LOG_ERROR("SIGHUP: the Kafka listener keeps its previous certificate: {}",
+                     std::string(s.message()));
+    }
+  }
   KEEL_LOG_INFO("SIGHUP: TLS certificate {} (valid until {}) in use for new connections",
                 m->subject, FormatUnix(m->not_after_unix_s));
 }
@@ -64,6 +72,12 @@ absl::StatusOr<NodeTls> OpenNodeTls(const NodeTlsSettings& settings,
   auto credentials = ReloadableTlsCredentials::Open(config, staging_dir);
   if (!credentials.ok()) return credentials.status();
   tls.credentials = std::move(*credentials);
+  absl::StatusOr<TlsMaterial> material = CheckTlsFiles(config, storage::Env::Default(),
+                                                       static_cast<int64_t>(std::time(nullptr)));
+  if (!material.ok()) return material.status();
+  auto listener_context = TlsServerContext::Create(*material, *client_auth, *mapper);
+  if (!listener_context.ok()) return listener_context.status();
+  tls.listener_context = std::move(*listener_context);
   if (*client_auth != ClientAuth::kNone) {
     tls.authorizer = std::make_unique<ClusterPeerAuthorizer>(ClusterPeerOptions{
         *mapper, settings.controller_principal, settings.broker_principal});

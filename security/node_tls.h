@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "security/grpc_credentials.h"
 #include "security/peer_auth.h"
+#include "security/tls_server_context.h"
 
 namespace keel::security {
 
@@ -33,6 +34,8 @@ struct NodeTls {
   std::unique_ptr<ReloadableTlsCredentials> credentials;  // null: plaintext
   // Null when plaintext or ssl.client.auth=none (peers present no certificate to check).
   std::unique_ptr<ClusterPeerAuthorizer> authorizer;
+  // The same certificate for a listener doing its own TLS (the Kafka listener's SSL).
+  std::shared_ptr<TlsServerContext> listener_context;
 
   bool enabled() const { return credentials != nullptr; }
   std::shared_ptr<grpc::ServerCredentials> ServerCredentials() const;

@@ -68,6 +68,22 @@ grep -qF "Acknowledged 2 of 2" <<<"$out" || fail "produce --acks all over TLS: $
 got=$(timeout 30 "$ctl" consume secure --from-beginning --max-messages 2 2>/dev/null)
 [ "$got" = $'one\ntwo' ] || fail "consume over TLS got '$got'"
 
+# kcat (librdkafka) over the Kafka listener's SSL, with the admin certificate; the export's
+# kcat line carries the options.
+kcat_line=$(grep '^kcat ' <<<"$up") || fail "no kcat line"
+grep -q -- "-X security.protocol=SSL" <<<"$kcat_line" || fail "kcat line lacks SSL: $kcat_line"
+kafka=$(awk '{print $3}' <<<"$kcat_line")
+ssl=(-X security.protocol=SSL -X "ssl.ca.location=$KEEL_TLS_CA"
+     -X "ssl.certificate.location=$KEEL_TLS_CERT" -X "ssl.key.location=$KEEL_TLS_KEY")
+echo "over-ssl" | timeout 30 kcat -b "$kafka" "${ssl[@]}" -P -t secure -p 0 ||
+  fail "kcat produce over SSL"
+got=$(timeout 30 kcat -b "$kafka" "${ssl[@]}" -C -t secure -p 0 -o beginning -c 3 -q 2>&1) ||
+  fail "kcat consume over SSL: $got"
+[ "$got" = $'one\ntwo\nover-ssl' ] || fail "kcat over SSL consumed '$got'"
+if out=$(timeout 20 kcat -b "$kafka" -m 3 -L 2>&1); then
+  fail "a plaintext kcat got metadata from the SSL listener: $out"
+fi
+
 # A plaintext client is refused.
 if out=$(KEEL_TLS_CA= KEEL_TLS_CERT= KEEL_TLS_KEY= timeout 30 "$ctl" --timeout-ms 3000 \
            topics list 2>&1); then
@@ -157,8 +173,8 @@ grep -q "SIGHUP: TLS certificate CN=controller-1" "$dir/controller-1.log" || fai
 kill -0 "$c1_pid" || fail "controller-1 died on SIGHUP"
 out=$(printf 'three\n' | timeout 30 "$ctl" produce secure --acks all 2>&1)
 grep -qF "Acknowledged 1 of 1" <<<"$out" || fail "produce after renewal: $out"
-got=$(timeout 30 "$ctl" consume secure --from-beginning --max-messages 3 2>/dev/null)
-[ "$got" = $'one\ntwo\nthree' ] || fail "consume after renewal got '$got'"
+got=$(timeout 30 "$ctl" consume secure --from-beginning --max-messages 4 2>/dev/null)
+[ "$got" = $'one\ntwo\nover-ssl\nthree' ] || fail "consume after renewal got '$got'"
 out=$(timeout 30 "$ctl" quorum status) || fail "quorum status after renewal: $out"
 grep -q "CurrentVoters:          \[1,2,3\]" <<<"$out" || fail "quorum status after renewal: $out"
 

@@ -205,7 +205,14 @@ void PrintExport(const LocalCluster& c) {
   std::printf("export KEEL_CONTROLLERS=%s KEEL_BROKERS=%s%s\n", c.ControllerAddresses().c_str(),
               c.BrokerAddresses().c_str(), tls.c_str());
   const std::string kafka = c.KafkaAddresses();
-  if (!kafka.empty()) std::printf("kcat -b %s -L\n", kafka.c_str());
+  if (!kafka.empty() && !c.tls_ca_file.empty()) {
+    std::printf("kcat -b %s -X security.protocol=SSL -X ssl.ca.location=%s "
+                "-X ssl.certificate.location=%s -X ssl.key.location=%s -L\n",
+                kafka.c_str(), c.tls_ca_file.c_str(), c.tls_admin_cert.c_str(),
+                c.tls_admin_key.c_str());
+  } else if (!kafka.empty()) {
+    std::printf("kcat -b %s -L\n", kafka.c_str());
+  }
 }
 
 std::string AbsoluteDir(const std::string& dir) {
@@ -235,6 +242,7 @@ absl::Status SetUpLocalTls(LocalCluster* cluster) {
     n.argv.push_back("--ssl_certificate_location=" + LocalTlsCert(cluster->dir, n.name));
     n.argv.push_back("--ssl_key_location=" + LocalTlsKey(cluster->dir, n.name));
     n.argv.push_back("--ssl_ca_location=" + files->ca_file);
+    if (!n.kafka_address.empty()) n.argv.push_back("--kafka_security_protocol=SSL");
   }
   return UseClusterTls(*cluster);
 }
