@@ -35,6 +35,9 @@ absl::StatusOr<std::shared_ptr<SSL_CTX>> BuildContext(const TlsMaterial& m,
   std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
   if (ctx == nullptr) return absl::InternalError("SSL_CTX_new: " + SslError());
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  // A client that closes its socket without close_notify (as most Kafka clients do) reads as
+  // an orderly end of the connection, not an error.
+  SSL_CTX_set_options(ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
   absl::Status status;
   ForEachCertificate(m.certificate_pem, [&](X509* cert, int index) {
     // The first is the leaf; the rest are its chain.

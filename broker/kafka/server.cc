@@ -79,8 +79,12 @@ std::string PeerName(const sockaddr_storage& addr) {
   return absl::StrCat(host, ":", port);
 }
 
-// Why a connection ended: OK for an orderly close by the client.
+// Why a connection ended. An orderly close by the client between requests is
+// ClosedByClient() (OutOfRange), so the request loop stops instead of parsing a size it
+// never read.
 using Ending = absl::Status;
+
+Ending ClosedByClient() { return absl::OutOfRangeError("closed by the client"); }
 
 // One read of at most `size` bytes from the socket or, with TLS, from the session: > 0 bytes,
 // 0 at an orderly close, -1 with errno (EAGAIN: nothing yet, try again), -2 for a TLS error
@@ -110,7 +114,7 @@ ssize_t ReadSome(int fd, SSL* ssl, char* data, size_t size, std::string* tls_err
 }
 
 // Reads exactly `size` bytes. `at_boundary`: nothing of a request read yet, so EOF is an
-// orderly close and the idle timeout applies.
+// orderly close (ClosedByClient) and the idle timeout applies.
 Ending ReadFully(int fd, SSL* ssl, char* data, size_t size, bool at_boundary,
                  int64_t idle_timeout_ms, const std::atomic<bool>& stopping) {
   size_t got = 0;
@@ -139,7 +143,7 @@ Ending ReadFully(int fd, SSL* ssl, char* data, size_t size, bool at_boundary,
     const ssize_t n = ReadSome(fd, ssl, data + got, size - got, &tls_error);
     if (n == -2) return absl::UnavailableError("TLS: " + tls_error);
     if (n == 0) {
-      if (at_boundary && got == 0) return absl::OkStatus();
+      if (at_boundary && got == 0) return ClosedByClient();
       return absl::DataLossError(absl::StrCat("the client closed mid-frame (", got, " of ",
                                               size, " bytes)"));
     }
@@ -365,7 +369,7 @@ void Server::Serve(Connection* connection) {
     // A large request's buffer is not kept for the connection's lifetime.
     if (frame.capacity() > (1 << 20)) std::string().swap(frame);
   }
-  if (ending.ok()) {
+  if (ending.ok() || absl::IsOutOfRange(ending)) {
     KEEL_LOG_DEBUG("kafka connection from {} closed by the client", connection->peer);
   } else if (absl::IsDataLoss(ending)) {
     // A client going away mid-request (librdkafka does on destroy): not a protocol error.
