@@ -26,6 +26,8 @@ _LIBS = {
     "rdkafka": (["rdkafka"], []),
     # Kafka record batch compression (kafka/compression.cc): gzip, snappy, lz4 frame, zstd.
     "zlib": (["zlib"], []),
+    # libssl-dev: certificate checks and the Kafka listener's TLS (security/, docs/security.md).
+    "openssl": (["openssl"], []),
     "snappy": (["snappy"], []),
     "lz4": (["liblz4"], []),
     "zstd": (["libzstd"], []),

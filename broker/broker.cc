@@ -56,9 +56,10 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
 
   Broker* raw = b.get();
   // Client-side RPC metrics (Kafka's request-latency-avg from the caller's view).
-  auto channels = [raw](const std::string& address) {
-    return raw->client_metrics_->CreateChannel(address, grpc::InsecureChannelCredentials(),
-                                               grpc::ChannelArguments());
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      o.channel_credentials != nullptr ? o.channel_credentials : grpc::InsecureChannelCredentials();
+  auto channels = [raw, credentials](const std::string& address) {
+    return raw->client_metrics_->CreateChannel(address, credentials, grpc::ChannelArguments());
   };
   ReplicaFetcherOptions rf = o.replica_fetcher;
   rf.broker_id = o.broker_id;
@@ -146,7 +147,11 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
 
 absl::Status Broker::Start() {
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &bound_port_);
+  builder.AddListeningPort(options_.listen,
+                           options_.server_credentials != nullptr
+                               ? options_.server_credentials
+                               : grpc::InsecureServerCredentials(),
+                           &bound_port_);
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(service_.get());
@@ -233,6 +238,7 @@ absl::Status Broker::StartKafka(const std::string& grpc_host,
   kafka::ServerOptions server;
   server.listen = options_.kafka_listen;
   server.max_request_bytes = options_.kafka_max_request_bytes;
+  server.tls = options_.kafka_tls;
   kafka::BrokerContext context;
   context.broker_id = options_.broker_id;
   context.cluster_id = options_.cluster_id;

@@ -60,6 +60,10 @@ namespace keel::broker {
 
 struct BrokerOptions {
   int32_t broker_id = -1;
+  // TLS (security/node_tls.h): the gRPC server's credentials and those of every channel this
+  // broker opens (controllers, other brokers' replica fetches). Null: plaintext.
+  std::shared_ptr<grpc::ServerCredentials> server_credentials;
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
   std::string listen = "127.0.0.1:19191";
   std::string advertised_host;  // empty: the host part of `listen`
   std::vector<std::string> controllers;
@@ -83,6 +87,8 @@ struct BrokerOptions {
   std::string kafka_listen;
   kafka::KafkaConfig kafka;
   int64_t kafka_max_request_bytes = 100 << 20;  // socket.request.max.bytes
+  // Kafka's SSL security protocol on the Kafka listener (docs/security.md); null: PLAINTEXT.
+  std::shared_ptr<security::TlsServerContext> kafka_tls;
   uint64_t open_files_limit = 0;  // RLIMIT_NOFILE in force; bounds the hosted replicas (0: none)
 };
 

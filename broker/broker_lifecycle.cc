@@ -89,6 +89,16 @@ bool BrokerLifecycle::Register() {
                                                                         &response);
       },
       std::chrono::milliseconds(options_.request_timeout_ms));
+  // With mutual TLS, a certificate that is not this broker id's is refused for good
+  // (docs/security.md): retrying cannot help, so the process stops with the reason.
+  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+      status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fatal_ = absl::PermissionDeniedError("registration refused: " + status.error_message());
+    KEEL_LOG_ERROR("registration refused: {}", status.error_message());
+    cv_.notify_all();
+    return false;
+  }
   if (!status.ok()) {
     KEEL_LOG_DEBUG("registration not accepted yet: {}", status.error_message());
     return false;

@@ -20,10 +20,12 @@
 #include "absl/strings/str_split.h"
 #include "broker/broker.h"
 #include "broker/rest/rest_proxy.h"
+#include "client/channels.h"
 #include "common/meta_properties.h"
 #include "common/properties_file.h"
 #include "proto/controller.grpc.pb.h"
 #include "client/admin_client.h"
+#include "security/node_tls.h"
 
 // gflags defines these in its own module; we handle them to show only our flags.
 DECLARE_bool(help);
@@ -105,6 +107,25 @@ DEFINE_int64(rest_produce_timeout_ms, 30000,
 DEFINE_int64(rest_admin_timeout_ms, 15000,
              "Timeout of the REST proxy's metadata and admin calls to the controllers.");
 DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
+// TLS (docs/security.md); the names are Kafka's, so a properties file may say
+// ssl.certificate.location=... . Without a certificate the gRPC listener is plaintext.
+DEFINE_string(ssl_certificate_location, "",
+              "PEM certificate (chain) this broker presents, to clients and to the controllers "
+              "and brokers it calls; empty: plaintext gRPC. Re-read on SIGHUP.");
+DEFINE_string(ssl_key_location, "", "PEM private key of --ssl_certificate_location.");
+DEFINE_string(ssl_ca_location, "", "PEM CA certificates that peers' certificates must chain to.");
+DEFINE_string(ssl_client_auth, "required",
+              "Client certificates on the gRPC listener: required | requested | none.");
+DEFINE_string(ssl_principal_mapping_rules, "DEFAULT",
+              "Kafka's ssl.principal.mapping.rules: RULE:pattern/replacement/[LU],... DEFAULT "
+              "(DEFAULT: User:<CN>).");
+DEFINE_string(ssl_controller_principal, "User:controller-{id}",
+              "The principal of controller {id}'s certificate.");
+DEFINE_string(kafka_security_protocol, "PLAINTEXT",
+              "Kafka listener's security protocol: PLAINTEXT or SSL (TLS with the ssl.* files "
+              "above; clients use security.protocol=SSL).");
+DEFINE_string(ssl_broker_principal, "User:broker-{id}",
+              "The principal of broker {id}'s certificate (this broker's must match it).");
 
 namespace {
 
@@ -115,10 +136,14 @@ int Fail(const std::string& message, int code = 1) {
 
 // The cluster id the controllers report (DescribeQuorum), or "" after `timeout`.
 std::string AskClusterId(const std::vector<std::string>& controllers,
+                         const std::shared_ptr<grpc::ChannelCredentials>& credentials,
                          std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   keel::client::AdminClientOptions options;
   options.controllers = controllers;
+  options.channel_factory = [credentials](const std::string& address) {
+    return grpc::CreateChannel(address, credentials);
+  };
   keel::client::AdminClient client(options);
   while (std::chrono::steady_clock::now() < deadline) {
     auto response = client.DescribeQuorum(std::chrono::milliseconds(2000));
@@ -232,9 +257,50 @@ int main(int argc, char** argv) {
   options.default_policy.flush_messages = FLAGS_log_flush_interval_messages;
   options.default_policy.flush_ms = FLAGS_log_flush_interval_ms;
 
+  // Signals are taken by one thread with sigwait, so no handler runs inside gRPC. SIGHUP
+  // re-reads the TLS files. Blocked before any thread starts, so every thread inherits it.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  keel::security::NodeTlsSettings tls_settings;
+  tls_settings.certificate_location = FLAGS_ssl_certificate_location;
+  tls_settings.key_location = FLAGS_ssl_key_location;
+  tls_settings.ca_location = FLAGS_ssl_ca_location;
+  tls_settings.client_auth = FLAGS_ssl_client_auth;
+  tls_settings.principal_mapping_rules = FLAGS_ssl_principal_mapping_rules;
+  tls_settings.controller_principal = FLAGS_ssl_controller_principal;
+  tls_settings.broker_principal = FLAGS_ssl_broker_principal;
+  // The staged copy lives in the first data dir (a name no partition directory can have).
+  absl::StatusOr<keel::security::NodeTls> tls =
+      keel::security::OpenNodeTls(tls_settings, options.data_dirs[0] + "/tls-staged");
+  if (!tls.ok()) return Fail("TLS: " + std::string(tls.status().message()));
+  if (FLAGS_kafka_security_protocol == "SSL") {
+    if (!tls->enabled()) {
+      return Fail("--kafka_security_protocol=SSL needs --ssl_certificate_location", 2);
+    }
+    options.kafka_tls = tls->listener_context;
+  } else if (FLAGS_kafka_security_protocol != "PLAINTEXT") {
+    return Fail("--kafka_security_protocol must be PLAINTEXT or SSL", 2);
+  }
+  // OpenSSL writes to the Kafka listener's sockets with write(2): a client gone away must be
+  // an EPIPE error on its connection, not the end of the process.
+  signal(SIGPIPE, SIG_IGN);
+  options.server_credentials = tls->ServerCredentials();
+  options.channel_credentials = tls->ChannelCredentials();
+  // The REST proxy's clients (client/ inside this process) make their channels with the
+  // default credentials: in a TLS cluster they are the broker's own certificate.
+  if (options.channel_credentials != nullptr) {
+    keel::client::SetDefaultChannelCredentials(options.channel_credentials);
+  }
+
   options.cluster_id = FLAGS_cluster_id;
   if (options.cluster_id.empty()) {
-    options.cluster_id = AskClusterId(options.controllers, std::chrono::seconds(30));
+    options.cluster_id =
+        AskClusterId(options.controllers, options.channel_credentials, std::chrono::seconds(30));
     if (options.cluster_id.empty()) {
       return Fail("no controller in --controllers answered with a cluster id within 30 s");
     }
@@ -245,13 +311,6 @@ int main(int argc, char** argv) {
       return Fail(std::string(s.message()));
     }
   }
-
-  // Signals are taken by one thread with sigwait, so no handler runs inside gRPC.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   options.open_files_limit = RaiseOpenFilesLimit();
   auto broker = keel::broker::Broker::Open(options);
@@ -291,7 +350,9 @@ int main(int argc, char** argv) {
     }
   });
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    tls->ReloadAndLog();
+  }
   done = true;
   watchdog.join();
   absl::Status fatal = (*broker)->lifecycle()->fatal_error();

@@ -4,6 +4,23 @@
 #include "absl/strings/strip.h"
 
 namespace keel::client {
+namespace {
+
+std::mutex default_credentials_mu;
+std::shared_ptr<grpc::ChannelCredentials> default_credentials;  // guarded by the mutex
+
+}  // namespace
+
+void SetDefaultChannelCredentials(std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  std::lock_guard<std::mutex> lock(default_credentials_mu);
+  default_credentials = std::move(credentials);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> DefaultChannelCredentials() {
+  std::lock_guard<std::mutex> lock(default_credentials_mu);
+  return default_credentials != nullptr ? default_credentials
+                                        : grpc::InsecureChannelCredentials();
+}
 
 std::vector<std::string> SplitAddresses(const std::string& csv) {
   std::vector<std::string> out;
@@ -20,7 +37,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(address, DefaultChannelCredentials(), args);
 }
 
 std::shared_ptr<grpc::Channel> ChannelPool::Get(const std::string& address) {

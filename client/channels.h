@@ -19,7 +19,16 @@ namespace keel::client {
 // "host:port,host:port" -> list; empty entries and surrounding blanks dropped.
 std::vector<std::string> SplitAddresses(const std::string& csv);
 
-// A channel with Keel's settings: 256 MiB messages, reconnect backoff 100 ms .. 1 s.
+// The credentials MakeChannel (and so every ChannelPool, MetadataCache and default
+// AdminClient) uses; plaintext until set. A process talks to one cluster with one identity,
+// so a tool sets this once at start (keelctl from $KEEL_TLS_CA/_CERT/_KEY,
+// docs/security.md) rather than threading it through every client. Servers pass their own
+// credentials explicitly instead (a broker's channel factory, the Raft transport's options).
+void SetDefaultChannelCredentials(std::shared_ptr<grpc::ChannelCredentials> credentials);
+std::shared_ptr<grpc::ChannelCredentials> DefaultChannelCredentials();
+
+// A channel with Keel's settings: 256 MiB messages, reconnect backoff 100 ms .. 1 s, the
+// default credentials.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
 
 class ChannelPool {

@@ -27,6 +27,7 @@
 #include "controller/controller_service.h"
 #include "controller/raft_transport.h"
 #include "controller/voters.h"
+#include "security/node_tls.h"
 #include "observability/grpc_client_metrics.h"
 #include "observability/grpc_server_metrics.h"
 #include "observability/metrics_registry.h"
@@ -58,6 +59,25 @@ DEFINE_string(log_level, "info", "Log level: trace, debug, info, warn, error.");
 DEFINE_string(metrics_address, "",
               "IP:PORT where GET /metrics serves Prometheus metrics (docs/observability.md); "
               "empty: no metrics endpoint.");
+
+// TLS (docs/security.md); the names are Kafka's, so a properties file may say
+// ssl.certificate.location=... . Without a certificate every listener is plaintext.
+DEFINE_string(ssl_certificate_location, "",
+              "PEM certificate (chain) this controller presents, to clients and to its Raft "
+              "peers; empty: plaintext gRPC. Re-read on SIGHUP.");
+DEFINE_string(ssl_key_location, "", "PEM private key of --ssl_certificate_location.");
+DEFINE_string(ssl_ca_location, "", "PEM CA certificates that peers' certificates must chain to.");
+DEFINE_string(ssl_client_auth, "required",
+              "Client certificates: required | requested | none. With none, Raft messages and "
+              "broker registrations are not authenticated.");
+DEFINE_string(ssl_principal_mapping_rules, "DEFAULT",
+              "Kafka's ssl.principal.mapping.rules: RULE:pattern/replacement/[LU],... DEFAULT "
+              "(DEFAULT: User:<CN>).");
+DEFINE_string(ssl_controller_principal, "User:controller-{id}",
+              "The principal of voter {id}'s certificate: only it may send Raft messages as {id}.");
+DEFINE_string(ssl_broker_principal, "User:broker-{id}",
+              "The principal of broker {id}'s certificate: only it may register and heartbeat "
+              "as broker {id}.");
 
 namespace {
 
@@ -132,11 +152,25 @@ int main(int argc, char** argv) {
   }
 
   // Signals are taken by one thread with sigwait, so no handler runs inside gRPC or Raft.
+  // SIGHUP re-reads the TLS files.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  keel::security::NodeTlsSettings tls_settings;
+  tls_settings.certificate_location = FLAGS_ssl_certificate_location;
+  tls_settings.key_location = FLAGS_ssl_key_location;
+  tls_settings.ca_location = FLAGS_ssl_ca_location;
+  tls_settings.client_auth = FLAGS_ssl_client_auth;
+  tls_settings.principal_mapping_rules = FLAGS_ssl_principal_mapping_rules;
+  tls_settings.controller_principal = FLAGS_ssl_controller_principal;
+  tls_settings.broker_principal = FLAGS_ssl_broker_principal;
+  absl::StatusOr<keel::security::NodeTls> tls =
+      keel::security::OpenNodeTls(tls_settings, FLAGS_data_dir + "/tls-staged");
+  if (!tls.ok()) return Fail("TLS: " + std::string(tls.status().message()));
 
   // Metrics are always recorded (cheap); --metrics_address decides whether they are served.
   std::shared_ptr<keel::observability::MetricsRegistry> metrics =
@@ -146,6 +180,8 @@ int main(int argc, char** argv) {
 
   keel::controller::RaftTransportOptions transport_options;
   transport_options.client_metrics = &client_metrics;
+  transport_options.channel_credentials = tls->ChannelCredentials();
+  transport_options.authorizer = tls->authorizer.get();
   keel::controller::RaftTransport transport(FLAGS_node_id, *voters, transport_options);
   keel::controller::ControllerNodeOptions options;
   options.node_id = FLAGS_node_id;
@@ -162,12 +198,12 @@ int main(int argc, char** argv) {
   auto node = keel::controller::ControllerNode::Open(options, &transport);
   if (!node.ok()) return Fail("cannot open " + FLAGS_data_dir + ": " + node.status().ToString());
 
-  keel::controller::ControllerServices services(node->get());
+  keel::controller::ControllerServices services(node->get(), tls->authorizer.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(FLAGS_listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(FLAGS_listen, tls->ServerCredentials(), &bound_port);
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(transport.service());
@@ -194,14 +230,17 @@ int main(int argc, char** argv) {
     spdlog::info("serving metrics on http://{}/metrics", FLAGS_metrics_address);
   }
   (*node)->Start();
-  spdlog::info("listening on {} (cluster {}, voters {})", FLAGS_listen, FLAGS_cluster_id,
-               keel::controller::FormatVoters(*voters));
+  spdlog::info("listening on {} (cluster {}, voters {}, {})", FLAGS_listen, FLAGS_cluster_id,
+               keel::controller::FormatVoters(*voters),
+               tls->enabled() ? "TLS, ssl.client.auth=" + FLAGS_ssl_client_auth : "plaintext");
 
   std::atomic<bool> stopping{false};
   std::thread health(ReportHealth, server.get(), node->get(), &stopping);
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    tls->ReloadAndLog();
+  }
   spdlog::info("received signal {}; shutting down", signal_number);
   (*node)->TransferLeadershipAway(std::chrono::milliseconds(1000));
   stopping = true;

@@ -209,10 +209,14 @@ class ControllerServices::Admin final : public AdminService::Service {
 
 class ControllerServices::Lifecycle final : public BrokerLifecycleService::Service {
  public:
-  explicit Lifecycle(ControllerNode* node) : node_(node) {}
+  Lifecycle(ControllerNode* node, const security::ClusterPeerAuthorizer* authorizer)
+      : node_(node), authorizer_(authorizer) {}
 
   grpc::Status RegisterBroker(grpc::ServerContext* context, const RegisterBrokerRequest* request,
                               RegisterBrokerResponse* response) override {
+    if (grpc::Status s = AuthorizeBroker(*context, request->broker_id(), "register"); !s.ok()) {
+      return s;
+    }
     if (request->cluster_id() != node_->cluster_id()) {
       return ApiErrorStatus({INCONSISTENT_CLUSTER_ID,
                              absl::StrCat("broker belongs to cluster '", request->cluster_id(),
@@ -244,6 +248,9 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
 
   grpc::Status BrokerHeartbeat(grpc::ServerContext* context, const BrokerHeartbeatRequest* request,
                                BrokerHeartbeatResponse* response) override {
+    if (grpc::Status s = AuthorizeBroker(*context, request->broker_id(), "heartbeat"); !s.ok()) {
+      return s;
+    }
     BrokerHeartbeatRequest req = *request;
     grpc::Status status = WriteAndAnswer(
         node_, context,
@@ -263,6 +270,10 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
 
   grpc::Status AlterPartition(grpc::ServerContext* context, const AlterPartitionRequest* request,
                               AlterPartitionResponse* response) override {
+    if (grpc::Status s = AuthorizeBroker(*context, request->broker_id(), "alter partitions");
+        !s.ok()) {
+      return s;
+    }
     AlterPartitionRequest req = *request;
     grpc::Status status = WriteAndAnswer(
         node_, context,
@@ -287,6 +298,11 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
   grpc::Status AllocateProducerIds(grpc::ServerContext* context,
                                    const AllocateProducerIdsRequest* request,
                                    AllocateProducerIdsResponse* response) override {
+    if (grpc::Status s =
+            AuthorizeBroker(*context, request->broker_id(), "allocate producer ids");
+        !s.ok()) {
+      return s;
+    }
     AllocateProducerIdsRequest req = *request;
     grpc::Status status = WriteAndAnswer(
         node_, context,
@@ -312,7 +328,17 @@ class ControllerServices::Lifecycle final : public BrokerLifecycleService::Servi
   }
 
  private:
+  // Broker-lifecycle calls carry the broker id they act for; with mutual TLS only that
+  // broker's own certificate may make them (docs/security.md).
+  grpc::Status AuthorizeBroker(const grpc::ServerContext& context, int32_t broker_id,
+                               const char* call) const {
+    if (authorizer_ == nullptr) return grpc::Status::OK;
+    return authorizer_->AuthorizeBroker(context, broker_id,
+                                        absl::StrCat(call, " as broker ", broker_id).c_str());
+  }
+
   ControllerNode* node_;
+  const security::ClusterPeerAuthorizer* authorizer_;
 };
 
 class ControllerServices::Quorum final : public QuorumService::Service {
@@ -391,10 +417,11 @@ class ControllerServices::Metadata final : public MetadataService::Service {
   std::atomic<bool>* shutting_down_;
 };
 
-ControllerServices::ControllerServices(ControllerNode* node)
+ControllerServices::ControllerServices(ControllerNode* node,
+                                       const security::ClusterPeerAuthorizer* authorizer)
     : node_(node),
       admin_(std::make_unique<Admin>(node)),
-      lifecycle_(std::make_unique<Lifecycle>(node)),
+      lifecycle_(std::make_unique<Lifecycle>(node, authorizer)),
       quorum_(std::make_unique<Quorum>(node)),
       metadata_(std::make_unique<Metadata>(node, &shutting_down_)) {}
 

@@ -20,12 +20,16 @@
 
 #include "controller/controller_node.h"
 #include "proto/controller.grpc.pb.h"
+#include "security/peer_auth.h"
 
 namespace keel::controller {
 
 class ControllerServices {
  public:
-  explicit ControllerServices(ControllerNode* node);
+  // `authorizer` (null: none) admits RegisterBroker, BrokerHeartbeat, AlterPartition and
+  // AllocateProducerIds only from the certificate of the broker id they name.
+  explicit ControllerServices(ControllerNode* node,
+                              const security::ClusterPeerAuthorizer* authorizer = nullptr);
   ~ControllerServices();
 
   void RegisterAll(grpc::ServerBuilder* builder);

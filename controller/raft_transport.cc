@@ -8,7 +8,11 @@ namespace keel::controller {
 RaftTransport::RaftTransport(uint64_t self_id, const VoterMap& voters,
                              RaftTransportOptions options)
     : self_id_(self_id), options_(options) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      options_.channel_credentials != nullptr ? options_.channel_credentials
+                                              : grpc::InsecureChannelCredentials();
   for (const auto& [id, address] : voters) {
+    voter_ids_.insert(static_cast<int64_t>(id));
     if (id == self_id_) continue;
     auto peer = std::make_unique<Peer>();
     peer->id = id;
@@ -22,9 +26,8 @@ RaftTransport::RaftTransport(uint64_t self_id, const VoterMap& voters,
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
     std::shared_ptr<grpc::Channel> channel =
         options_.client_metrics != nullptr
-            ? options_.client_metrics->CreateChannel(address, grpc::InsecureChannelCredentials(),
-                                                     args)
-            : grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+            ? options_.client_metrics->CreateChannel(address, credentials, args)
+            : grpc::CreateCustomChannel(address, credentials, args);
     peer->stub = raft::RaftService::NewStub(channel);
     Peer* raw = peer.get();
     peer->thread = std::thread([this, raw] { RunSender(raw); });
@@ -116,8 +119,20 @@ void RaftTransport::RunSender(Peer* peer) {
   }
 }
 
-grpc::Status RaftTransport::Service::Send(grpc::ServerContext*, const raft::MessageBatch* batch,
-                                          raft::SendResponse*) {
+grpc::Status RaftTransport::Service::Send(grpc::ServerContext* context,
+                                          const raft::MessageBatch* batch, raft::SendResponse*) {
+  // Every message of a batch comes from one sender; each is checked so a voter cannot speak
+  // for another.
+  if (const security::ClusterPeerAuthorizer* authorizer = owner_->options_.authorizer;
+      authorizer != nullptr) {
+    std::set<uint64_t> checked;
+    for (const raft::Message& m : batch->messages()) {
+      if (!checked.insert(m.from()).second) continue;
+      grpc::Status allowed = authorizer->AuthorizeVoter(
+          *context, static_cast<int64_t>(m.from()), owner_->voter_ids_, "send Raft messages");
+      if (!allowed.ok()) return allowed;
+    }
+  }
   Handler handler;
   {
     std::lock_guard<std::mutex> lock(owner_->handler_mu_);

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -26,6 +27,7 @@
 #include "controller/voters.h"
 #include "observability/grpc_client_metrics.h"
 #include "proto/raft.grpc.pb.h"
+#include "security/peer_auth.h"
 
 namespace keel::controller {
 
@@ -38,6 +40,11 @@ struct RaftTransportOptions {
   // When set, every peer channel records keel_grpc_client_* with the peer's address as
   // `target`; must outlive the transport.
   observability::GrpcClientMetrics* client_metrics = nullptr;
+  // Credentials of the channels to peers; null: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
+  // When set (TLS), an inbound batch is accepted only from the certificate of the voter each
+  // message names as its sender (docs/security.md); must outlive the transport.
+  const security::ClusterPeerAuthorizer* authorizer = nullptr;
 };
 
 class RaftTransport {
@@ -89,6 +96,7 @@ class RaftTransport {
 
   const uint64_t self_id_;
   const RaftTransportOptions options_;
+  std::set<int64_t> voter_ids_;
   Service service_{this};
   std::map<uint64_t, std::unique_ptr<Peer>> peers_;
 

@@ -17,6 +17,7 @@ PACKAGES=(
   libcpp-httplib-dev         # the broker's REST proxy (docs/rest.md)
   curl                       # tests/rest/ drives the REST proxy with curl
   ca-certificates procps
+  openssl                    # keelctl cluster up --tls makes its CA and certificates (docs/security.md)
   # Kafka clients no one here wrote, run by tests/kafka/ against the Kafka listener; librdkafka-dev
   # also builds tests/kafka/mock_cluster.c and tests/bench/kafka_bench.c (rdkafka_mock.h).
   kcat python3-confluent-kafka python3-kafka librdkafka-dev

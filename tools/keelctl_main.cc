@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   GlobalOptions g;
   g.controllers = EnvOr("KEEL_CONTROLLERS", "");
   g.brokers = EnvOr("KEEL_BROKERS", "");
+  g.tls_ca = EnvOr("KEEL_TLS_CA", "");
+  g.tls_cert = EnvOr("KEEL_TLS_CERT", "");
+  g.tls_key = EnvOr("KEEL_TLS_KEY", "");
 
   CLI::App app{"keelctl: inspect and change a Keel cluster"};
   app.set_version_flag("--version", "keelctl 0.1.0");
@@ -41,6 +44,18 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", g.timeout_ms,
                  "Deadline for the whole command, retries and redirects included")
       ->check(CLI::PositiveNumber);
+  app.add_option("--tls-ca", g.tls_ca,
+                 "PEM CA file: talk TLS to the cluster, verifying it (default $KEEL_TLS_CA)");
+  app.add_option("--tls-cert", g.tls_cert,
+                 "PEM client certificate for mutual TLS (default $KEEL_TLS_CERT)");
+  app.add_option("--tls-key", g.tls_key, "PEM key of --tls-cert (default $KEEL_TLS_KEY)");
+  // Runs after every option is parsed and before any command's callback, so each command's
+  // channels are made with these credentials.
+  app.parse_complete_callback([&] {
+    if (absl::Status s = keel::keelctl::ConfigureTls(g); !s.ok()) {
+      throw CLI::ValidationError("TLS", std::string(s.message()));  // exits 2 with the message
+    }
+  });
   int code = 0;
 
   app.add_subcommand("version", "Print keelctl's version")->callback([&] {
@@ -256,6 +271,9 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--controller-arg", local.controller_args,
                      "Extra flag for every controller (repeatable)");
   up_cmd->add_option("--broker-arg", local.broker_args, "Extra flag for every broker (repeatable)");
+  up_cmd->add_flag("--tls", local.tls,
+                   "Mutual TLS everywhere: a throwaway CA and per-node certificates made with "
+                   "openssl under DIR/tls (docs/security.md)");
   up_cmd->callback([&] { code = keel::keelctl::ClusterUp(g, local, argv[0]); });
   auto* status_cmd = cluster->add_subcommand("status", "Every node: pid, state and health");
   add_dir(status_cmd);

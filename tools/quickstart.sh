@@ -13,13 +13,16 @@
 # REST proxies on 19591-19593),
 # KEELCTL (default bazel-bin/tools/keelctl;
 # keelctl finds keel-controller and keel-broker next to it), KEEL_QUICKSTART_SKIP_BUILD=1 to
-# skip installing and building.
+# skip installing and building, KEEL_QUICKSTART_TLS=1 for a cluster secured with mutual TLS
+# (`cluster up --tls`, docs/security.md; keelctl and kcat use the certificates it makes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${KEEL_QUICKSTART_DIR:-.keel/quickstart}
 BASE_PORT=${KEEL_BASE_PORT:-19091}
 KEELCTL=${KEELCTL:-bazel-bin/tools/keelctl}
 TOPIC=demo
+TLS_FLAGS=()
+if [ "${KEEL_QUICKSTART_TLS:-0}" = 1 ]; then TLS_FLAGS=(--tls); fi
 
 case "${1:-up}" in
   stop | clean)
@@ -38,7 +41,7 @@ fi
 echo "== keelctl cluster up --dir $DIR (3 controllers, 3 brokers)"
 # A second run finds DIR/cluster.json: same cluster id, running nodes kept, stopped ones started.
 if ! out=$("$KEELCTL" cluster up --dir "$DIR" --controllers-count 3 --brokers-count 3 \
-             --base-port "$BASE_PORT" 2>&1); then
+             --base-port "$BASE_PORT" "${TLS_FLAGS[@]}" 2>&1); then
   echo "$out"
   echo "quickstart: cluster up failed; logs are in $DIR (stop with: tools/quickstart.sh stop)" >&2
   exit 1
@@ -73,7 +76,16 @@ echo "== keelctl consume $TOPIC --from-beginning --print-offset --print-key"
 
 
 # The same log through the Kafka protocol, with an unmodified Kafka client (kcat, librdkafka).
-KAFKA=$(sed -n 's/^kcat -b \([^ ]*\) -L$/\1/p' <<<"$out")
+KAFKA=$(sed -n 's/^kcat -b \([^ ]*\) .*-L$/\1/p' <<<"$out")
+# A --tls cluster's Kafka listeners speak SSL: kcat gets the files the export line named.
+kcat() {
+  if [ -n "${KEEL_TLS_CA:-}" ]; then
+    command kcat -X security.protocol=SSL -X "ssl.ca.location=$KEEL_TLS_CA" \
+      -X "ssl.certificate.location=$KEEL_TLS_CERT" -X "ssl.key.location=$KEEL_TLS_KEY" "$@"
+  else
+    command kcat "$@"
+  fi
+}
 echo
 echo "== kcat -b $KAFKA -L -t $TOPIC"
 kcat -b "$KAFKA" -L -t "$TOPIC"
@@ -103,6 +115,6 @@ echo "The cluster keeps running (data and logs in $DIR). Try:"
 grep '^export ' <<<"$out" | sed 's/^/  /'
 echo "  $KEELCTL cluster status --dir $DIR"
 echo "  $KEELCTL metadata log"
-echo "  kcat -b $KAFKA -C -t $TOPIC -o beginning -e"
+echo "  $(sed -n 's/^\(kcat .*\) -L$/\1/p' <<<"$out") -C -t $TOPIC -o beginning -e"
 echo "  curl http://$REST/topics/$TOPIC/partitions"
 echo "Stop it with: tools/quickstart.sh stop   (or 'clean' to delete its data)"

@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
@@ -76,19 +79,51 @@ std::string PeerName(const sockaddr_storage& addr) {
   return absl::StrCat(host, ":", port);
 }
 
-// Why a connection ended: OK for an orderly close by the client.
+// Why a connection ended. An orderly close by the client between requests is
+// ClosedByClient() (OutOfRange), so the request loop stops instead of parsing a size it
+// never read.
 using Ending = absl::Status;
 
+Ending ClosedByClient() { return absl::OutOfRangeError("closed by the client"); }
+
+// One read of at most `size` bytes from the socket or, with TLS, from the session: > 0 bytes,
+// 0 at an orderly close, -1 with errno (EAGAIN: nothing yet, try again), -2 for a TLS error
+// (its text in `tls_error`).
+ssize_t ReadSome(int fd, SSL* ssl, char* data, size_t size, std::string* tls_error) {
+  if (ssl == nullptr) return recv(fd, data, size, 0);
+  ERR_clear_error();
+  const int n = SSL_read(ssl, data, static_cast<int>(std::min<size_t>(size, INT32_MAX)));
+  if (n > 0) return n;
+  switch (SSL_get_error(ssl, n)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_ZERO_RETURN:
+      return 0;
+    case SSL_ERROR_SYSCALL:
+      if (errno == 0) return 0;  // EOF without close_notify: a client that just went away
+      return -1;
+    default: {
+      char buffer[256];
+      ERR_error_string_n(ERR_get_error(), buffer, sizeof(buffer));
+      *tls_error = buffer;
+      return -2;
+    }
+  }
+}
+
 // Reads exactly `size` bytes. `at_boundary`: nothing of a request read yet, so EOF is an
-// orderly close and the idle timeout applies.
-Ending ReadFully(int fd, char* data, size_t size, bool at_boundary, int64_t idle_timeout_ms,
-                 const std::atomic<bool>& stopping) {
+// orderly close (ClosedByClient) and the idle timeout applies.
+Ending ReadFully(int fd, SSL* ssl, char* data, size_t size, bool at_boundary,
+                 int64_t idle_timeout_ms, const std::atomic<bool>& stopping) {
   size_t got = 0;
   int64_t waited_ms = 0;
   while (got < size) {
     if (stopping.load()) return absl::CancelledError("the listener is stopping");
     pollfd p{fd, POLLIN, 0};
-    const int ready = poll(&p, 1, kPollSliceMs);
+    // Bytes OpenSSL already decrypted do not show on the socket.
+    const int ready = ssl != nullptr && SSL_pending(ssl) > 0 ? 1 : poll(&p, 1, kPollSliceMs);
     if (ready < 0) {
       if (errno == EINTR) continue;
       return absl::InternalError(absl::StrCat("poll: ", ErrnoText(errno)));
@@ -103,9 +138,12 @@ Ending ReadFully(int fd, char* data, size_t size, bool at_boundary, int64_t idle
       }
       continue;
     }
-    const ssize_t n = recv(fd, data + got, size - got, 0);
+    errno = 0;
+    std::string tls_error;
+    const ssize_t n = ReadSome(fd, ssl, data + got, size - got, &tls_error);
+    if (n == -2) return absl::UnavailableError("TLS: " + tls_error);
     if (n == 0) {
-      if (at_boundary && got == 0) return absl::OkStatus();
+      if (at_boundary && got == 0) return ClosedByClient();
       return absl::DataLossError(absl::StrCat("the client closed mid-frame (", got, " of ",
                                               size, " bytes)"));
     }
@@ -119,8 +157,26 @@ Ending ReadFully(int fd, char* data, size_t size, bool at_boundary, int64_t idle
   return absl::OkStatus();
 }
 
-Ending WriteFully(int fd, const std::string& data) {
+Ending WriteFully(int fd, SSL* ssl, const std::string& data) {
   size_t sent = 0;
+  if (ssl != nullptr) {
+    while (sent < data.size()) {
+      ERR_clear_error();
+      const int n = SSL_write(ssl, data.data() + sent,
+                              static_cast<int>(std::min<size_t>(data.size() - sent, 1 << 30)));
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+        continue;
+      }
+      const int error = SSL_get_error(ssl, n);
+      if (error == SSL_ERROR_WANT_WRITE ||
+          (error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+        return absl::DeadlineExceededError("the client stopped reading (send timeout)");
+      }
+      return absl::UnavailableError(absl::StrCat("TLS write failed (", error, ")"));
+    }
+    return absl::OkStatus();
+  }
   while (sent < data.size()) {
     const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
@@ -212,18 +268,71 @@ void Server::AcceptLoop() {
     Connection* raw = connection.get();
     connections_.push_back(std::move(connection));
     processor_->ConnectionsChanged(+1);
+    if (options_.tls != nullptr) {
+      raw->ssl = options_.tls->NewSsl();
+      if (raw->ssl == nullptr) KEEL_LOG_ERROR("kafka listener: SSL_new failed for {}", peer);
+    }
     raw->thread = std::thread([this, raw] { Serve(raw); });
   }
 }
 
+namespace {
+
+// The server side of the TLS handshake on `fd`, bounded by `timeout_ms` (a receive timeout
+// for its duration: a client that connects and says nothing holds the thread no longer).
+Ending Handshake(int fd, SSL* ssl, int64_t timeout_ms) {
+  auto set_receive_timeout = [fd](int64_t ms) {
+    timeval t{};
+    t.tv_sec = ms / 1000;
+    t.tv_usec = (ms % 1000) * 1000;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &t, sizeof(t));
+  };
+  set_receive_timeout(timeout_ms);
+  ERR_clear_error();
+  SSL_set_fd(ssl, fd);
+  const int rc = SSL_accept(ssl);
+  Ending ending;
+  if (rc != 1) {
+    const int error = SSL_get_error(ssl, rc);
+    char buffer[256] = "";
+    if (unsigned long code = ERR_get_error(); code != 0) {
+      ERR_error_string_n(code, buffer, sizeof(buffer));
+    } else if (error == SSL_ERROR_SYSCALL || error == SSL_ERROR_WANT_READ) {
+      std::snprintf(buffer, sizeof(buffer), "%s",
+                    errno == EAGAIN ? "timed out" : "the client closed the connection");
+    }
+    ending = absl::UnauthenticatedError(absl::StrCat("TLS handshake failed: ", buffer));
+  }
+  set_receive_timeout(0);  // reads poll with the idle timeout from here on
+  return ending;
+}
+
+}  // namespace
+
 void Server::Serve(Connection* connection) {
   const int fd = connection->fd;
+  SSL* const ssl = connection->ssl;
   std::string frame;
   const std::function<bool()> closing = [this] { return stopping_.load(); };
   Ending ending;
-  while (true) {
+  if (options_.tls != nullptr && ssl == nullptr) {
+    ending = absl::InternalError("no TLS session (SSL_new failed)");  // never plaintext
+  } else if (ssl != nullptr) {
+    ending = Handshake(fd, ssl, options_.tls_handshake_timeout_ms);
+    if (ending.ok()) {
+      // The principal is what ACLs will check (docs/security.md); for now it is logged.
+      auto principal = options_.tls->PeerPrincipal(ssl);
+      if (principal.ok()) {
+        KEEL_LOG_DEBUG("kafka connection from {}: TLS as {}", connection->peer,
+                       principal->ToString());
+      } else {
+        ending = absl::UnauthenticatedError(principal.status().message());
+      }
+    }
+  }
+  while (ending.ok()) {
     char size_bytes[4];
-    ending = ReadFully(fd, size_bytes, 4, /*at_boundary=*/true, options_.idle_timeout_ms,
+    ending = ReadFully(fd, ssl, size_bytes, 4, /*at_boundary=*/true, options_.idle_timeout_ms,
                        stopping_);
     if (!ending.ok() || stopping_.load()) break;
     const int32_t size = static_cast<int32_t>(
@@ -244,7 +353,7 @@ void Server::Serve(Connection* connection) {
       const size_t have = frame.size();
       const size_t step = std::min<size_t>(static_cast<size_t>(size) - have, kReadChunkBytes);
       frame.resize(have + step);
-      ending = ReadFully(fd, frame.data() + have, step, /*at_boundary=*/false,
+      ending = ReadFully(fd, ssl, frame.data() + have, step, /*at_boundary=*/false,
                          options_.idle_timeout_ms, stopping_);
     }
     if (!ending.ok()) break;
@@ -254,13 +363,13 @@ void Server::Serve(Connection* connection) {
       break;
     }
     if (outcome.response.has_value()) {
-      ending = WriteFully(fd, *outcome.response);
+      ending = WriteFully(fd, ssl, *outcome.response);
       if (!ending.ok()) break;
     }
     // A large request's buffer is not kept for the connection's lifetime.
     if (frame.capacity() > (1 << 20)) std::string().swap(frame);
   }
-  if (ending.ok()) {
+  if (ending.ok() || absl::IsOutOfRange(ending)) {
     KEEL_LOG_DEBUG("kafka connection from {} closed by the client", connection->peer);
   } else if (absl::IsDataLoss(ending)) {
     // A client going away mid-request (librdkafka does on destroy): not a protocol error.
@@ -279,6 +388,7 @@ void Server::ReapLocked() {
   for (auto it = connections_.begin(); it != connections_.end();) {
     if ((*it)->done.load()) {
       if ((*it)->thread.joinable()) (*it)->thread.join();
+      if ((*it)->ssl != nullptr) SSL_free((*it)->ssl);
       close((*it)->fd);
       it = connections_.erase(it);
     } else {
@@ -307,6 +417,7 @@ void Server::Stop() {
   for (auto& c : connections) shutdown(c->fd, SHUT_RDWR);
   for (auto& c : connections) {
     if (c->thread.joinable()) c->thread.join();
+    if (c->ssl != nullptr) SSL_free(c->ssl);
     close(c->fd);
   }
   if (listen_fd_ >= 0) close(listen_fd_);

@@ -37,6 +37,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "security/tls_server_context.h"
 
 namespace keel::broker::kafka {
 
@@ -46,6 +47,11 @@ struct ServerOptions {
   int max_connections = 1000;
   int64_t idle_timeout_ms = 600000;       // Kafka's connections.max.idle.ms
   int64_t send_timeout_ms = 30000;        // a response not written by then closes the connection
+  // Kafka's SSL security protocol: every connection starts with a TLS handshake (client
+  // certificates per the context's ssl.client.auth); null: PLAINTEXT. The process must ignore
+  // SIGPIPE (OpenSSL writes with write(2)).
+  std::shared_ptr<security::TlsServerContext> tls;
+  int64_t tls_handshake_timeout_ms = 10000;
 };
 
 // What the server asks of the protocol layer.
@@ -80,6 +86,7 @@ class Server {
  private:
   struct Connection {
     int fd = -1;
+    SSL* ssl = nullptr;  // with TLS; freed by the reaper with the descriptor
     std::string peer;
     std::thread thread;
     std::atomic<bool> done{false};

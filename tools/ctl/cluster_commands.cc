@@ -14,6 +14,9 @@
 #include "tools/ctl/commands.h"
 #include "tools/ctl/health.h"
 #include "tools/ctl/local_cluster.h"
+#include "tools/ctl/local_tls.h"
+#include "client/channels.h"
+#include "security/grpc_credentials.h"
 #include "tools/ctl/output.h"
 
 namespace keel::keelctl {
@@ -133,7 +136,7 @@ std::string WaitReady(const LocalCluster& c, const std::vector<const LocalNode*>
     for (const LocalNode& n : c.nodes) {
       if (n.role != "controller") continue;
       auto stub = controller::QuorumService::NewStub(
-          grpc::CreateChannel(n.address, grpc::InsecureChannelCredentials()));
+          grpc::CreateChannel(n.address, client::DefaultChannelCredentials()));
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + milliseconds(500));
       controller::DescribeQuorumResponse q;
@@ -149,7 +152,7 @@ std::string WaitReady(const LocalCluster& c, const std::vector<const LocalNode*>
       waiting_for = "brokers to register and be unfenced";
       std::set<int> ready;
       auto stub = controller::AdminService::NewStub(
-          grpc::CreateChannel(leader, grpc::InsecureChannelCredentials()));
+          grpc::CreateChannel(leader, client::DefaultChannelCredentials()));
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + milliseconds(500));
       controller::DescribeClusterResponse cluster;
@@ -198,14 +201,54 @@ void PrintNodes(const LocalCluster& c, bool with_state) {
 }
 
 void PrintExport(const LocalCluster& c) {
-  std::printf("export KEEL_CONTROLLERS=%s KEEL_BROKERS=%s\n", c.ControllerAddresses().c_str(),
-              c.BrokerAddresses().c_str());
+  std::string tls;  // what keelctl needs to talk to a --tls cluster
+  if (!c.tls_ca_file.empty()) {
+    tls = " KEEL_TLS_CA=" + c.tls_ca_file + " KEEL_TLS_CERT=" + c.tls_admin_cert +
+          " KEEL_TLS_KEY=" + c.tls_admin_key;
+  }
+  std::printf("export KEEL_CONTROLLERS=%s KEEL_BROKERS=%s%s\n", c.ControllerAddresses().c_str(),
+              c.BrokerAddresses().c_str(), tls.c_str());
   const std::string kafka = c.KafkaAddresses();
-  if (!kafka.empty()) std::printf("kcat -b %s -L\n", kafka.c_str());
+  if (!kafka.empty() && !c.tls_ca_file.empty()) {
+    std::printf("kcat -b %s -X security.protocol=SSL -X ssl.ca.location=%s "
+                "-X ssl.certificate.location=%s -X ssl.key.location=%s -L\n",
+                kafka.c_str(), c.tls_ca_file.c_str(), c.tls_admin_cert.c_str(),
+                c.tls_admin_key.c_str());
+  } else if (!kafka.empty()) {
+    std::printf("kcat -b %s -L\n", kafka.c_str());
+  }
 }
 
 std::string AbsoluteDir(const std::string& dir) {
   return fs::absolute(dir).lexically_normal().string();
+}
+
+// A --tls cluster's health checks and readiness waits use its admin certificate.
+absl::Status UseClusterTls(const LocalCluster& c) {
+  if (c.tls_ca_file.empty()) return absl::OkStatus();
+  auto credentials =
+      security::ClientCredentialsFromFiles(c.tls_ca_file, c.tls_admin_cert, c.tls_admin_key);
+  if (!credentials.ok()) return credentials.status();
+  client::SetDefaultChannelCredentials(*credentials);
+  return absl::OkStatus();
+}
+
+// Makes the CA and certificates and points every node's ssl.* flags at its own.
+absl::Status SetUpLocalTls(LocalCluster* cluster) {
+  std::vector<std::string> names;
+  for (const LocalNode& n : cluster->nodes) names.push_back(n.name);
+  absl::StatusOr<LocalTlsFiles> files = MakeLocalTls(cluster->dir, names);
+  if (!files.ok()) return files.status();
+  cluster->tls_ca_file = files->ca_file;
+  cluster->tls_admin_cert = files->admin_cert;
+  cluster->tls_admin_key = files->admin_key;
+  for (LocalNode& n : cluster->nodes) {
+    n.argv.push_back("--ssl_certificate_location=" + LocalTlsCert(cluster->dir, n.name));
+    n.argv.push_back("--ssl_key_location=" + LocalTlsKey(cluster->dir, n.name));
+    n.argv.push_back("--ssl_ca_location=" + files->ca_file);
+    if (!n.kafka_address.empty()) n.argv.push_back("--kafka_security_protocol=SSL");
+  }
+  return UseClusterTls(*cluster);
 }
 
 }  // namespace
@@ -242,6 +285,12 @@ int ClusterUp(const GlobalOptions& g, const LocalClusterOptions& o, const char* 
   }
   const std::string cluster_id = have_existing ? existing.cluster_id : NewClusterId();
   LocalCluster cluster = Layout(o, dir, cluster_id, controller_bin, broker_bin);
+  // A cluster made with --tls stays TLS when `up` runs again without it.
+  if (o.tls || !existing.tls_ca_file.empty()) {
+    if (absl::Status s = SetUpLocalTls(&cluster); !s.ok()) {
+      return Fail(what, "--tls: " + std::string(s.message()));
+    }
+  }
 
   // Nodes still running from an earlier `up` are kept if the layout is the same.
   for (const LocalNode& old : existing.nodes) {
@@ -293,6 +342,9 @@ int ClusterStatus(const GlobalOptions& g, const LocalClusterOptions& o) {
   LocalCluster cluster;
   std::string error;
   if (!LoadLocalCluster(o.dir, &cluster, &error)) return Fail("cluster status", error);
+  if (absl::Status s = UseClusterTls(cluster); !s.ok()) {
+    return Fail("cluster status", std::string(s.message()));
+  }
   if (g.json()) {
     nlohmann::json j = cluster.Json();
     for (size_t i = 0; i < cluster.nodes.size(); ++i) {
@@ -408,6 +460,7 @@ int ClusterRestartNode(const GlobalOptions& g, const LocalClusterOptions& o, con
                           " (stop it first, e.g. kill " + std::to_string(node->pid) + ")");
   }
   if (node->argv.empty()) return Fail(what, "cluster.json has no Argv for it");
+  if (absl::Status s = UseClusterTls(cluster); !s.ok()) return Fail(what, std::string(s.message()));
   if (!PortIsFree(node->address)) return Fail(what, "port " + node->address + " is in use");
   std::string error;
   node->pid = StartDetached(node->argv, node->log_file, &error);

@@ -11,6 +11,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/status/status.h"
+
 namespace keel::keelctl {
 
 struct GlobalOptions {
@@ -18,6 +20,11 @@ struct GlobalOptions {
   std::string brokers;      // --brokers or $KEEL_BROKERS
   std::string output = "table";
   int64_t timeout_ms = 15000;
+  // TLS to the cluster (docs/security.md): --tls-ca/--tls-cert/--tls-key or $KEEL_TLS_CA,
+  // $KEEL_TLS_CERT, $KEEL_TLS_KEY. Empty CA: plaintext.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
   bool json() const { return output == "json"; }
 };
 
@@ -88,6 +95,7 @@ struct LocalClusterOptions {
   int64_t tail_lines = -1;   // logs: last N lines (-1: all)
   std::vector<std::string> controller_args;  // extra flags for every controller
   std::vector<std::string> broker_args;      // extra flags for every broker
+  bool tls = false;  // up: a throwaway CA and mutual TLS everywhere (tools/ctl/local_tls.h)
 };
 
 // keelctl groups describe G [--members | --state] (kafka-consumer-groups --describe).
@@ -107,6 +115,11 @@ struct GroupsResetOptions {
   std::optional<int64_t> shift_by;
   bool execute = false;  // without: a dry run that prints the plan
 };
+
+// Makes every channel keelctl opens use TLS when g.tls_ca is set (a client certificate too
+// when g.tls_cert/g.tls_key are); a file that cannot be used is the error. Called once,
+// after parsing and before any command runs.
+absl::Status ConfigureTls(const GlobalOptions& g);
 
 int QuorumStatus(const GlobalOptions& g);
 int QuorumReplication(const GlobalOptions& g);

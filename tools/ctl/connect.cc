@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "client/channels.h"
+#include "security/grpc_credentials.h"
 
 namespace keel::keelctl {
 
@@ -19,6 +20,19 @@ std::shared_ptr<client::MetadataCache> MetadataFor(const GlobalOptions& g) {
   std::shared_ptr<client::AdminClient> admin;
   if (!client::SplitAddresses(g.controllers).empty()) admin = AdminFor(g);
   return std::make_shared<client::MetadataCache>(admin, client::SplitAddresses(g.brokers));
+}
+
+absl::Status ConfigureTls(const GlobalOptions& g) {
+  if (g.tls_ca.empty()) {
+    if (!g.tls_cert.empty() || !g.tls_key.empty()) {
+      return absl::InvalidArgumentError("--tls-cert/--tls-key need --tls-ca ($KEEL_TLS_CA)");
+    }
+    return absl::OkStatus();
+  }
+  auto credentials = security::ClientCredentialsFromFiles(g.tls_ca, g.tls_cert, g.tls_key);
+  if (!credentials.ok()) return credentials.status();
+  client::SetDefaultChannelCredentials(*credentials);
+  return absl::OkStatus();
 }
 
 int ReportError(const std::string& what, const absl::Status& status) {

@@ -71,12 +71,18 @@ nlohmann::json LocalCluster::Json() const {
     if (!n.kafka_address.empty()) nodes_json.back()["KafkaAddress"] = n.kafka_address;
     if (!n.rest_address.empty()) nodes_json.back()["RestAddress"] = n.rest_address;
   }
-  return {{"ClusterId", cluster_id},
-          {"Dir", dir},
-          {"Controllers", ControllerAddresses()},
-          {"Brokers", BrokerAddresses()},
-          {"KafkaBrokers", KafkaAddresses()},
-          {"Nodes", nodes_json}};
+  nlohmann::json j = {{"ClusterId", cluster_id},
+                      {"Dir", dir},
+                      {"Controllers", ControllerAddresses()},
+                      {"Brokers", BrokerAddresses()},
+                      {"KafkaBrokers", KafkaAddresses()},
+                      {"Nodes", nodes_json}};
+  if (!tls_ca_file.empty()) {
+    j["TlsCaFile"] = tls_ca_file;
+    j["TlsAdminCertFile"] = tls_admin_cert;
+    j["TlsAdminKeyFile"] = tls_admin_key;
+  }
+  return j;
 }
 
 bool LoadLocalCluster(const std::string& dir, LocalCluster* cluster, std::string* error) {
@@ -92,6 +98,9 @@ bool LoadLocalCluster(const std::string& dir, LocalCluster* cluster, std::string
     return false;
   }
   cluster->cluster_id = j.value("ClusterId", "");
+  cluster->tls_ca_file = j.value("TlsCaFile", "");
+  cluster->tls_admin_cert = j.value("TlsAdminCertFile", "");
+  cluster->tls_admin_key = j.value("TlsAdminKeyFile", "");
   cluster->dir = fs::absolute(dir).lexically_normal().string();
   cluster->nodes.clear();
   for (const auto& n : j.value("Nodes", nlohmann::json::array())) {

@@ -35,6 +35,10 @@ struct LocalCluster {
   std::string cluster_id;
   std::string dir;  // absolute
   std::vector<LocalNode> nodes;
+  // `up --tls`: the CA every node trusts and keelctl's certificate; "" when plaintext.
+  std::string tls_ca_file;
+  std::string tls_admin_cert;
+  std::string tls_admin_key;
 
   std::string ControllerAddresses() const;  // "h:p,h:p"
   std::string BrokerAddresses() const;

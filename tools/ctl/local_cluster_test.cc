@@ -43,6 +43,24 @@ TEST(LocalCluster, ClusterJsonRoundTrips) {
   EXPECT_EQ(loaded.BrokerAddresses(), "");
 }
 
+TEST(LocalCluster, TlsFilesRoundTripAndPlaintextHasNone) {
+  LocalCluster c;
+  c.dir = TempDir("tls");
+  c.cluster_id = NewClusterId();
+  std::string error;
+  ASSERT_TRUE(SaveLocalCluster(c, &error)) << error;
+  EXPECT_FALSE(c.Json().contains("TlsCaFile"));  // a plaintext cluster.json is unchanged
+  c.tls_ca_file = c.dir + "/tls/ca.crt";
+  c.tls_admin_cert = c.dir + "/tls/admin.crt";
+  c.tls_admin_key = c.dir + "/tls/admin.key";
+  ASSERT_TRUE(SaveLocalCluster(c, &error)) << error;
+  LocalCluster loaded;
+  ASSERT_TRUE(LoadLocalCluster(c.dir, &loaded, &error)) << error;
+  EXPECT_EQ(loaded.Json()["TlsCaFile"], c.dir + "/tls/ca.crt");
+  EXPECT_EQ(loaded.tls_admin_cert, c.tls_admin_cert);
+  EXPECT_EQ(loaded.tls_admin_key, c.tls_admin_key);
+}
+
 TEST(LocalCluster, MissingFileIsAnError) {
   LocalCluster c;
   std::string error;

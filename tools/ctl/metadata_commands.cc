@@ -211,7 +211,7 @@ int MetadataLog(const GlobalOptions& g, const MetadataLogOptions& o) {
   // stream is re-opened at the next controller from the last offset seen.
   while (!g_interrupted && std::chrono::steady_clock::now() < give_up) {
     const std::string& address = addresses[next++ % addresses.size()];
-    auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    auto channel = grpc::CreateChannel(address, client::DefaultChannelCredentials());
     if (!o.follow && target < 0) {
       last = AppliedOffset(channel, std::min(timeout, std::chrono::milliseconds(2000)), &target);
       if (!last.ok()) {

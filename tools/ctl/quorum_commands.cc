@@ -24,7 +24,7 @@ grpc::Status Describe(const GlobalOptions& g, controller::DescribeQuorumResponse
   while (std::chrono::steady_clock::now() < deadline) {
     for (const std::string& address : client::SplitAddresses(g.controllers)) {
       auto stub = controller::QuorumService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+          grpc::CreateChannel(address, client::DefaultChannelCredentials()));
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(
                                                                   std::min<int64_t>(g.timeout_ms, 1000)));
@@ -78,7 +78,7 @@ std::vector<ControllerView> ProbeControllers(const GlobalOptions& g) {
     v.health = CheckHealth(address, per_call);
     if (v.health != "UNREACHABLE") {
       auto stub = controller::QuorumService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+          grpc::CreateChannel(address, client::DefaultChannelCredentials()));
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + per_call);
       v.reachable =
