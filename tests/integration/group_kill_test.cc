@@ -155,8 +155,8 @@ class GroupKillTest : public ::testing::Test {
           client::ProducerRecord r;
           r.topic = kTopic;
           r.partition = static_cast<int32_t>(seq % kPartitions);
-          r.value = "v" + std::to_string(seq);
-          const std::string value = r.value;
+          const std::string value = "v" + std::to_string(seq);
+          r.value = value;
           absl::Status queued = producer_->Send(
               std::move(r), [this, value](const absl::StatusOr<client::RecordMetadata>& m) {
                 std::lock_guard<std::mutex> lock(mu_);
@@ -487,7 +487,7 @@ TEST_F(GroupKillTest, KilledMemberAndKilledCoordinatorLoseNothingAndCommitsNever
   for (Member* m : Live()) EXPECT_EQ(m->assignment.size(), 3u) << Assignments();
 
   // The coordinator broker SIGKILLed: the group goes on under a new one.
-  KillCoordinatorAndWaitForRecovery();
+  int down_broker = KillCoordinatorAndWaitForRecovery();
 
   // A new member gets the committed offsets (from the new coordinator, which loaded them).
   Member* late = StartMember();
@@ -506,7 +506,6 @@ TEST_F(GroupKillTest, KilledMemberAndKilledCoordinatorLoseNothingAndCommitsNever
     const int64_t interval_s = EnvInt("KEEL_GROUP_KILL_INTERVAL_S", 10);
     std::mt19937_64 rng(static_cast<uint64_t>(EnvInt("KEEL_GROUP_SEED", 17)));
     const auto end = std::chrono::steady_clock::now() + seconds(long_run_s);
-    int down_broker = -1;
     int64_t slowest_move_ms = moved_ms;
     int slow_moves = 0;
     for (int round = 0; std::chrono::steady_clock::now() < end && !HasFailure(); ++round) {
@@ -547,7 +546,7 @@ TEST_F(GroupKillTest, KilledMemberAndKilledCoordinatorLoseNothingAndCommitsNever
     std::lock_guard<std::mutex> lock(mu_);
     std::printf(
         "==== group kill run ====\nmembers started %d, member kills %d, coordinator kills %d, "
-        "rebalances (generations) %d, OffsetFetch readings %zu\n%s",
+        "rebalances (new generations) %d, committed offsets read by OffsetFetch %zu\n%s",
         members_started_, member_kills_, coordinator_kills_, Rebalances(), fetches_,
         result.Summary().c_str());
   }
