@@ -230,6 +230,8 @@ GroupCheckResult CheckGroupHistory(const GroupHistory& history) {
                                                it->second, "' and '", value, "'"));
     }
   }
+  std::set<std::string> acknowledged_values;
+  for (const auto& [at, value] : history.produced) acknowledged_values.insert(value);
   std::map<Key, int> times_consumed;
   for (const ConsumedRecord& r : history.consumed) {
     const Key key{r.at.topic, r.at.partition, r.at.offset};
@@ -241,6 +243,10 @@ GroupCheckResult CheckGroupHistory(const GroupHistory& history) {
                                                  Name(r.at), " where '", it->second,
                                                  "' was acknowledged"));
       }
+    } else if (acknowledged_values.count(r.value) > 0) {
+      // The producer's first attempt was appended but its answer lost; the retry was
+      // acknowledged at another offset (at-least-once produce).
+      if (times_consumed[key] == 1) ++result.producer_duplicates;
     } else if (history.maybe_produced.count(r.value) == 0) {
       result.violations.push_back(
           absl::StrCat(r.member, " consumed '", r.value, "' at ", Name(r.at), ", never sent"));
@@ -267,6 +273,7 @@ GroupCheckResult CheckGroupHistory(const GroupHistory& history) {
 std::string GroupCheckResult::Summary() const {
   std::string out = absl::StrCat("produced(acknowledged)=", produced, " consumed=", consumed,
                                  " redelivered=", redelivered,
+                                 " producer_duplicates=", producer_duplicates,
                                  " offset_observations=", offset_observations,
                                  " violations=", violations.size(), "\n");
   for (size_t i = 0; i < violations.size() && i < kViolationsShown; ++i) {

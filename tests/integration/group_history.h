@@ -100,6 +100,9 @@ struct GroupCheckResult {
   size_t produced = 0;
   size_t consumed = 0;         // consumed records, duplicates included
   size_t redelivered = 0;      // consumed more than once
+  // Records in the log at an offset other than the one acknowledged for their value: a
+  // produce retried after its first append's answer was lost (allowed: at-least-once).
+  size_t producer_duplicates = 0;
   size_t offset_observations = 0;
   bool ok() const { return violations.empty(); }
   std::string Summary() const;  // one line of counts, then the first violations
@@ -108,7 +111,8 @@ struct GroupCheckResult {
 // The checker. Violations:
 //   - an acknowledged record no member consumed ("lost");
 //   - a consumed record whose value differs from the one acknowledged at its offset, or that
-//     was never sent;
+//     was never sent (a value acknowledged at another offset, or sent without an answer, is
+//     a producer retry's duplicate and allowed);
 //   - committed offsets going backwards: two observations a, b of one partition with a over
 //     before b began (a.end_ms < b.begin_ms) and b.offset < a.offset. (Observations that
 //     overlap in time are not ordered, so a commit racing an OffsetFetch is never blamed.)

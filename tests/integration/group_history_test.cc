@@ -87,6 +87,12 @@ TEST(GroupHistoryCheckerTest, AWrongOrInventedValueFails) {
   EXPECT_TRUE(Mentions(r, "m3 consumed 'other' at t-0@1 where 'v1' was acknowledged"))
       << r.Summary();
   EXPECT_TRUE(Mentions(r, "m3 consumed 'ghost' at t-0@7, never sent")) << r.Summary();
+  // A retried produce: "v1" was appended at 3 too (its first answer was lost) and read there.
+  GroupHistory retried = GoodHistory();
+  retried.AddMemberEvents("m3", {Record(200, 0, 3, "v1")});
+  GroupCheckResult r2 = CheckGroupHistory(retried);
+  EXPECT_TRUE(r2.ok()) << r2.Summary();
+  EXPECT_EQ(r2.producer_duplicates, 1u);
   // A value whose produce had no answer may be in the log at an unknown offset.
   GroupHistory maybe = GoodHistory();
   maybe.maybe_produced.insert("late");
