@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/check.h"
 
 namespace keel::broker {
 
@@ -14,17 +15,19 @@ absl::StatusOr<std::unique_ptr<Partition>> Partition::Open(std::string dir, std:
   log_options.flush = storage::FlushPolicy::Never();  // flushed here, per topic policy
   auto log = storage::Log::Open(dir, log_options);
   if (!log.ok()) return log.status();
-  return std::unique_ptr<Partition>(
-      new Partition(std::move(dir), std::move(topic), partition, local_id, std::move(*log)));
+  return std::unique_ptr<Partition>(new Partition(std::move(dir), std::move(topic), partition,
+                                                  local_id, std::move(*log), log_options));
 }
 
 Partition::Partition(std::string dir, std::string topic, int32_t partition, int32_t local_id,
-                     std::unique_ptr<storage::Log> log)
+                     std::unique_ptr<storage::Log> log, const storage::LogOptions& options)
     : dir_(std::move(dir)),
       topic_(std::move(topic)),
       partition_(partition),
       local_id_(local_id),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      default_segment_bytes_(options.segment_size_bytes),
+      default_segment_ms_(options.segment_ms) {}
 
 Partition::~Partition() = default;
 
@@ -41,6 +44,14 @@ bool Partition::Update(const PartitionAssignment& assignment, const TopicPolicy&
   if (assignment.partition_epoch != old_partition_epoch || assignment.leader_epoch != old_epoch ||
       assignment.leader != local_id_) {
     pending_isr_additions_.clear();
+  }
+  if (policy.segment_bytes != policy_.segment_bytes || policy.segment_ms != policy_.segment_ms) {
+    // segment.bytes / segment.ms are dynamic, like Kafka's: the next append rolls by them.
+    // ResolveTopicPolicy passes only values the log accepts (else 0, the default).
+    KEEL_CHECK(log_->SetSegmentRoll(
+                       policy.segment_bytes > 0 ? policy.segment_bytes : default_segment_bytes_,
+                       policy.segment_ms > 0 ? policy.segment_ms : default_segment_ms_)
+                   .ok());
   }
   policy_ = policy;
   const bool is_leader = assignment.leader == local_id_;

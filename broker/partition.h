@@ -49,6 +49,10 @@ struct TopicPolicy {
   bool compact = false;
   int64_t delete_retention_ms = 86400000;  // Kafka's delete.retention.ms default
   double min_cleanable_dirty_ratio = 0.5;  // Kafka's min.cleanable.dirty.ratio default
+  // segment.bytes / segment.ms: when the active segment rolls. 0: the broker's log options
+  // (--log_segment_bytes; segment.ms has no broker flag: 7 days, Kafka's log.roll.ms).
+  int64_t segment_bytes = 0;
+  int64_t segment_ms = 0;
 };
 
 // What the committed metadata says about this partition.
@@ -160,7 +164,7 @@ class Partition {
 
  private:
   Partition(std::string dir, std::string topic, int32_t partition, int32_t local_id,
-            std::unique_ptr<storage::Log> log);
+            std::unique_ptr<storage::Log> log, const storage::LogOptions& options);
   void MaybeAdvanceHighWatermarkLocked();
   absl::Status CheckFollowingLocked(int32_t fetch_epoch) const;
   bool InMaximalIsrLocked(int32_t id) const;
@@ -174,6 +178,9 @@ class Partition {
   const int32_t partition_;
   const int32_t local_id_;
   std::unique_ptr<storage::Log> log_;
+  // The log's roll limits when the topic sets none (the broker's log options).
+  const int64_t default_segment_bytes_;
+  const int64_t default_segment_ms_;
 
   mutable std::mutex mu_;
   PartitionAssignment assignment_;  // guarded by mu_

@@ -1,5 +1,7 @@
 #include "broker/partition_manager.h"
 
+#include <limits>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -55,6 +57,12 @@ TopicPolicy ResolveTopicPolicy(const metadata::ConfigMap& configs, const TopicPo
     }
   }
   p.delete_retention_ms = ParseLong(configs, "delete.retention.ms", p.delete_retention_ms);
+  // Values a log refuses (left in the metadata by an older controller) keep the default.
+  if (int64_t bytes = ParseLong(configs, "segment.bytes", 0);
+      bytes >= metadata::kMinSegmentBytes && bytes <= std::numeric_limits<int32_t>::max()) {
+    p.segment_bytes = bytes;
+  }
+  if (int64_t ms = ParseLong(configs, "segment.ms", 0); ms >= 1) p.segment_ms = ms;
   if (auto it = configs.find("min.cleanable.dirty.ratio"); it != configs.end()) {
     double ratio = 0;
     if (absl::SimpleAtod(it->second, &ratio) && ratio >= 0 && ratio <= 1) {

@@ -3,11 +3,13 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/escaping.h"
 #include "controller/logic/test_cluster.h"
+#include "metadata/image_records.h"
 #include "storage/state_store.h"
 
 namespace keel::broker {
@@ -83,6 +85,84 @@ TEST(TopicPolicyTest, TopicConfigsOverrideBrokerDefaults) {
   EXPECT_TRUE(p.unclean_leader_election);
   EXPECT_EQ(ResolveTopicPolicy({}, defaults).max_message_bytes, 5000);
   EXPECT_EQ(ResolveTopicPolicy({{"max.message.bytes", "junk"}}, defaults).max_message_bytes, 5000);
+}
+
+TEST(TopicPolicyTest, SegmentConfigsAreTakenOnlyWhereALogAcceptsThem) {
+  TopicPolicy p = ResolveTopicPolicy({{"segment.bytes", "2048"}, {"segment.ms", "60000"}}, {});
+  EXPECT_EQ(p.segment_bytes, 2048);
+  EXPECT_EQ(p.segment_ms, 60000);
+  // Unset, or a value an older controller let through: 0, the broker's log options.
+  EXPECT_EQ(ResolveTopicPolicy({}, {}).segment_bytes, 0);
+  EXPECT_EQ(ResolveTopicPolicy({{"segment.bytes", "14"}}, {}).segment_bytes, 0);
+  EXPECT_EQ(ResolveTopicPolicy({{"segment.bytes", "4294967296"}}, {}).segment_bytes, 0);
+  EXPECT_EQ(ResolveTopicPolicy({{"segment.ms", "0"}}, {}).segment_ms, 0);
+}
+
+// segment.bytes / segment.ms of the topic, not the broker's log options, decide when a
+// partition's segments roll; an alter takes effect on the next append, and removing the
+// config goes back to the broker's default.
+TEST_F(PartitionManagerTest, TopicSegmentConfigsRollThePartitionLogs) {
+  TestCluster cluster(1);
+  cluster.CreateTopic("small", 1, 1, {{"segment.bytes", "1024"}});
+  cluster.CreateTopic("plain", 1, 1);
+  ASSERT_TRUE(manager_->Reconcile(cluster.image, nullptr, 0).ok());
+  auto small = manager_->Get("small", 0);
+  auto plain = manager_->Get("plain", 0);
+  ASSERT_TRUE(small != nullptr && plain != nullptr);
+  const std::string value(200, 'v');
+  auto append = [&](Partition* p, int batches) {
+    for (int i = 0; i < batches; ++i) {
+      ASSERT_TRUE(p->AppendAsLeader({{"k", value, {}, 5}}, 10).ok());
+    }
+  };
+  append(small.get(), 20);  // about 5 KB
+  append(plain.get(), 20);
+  EXPECT_GE(small->log()->segment_count(), 4u);
+  EXPECT_EQ(plain->log()->segment_count(), 1u);  // the broker's default is 1 GiB
+
+  // Alter: a bigger segment.bytes; the active segment now fills to 64 KiB.
+  const std::string big = "65536";
+  cluster.Commit(
+      [&] {
+        metadata::MetadataRecordBatch b;
+        *b.add_records() = metadata::ConfigRecordOf(metadata::CONFIG_RESOURCE_TOPIC, "small",
+                                                    "segment.bytes", &big);
+        return b;
+      }());
+  ASSERT_TRUE(manager_->Reconcile(cluster.image, nullptr, 0).ok());
+  const size_t before = small->log()->segment_count();
+  append(small.get(), 20);
+  EXPECT_EQ(small->log()->segment_count(), before);
+
+  // segment.ms=1: every append a millisecond after the active segment began rolls.
+  const std::string one_ms = "1";
+  cluster.Commit(
+      [&] {
+        metadata::MetadataRecordBatch b;
+        *b.add_records() = metadata::ConfigRecordOf(metadata::CONFIG_RESOURCE_TOPIC, "plain",
+                                                    "segment.ms", &one_ms);
+        return b;
+      }());
+  ASSERT_TRUE(manager_->Reconcile(cluster.image, nullptr, 0).ok());
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    append(plain.get(), 1);
+  }
+  EXPECT_EQ(plain->log()->segment_count(), 4u);
+
+  // Deleting segment.bytes: back to the broker's 1 GiB, no more rolls by size.
+  cluster.Commit(
+      [&] {
+        metadata::MetadataRecordBatch b;
+        *b.add_records() = metadata::ConfigRecordOf(metadata::CONFIG_RESOURCE_TOPIC, "small",
+                                                    "segment.bytes", nullptr);
+        return b;
+      }());
+  ASSERT_TRUE(manager_->Reconcile(cluster.image, nullptr, 0).ok());
+  EXPECT_EQ(small->policy().segment_bytes, 0);
+  const size_t after = small->log()->segment_count();
+  append(small.get(), 400);  // 80 KB: over the 64 KiB it had
+  EXPECT_EQ(small->log()->segment_count(), after);
 }
 
 TEST_F(PartitionManagerTest, HostsExactlyTheReplicasAssignedHereAcrossDataDirs) {

@@ -433,8 +433,10 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::PollAssigned(milliseconds 
               cr.partition = tp.partition;
               cr.offset = offset;
               cr.timestamp_ms = r.timestamp_ms();
-              cr.key = r.key();  // null (unset) reads as empty here
+              cr.key = r.key();
               cr.value = r.value();
+              cr.null_key = !r.has_key();
+              cr.null_value = !r.has_value();
               for (const auto& h : r.headers()) cr.headers.emplace_back(h.key(), h.value());
               buffered_.push_back(std::move(cr));
               buffered_any = true;

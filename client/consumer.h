@@ -53,6 +53,10 @@ struct ConsumerRecord {
   std::string key;
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Null (as in Kafka) rather than empty: the matching string is then empty and means
+  // nothing. A null value is a tombstone.
+  bool null_key = false;
+  bool null_value = false;
 };
 
 struct ConsumerConfig {

@@ -66,6 +66,25 @@ TEST_F(ConsumerTest, PollsFromTheBeginningAndAdvancesThePosition) {
   EXPECT_TRUE(none->empty());
 }
 
+TEST_F(ConsumerTest, NullKeysAndValuesAreToldFromEmptyOnes) {
+  broker::Record tombstone;
+  tombstone.set_key("k");  // value unset: null
+  b1_.Append("t", 1, tombstone);
+  broker::Record empty;
+  empty.set_key("");
+  empty.set_value("");
+  b1_.Append("t", 1, empty);
+  auto consumer = Make("earliest");
+  consumer->Assign({{"t", 1}});
+  auto records = consumer->Poll(milliseconds(2000));
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_FALSE((*records)[0].null_key);
+  EXPECT_TRUE((*records)[0].null_value);
+  EXPECT_FALSE((*records)[1].null_key);
+  EXPECT_FALSE((*records)[1].null_value);
+}
+
 TEST_F(ConsumerTest, LatestResetStartsAtTheEnd) {
   auto consumer = Make("latest");
   TopicPartition tp{"t", 0};

@@ -52,13 +52,14 @@ void AppendVarintField(uint32_t field, int64_t v, std::string* out) {
 
 }  // namespace
 
-void AppendRecordEntry(absl::string_view key, absl::string_view value,
+void AppendRecordEntry(std::optional<absl::string_view> key,
+                       std::optional<absl::string_view> value,
                        const std::vector<std::pair<std::string, std::string>>& headers,
                        int64_t timestamp_ms, std::string* out) {
-  // Record { key = 1; value = 2; headers = 3; timestamp_ms = 4 }
+  // Record { optional key = 1; optional value = 2; headers = 3; timestamp_ms = 4 }
   size_t length = 0;
-  if (!key.empty()) length += FieldSize(key.size());
-  if (!value.empty()) length += FieldSize(value.size());
+  if (key.has_value()) length += FieldSize(key->size());
+  if (value.has_value()) length += FieldSize(value->size());
   for (const auto& [k, v] : headers) {
     size_t h = (k.empty() ? 0 : FieldSize(k.size())) + (v.empty() ? 0 : FieldSize(v.size()));
     length += FieldSize(h);
@@ -67,8 +68,8 @@ void AppendRecordEntry(absl::string_view key, absl::string_view value,
 
   AppendTag(2, kLengthDelimited, out);  // ProducePartitionData.records
   AppendVarint(length, out);
-  if (!key.empty()) AppendBytesField(1, key, out);
-  if (!value.empty()) AppendBytesField(2, value, out);
+  if (key.has_value()) AppendBytesField(1, *key, out);
+  if (value.has_value()) AppendBytesField(2, *value, out);
   for (const auto& [k, v] : headers) {
     size_t h = (k.empty() ? 0 : FieldSize(k.size())) + (v.empty() ? 0 : FieldSize(v.size()));
     AppendTag(3, kLengthDelimited, out);

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,7 +22,10 @@
 namespace keel::client {
 
 // Appends one `records` entry (field 2 of ProducePartitionData, a keel.broker.Record) to `out`.
-void AppendRecordEntry(absl::string_view key, absl::string_view value,
+// A key or value that is present is written even when empty (Record's fields are proto3
+// `optional`, so the broker tells empty from null); nullopt leaves it out: null.
+void AppendRecordEntry(std::optional<absl::string_view> key,
+                       std::optional<absl::string_view> value,
                        const std::vector<std::pair<std::string, std::string>>& headers,
                        int64_t timestamp_ms, std::string* out);
 

@@ -22,7 +22,8 @@ constexpr auto kMaxSenderSleep = milliseconds(100);
 const std::vector<std::pair<std::string, std::string>> kNoHeaders;
 
 int64_t RecordBytes(const ProducerRecordView& r) {
-  int64_t bytes = kRecordOverheadBytes + static_cast<int64_t>(r.value.size()) +
+  int64_t bytes = kRecordOverheadBytes +
+                  (r.value.has_value() ? static_cast<int64_t>(r.value->size()) : 0) +
                   (r.key.has_value() ? static_cast<int64_t>(r.key->size()) : 0);
   if (r.headers != nullptr) {
     for (const auto& [k, v] : *r.headers) {
@@ -130,7 +131,7 @@ absl::Status Producer::Send(ProducerRecord record, SendCallback callback) {
   ProducerRecordView view;
   view.topic = record.topic;
   if (record.key.has_value()) view.key = absl::string_view(*record.key);
-  view.value = record.value;
+  if (record.value.has_value()) view.value = absl::string_view(*record.value);
   view.headers = &record.headers;
   view.partition = record.partition;
   view.timestamp_ms = record.timestamp_ms;
@@ -206,7 +207,7 @@ absl::Status Producer::Send(const ProducerRecordView& record, SendCallback callb
     queue->batches.push_back(std::move(fresh));
     wake_sender = true;  // a linger deadline (or a full predecessor) to act on
   }
-  AppendRecordEntry(record.key.has_value() ? *record.key : absl::string_view(), record.value,
+  AppendRecordEntry(record.key, record.value,
                     record.headers != nullptr ? *record.headers : kNoHeaders, record.timestamp_ms,
                     &batch->encoded);
   batch->callbacks.push_back(std::move(callback));

@@ -63,10 +63,13 @@
 
 namespace keel::client {
 
+// Keys and values are bytes or null, as in Kafka: nullopt is null (no key: the sticky
+// partition; no value: a tombstone, which deletes its key on a compacted topic), while an
+// empty string is present and empty.
 struct ProducerRecord {
   std::string topic;
-  std::optional<std::string> key;  // nullopt: keyless (sticky partition)
-  std::string value;
+  std::optional<std::string> key;    // nullopt: null (keyless: sticky partition)
+  std::optional<std::string> value;  // nullopt: null (a tombstone)
   std::vector<std::pair<std::string, std::string>> headers;
   int32_t partition = -1;  // >= 0: this partition, whatever the key
   int64_t timestamp_ms = 0;  // 0: the broker stamps append time
@@ -77,8 +80,8 @@ struct ProducerRecord {
 // to outlive the call.
 struct ProducerRecordView {
   absl::string_view topic;
-  std::optional<absl::string_view> key;  // nullopt: keyless (sticky partition)
-  absl::string_view value;
+  std::optional<absl::string_view> key;    // nullopt: null (keyless: sticky partition)
+  std::optional<absl::string_view> value;  // nullopt: null (a tombstone)
   const std::vector<std::pair<std::string, std::string>>* headers = nullptr;
   int32_t partition = -1;
   int64_t timestamp_ms = 0;

@@ -80,6 +80,44 @@ TEST_F(ProducerTest, SendsARecordAndReportsItsOffset) {
   EXPECT_EQ(Values(b1_.Log("t", 0)), (std::vector<std::string>{"a", "b"}));
 }
 
+// A null value (a tombstone for a compacted topic) and a null key reach the broker as unset
+// fields; empty ones as present and empty. Both Send forms.
+TEST_F(ProducerTest, NullAndEmptyKeysAndValuesReachTheBrokerAsSent) {
+  auto producer = Make(Config());
+  ProducerRecord tombstone;
+  tombstone.topic = "t";
+  tombstone.partition = 0;
+  tombstone.key = "gone";  // value left unset: null
+  ProducerRecord empty = Rec("");
+  empty.key = "";
+  auto f0 = producer->Send(std::move(tombstone));
+  auto f1 = producer->Send(std::move(empty));
+  ProducerRecordView view;
+  view.topic = "t";
+  view.partition = 0;
+  view.value = absl::string_view();  // present, empty; the key stays null
+  std::promise<absl::StatusOr<RecordMetadata>> p2;
+  ASSERT_TRUE(producer
+                  ->Send(view, [&](const absl::StatusOr<RecordMetadata>& m) { p2.set_value(m); })
+                  .ok());
+  for (auto* f : {&f0, &f1}) {
+    ASSERT_EQ(f->wait_for(kWait), std::future_status::ready);
+    ASSERT_TRUE(f->get().ok());
+  }
+  auto f2 = p2.get_future();
+  ASSERT_EQ(f2.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(f2.get().ok());
+  const std::vector<broker::Record> log = b1_.Log("t", 0);
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].key(), "gone");
+  EXPECT_FALSE(log[0].has_value());
+  EXPECT_TRUE(log[1].has_key());
+  EXPECT_TRUE(log[1].has_value());
+  EXPECT_EQ(log[1].value(), "");
+  EXPECT_FALSE(log[2].has_key());
+  EXPECT_TRUE(log[2].has_value());
+}
+
 TEST_F(ProducerTest, AFullBatchIsSentWithoutWaitingForLinger) {
   ProducerConfig c = Config();
   c.linger_ms = 60000;

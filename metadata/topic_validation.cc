@@ -32,7 +32,7 @@ constexpr ConfigSpec kSpecs[] = {
     {"min.insync.replicas", Kind::kInt, 1},
     {"retention.bytes", Kind::kLong, -1},
     {"retention.ms", Kind::kLong, -1},
-    {"segment.bytes", Kind::kInt, 14},
+    {"segment.bytes", Kind::kInt, kMinSegmentBytes},
     {"segment.ms", Kind::kLong, 1},
     {"unclean.leader.election.enable", Kind::kBool, 0},
 };

@@ -3,6 +3,7 @@
 #ifndef KEEL_METADATA_TOPIC_VALIDATION_H_
 #define KEEL_METADATA_TOPIC_VALIDATION_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,8 +42,14 @@ struct CleanupPolicy {
 // nullopt when the list holds anything else (or is empty).
 std::optional<CleanupPolicy> ParseCleanupPolicy(std::string_view value);
 
+// The smallest segment.bytes accepted. Kafka's floor is 14 (LegacyRecord.RECORD_OVERHEAD_V0);
+// Keel's is that of the broker flag --log_segment_bytes: a segment of a few batches at least,
+// so a typo does not make a file per record.
+inline constexpr int64_t kMinSegmentBytes = 1024;
+
 // INVALID_CONFIG for an unknown key or a bad value. Rules: min.insync.replicas int in
-// [1, replication_factor]; retention.ms, retention.bytes long >= -1; segment.bytes int >= 14;
+// [1, replication_factor]; retention.ms, retention.bytes long >= -1; segment.bytes int >=
+// kMinSegmentBytes;
 // segment.ms long >= 1; flush.ms long >= 0; flush.messages long >= 1; max.message.bytes
 // int >= 0; cleanup.policy a list of "delete" / "compact"; delete.retention.ms long >= 0;
 // min.cleanable.dirty.ratio a number in [0, 1]; unclean.leader.election.enable "true" /

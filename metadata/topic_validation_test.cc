@@ -45,7 +45,7 @@ TEST(ValidateTopicConfig, AcceptsValidValues) {
       {"retention.ms", "604800000"},
       {"retention.bytes", "-1"},
       {"retention.bytes", "1099511627776"},
-      {"segment.bytes", "14"},
+      {"segment.bytes", "1024"},  // kMinSegmentBytes (Kafka's floor is 14)
       {"segment.bytes", "1073741824"},
       {"segment.ms", "1"},
       {"flush.ms", "0"},
@@ -82,7 +82,8 @@ TEST(ValidateTopicConfig, RejectsUnknownKeysAndBadValuesWithInvalidConfig) {
       {"retention.ms", "1.5"},
       {"retention.bytes", "-5"},
       {"retention.bytes", ""},
-      {"segment.bytes", "13"},
+      {"segment.bytes", "1023"},  // below kMinSegmentBytes
+      {"segment.bytes", "14"},
       {"segment.bytes", "4294967296"},  // not an int
       {"segment.ms", "0"},
       {"flush.ms", "-1"},

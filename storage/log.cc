@@ -24,7 +24,11 @@ bool ParseSegmentFileName(const std::string& name, const std::string& suffix, in
 
 }  // namespace
 
-Log::Log(std::string dir, LogOptions options) : dir_(std::move(dir)), options_(options) {}
+Log::Log(std::string dir, LogOptions options)
+    : dir_(std::move(dir)),
+      options_(options),
+      segment_size_bytes_(options.segment_size_bytes),
+      segment_ms_(options.segment_ms) {}
 
 Log::~Log() = default;
 
@@ -277,8 +281,8 @@ absl::StatusOr<AppendInfo> Log::AppendLocked(WriteLock& lock, const std::string&
   const int64_t now = NowMs();
   Segment* active = segments_.rbegin()->second.get();
   if (active->size_bytes() > 0 &&
-      (static_cast<int64_t>(active->size_bytes() + encoded.size()) > options_.segment_size_bytes ||
-       now - active->created_ms() >= options_.segment_ms)) {
+      (static_cast<int64_t>(active->size_bytes() + encoded.size()) > segment_size_bytes_ ||
+       now - active->created_ms() >= segment_ms_)) {
     if (auto s = RollLocked(now); !s.ok()) return s;
     active = segments_.rbegin()->second.get();
   }
@@ -502,6 +506,21 @@ absl::Status Log::Reset(int64_t new_start_offset) {
   write_error_ = absl::OkStatus();
   batches_since_sync_ = 0;
   PublishOffsetsLocked();
+  return absl::OkStatus();
+}
+
+absl::Status Log::SetSegmentRoll(int64_t segment_size_bytes, int64_t segment_ms) {
+  // The same bounds Open checks: index positions are u32.
+  if (segment_size_bytes <= format::kBatchHeaderBytes ||
+      segment_size_bytes > std::numeric_limits<uint32_t>::max() || segment_ms < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bad segment roll for ", dir_, ": segment_size_bytes ", segment_size_bytes,
+        " must be in (", format::kBatchHeaderBytes, ", 4 GiB], segment_ms ", segment_ms,
+        " at least 1"));
+  }
+  WriteLock lock(mu_);
+  segment_size_bytes_ = segment_size_bytes;
+  segment_ms_ = segment_ms;
   return absl::OkStatus();
 }
 

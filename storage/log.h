@@ -140,6 +140,11 @@ class Log {
   absl::Status Reset(int64_t new_start_offset);
   // Size and time retention: deletes oldest closed segments beyond the limits.
   absl::Status ApplyRetention(int64_t now_ms);
+  // Changes when the active segment rolls (Kafka's topic configs segment.bytes and
+  // segment.ms, which may be altered while the log is open): the next append compares the
+  // active segment with the new limits. InvalidArgument, changing nothing, for a size
+  // outside (batch header, 4 GiB] or an age below 1 ms.
+  absl::Status SetSegmentRoll(int64_t segment_size_bytes, int64_t segment_ms);
   // Compacts the closed segments (never the active one) when their dirty ratio reaches
   // options.min_cleanable_dirty_ratio: every record that is not its key's newest among
   // them goes, as do null-key records and tombstones past delete_retention_ms. Offsets are
@@ -205,6 +210,9 @@ class Log {
 
   const std::string dir_;
   const LogOptions options_;
+  // The roll limits now in force: options_' at Open, then SetSegmentRoll's. Guarded by mu_.
+  int64_t segment_size_bytes_;
+  int64_t segment_ms_;
   mutable std::shared_mutex mu_;
   std::condition_variable_any sync_cv_;                   // signalled when a sync ends
   std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; never empty

@@ -167,6 +167,39 @@ TEST(Log, RollsByAgeAndRetainsByTimeAndSize) {
   EXPECT_EQ(*log->OffsetForTimestamp(8500), 7);
 }
 
+TEST(Log, SetSegmentRollChangesWhenTheNextAppendRolls) {
+  FaultInjectionEnv env;
+  LogOptions o = Options(&env);
+  o.segment_size_bytes = 1 << 20;
+  o.now_ms = &FakeNow;
+  fake_now_ms = 1000;
+  auto log = OpenLog(&env, o);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(log->Append(1, Records(1, "s")).ok());
+  EXPECT_EQ(log->segment_count(), 1u);
+  // Smaller than what the active segment already holds: the next append rolls.
+  ASSERT_TRUE(log->SetSegmentRoll(256, o.segment_ms).ok());
+  ASSERT_TRUE(log->Append(1, Records(1, "s")).ok());
+  EXPECT_EQ(log->segment_count(), 2u);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(log->Append(1, Records(1, "s")).ok());
+  EXPECT_GE(log->segment_count(), 4u);
+  // Age: with segment_ms 50, an append 50 ms after the active segment began rolls.
+  ASSERT_TRUE(log->SetSegmentRoll(1 << 20, 50).ok());
+  const size_t before = log->segment_count();
+  ASSERT_TRUE(log->Append(1, Records(1, "s")).ok());  // the active segment may hold more now
+  fake_now_ms += 49;
+  ASSERT_TRUE(log->Append(1, Records(1, "s")).ok());
+  EXPECT_EQ(log->segment_count(), before);
+  fake_now_ms += 50;
+  ASSERT_TRUE(log->Append(1, Records(1, "s")).ok());
+  EXPECT_EQ(log->segment_count(), before + 1);
+  // Out of range: refused, nothing changes.
+  EXPECT_TRUE(absl::IsInvalidArgument(log->SetSegmentRoll(10, 50)));
+  EXPECT_TRUE(absl::IsInvalidArgument(log->SetSegmentRoll(int64_t{8} << 30, 50)));
+  EXPECT_TRUE(absl::IsInvalidArgument(log->SetSegmentRoll(1 << 20, 0)));
+  ASSERT_TRUE(log->Append(1, Records(1, "s")).ok());
+  EXPECT_EQ(log->segment_count(), before + 1);
+}
+
 TEST(Log, RetentionBySizeKeepsAtMostTheLimit) {
   FaultInjectionEnv env;
   LogOptions o = Options(&env);
