@@ -73,6 +73,21 @@ TEST(LocalCluster, StartsDetachedAndTellsOurProcessFromAReusedPid) {
   EXPECT_FALSE(IsRunning(pid, "/bin/sleep"));
 }
 
+// `cluster up` asks IsRunning first and ReapIfExited after: a child that IsRunning reaped
+// must still report its exit code.
+TEST(LocalCluster, ExitCodeSurvivesIsRunningReapingTheChild) {
+  std::string dir = TempDir("exitcode");
+  std::string error;
+  pid_t pid = StartDetached({"/bin/sh", "-c", "exit 3"}, dir + "/sh.log", &error);
+  ASSERT_GT(pid, 0) << error;
+  for (int i = 0; i < 500 && IsRunning(pid, "/bin/sh"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(IsRunning(pid, "/bin/sh"));
+  EXPECT_EQ(ReapIfExited(pid), 3);
+  EXPECT_EQ(ReapIfExited(pid), 3);  // asked again: still known
+}
+
 TEST(LocalCluster, ReadTailKeepsTheLastLines) {
   std::string path = TempDir("tail") + "/log";
   std::ofstream(path) << "a\nb\nc\n";
