@@ -159,7 +159,18 @@ bool IsRunning(pid_t pid, const std::string& program) {
   std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
   std::string arg0;
   std::getline(cmdline, arg0, '\0');
-  return arg0 == program;
+  if (arg0 == program) return true;
+  // /proc/PID/cmdline is empty while a process has no memory map: when it is exiting (after
+  // the kernel drops its memory, before it becomes a zombie; stat still says R) and at the end
+  // of exec, after SpawnProcess has returned. An unreaped child of ours cannot be a reused
+  // pid, so there it is ours: running until it is a zombie, which ReapIfExited then reaps with
+  // its code. (Under load `cluster up` caught a node mid-exit and said "exited" with no code.)
+  if (!arg0.empty()) return false;
+  std::istringstream fields(text.substr(paren + 2));
+  char ignored_state = 0;
+  pid_t ppid = 0;
+  fields >> ignored_state >> ppid;
+  return ppid == ::getpid();
 }
 
 int ReapIfExited(pid_t pid) {

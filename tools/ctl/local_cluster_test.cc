@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -73,8 +74,35 @@ TEST(LocalCluster, StartsDetachedAndTellsOurProcessFromAReusedPid) {
   EXPECT_FALSE(IsRunning(pid, "/bin/sleep"));
 }
 
+// A child of ours whose cmdline has no argv[0] (as while it exits or finishes its exec) is
+// still ours and running; `exec -a ''` holds that state still for the test.
+TEST(LocalCluster, AChildWithAnEmptyCmdlineIsRunning) {
+  std::string dir = TempDir("emptyargv");
+  std::string error;
+  pid_t pid = StartDetached({"/bin/bash", "-c", "exec -a '' /bin/sleep 30"}, dir + "/sleep.log",
+                            &error);
+  ASSERT_GT(pid, 0) << error;
+  std::string cmdline;
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+    cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (cmdline == std::string("\0" "30\0", 4)) break;  // sleep runs with argv[0] ""
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const bool empty_argv0 = cmdline == std::string("\0" "30\0", 4);
+  if (!empty_argv0) ::kill(pid, SIGKILL);
+  ASSERT_TRUE(empty_argv0) << "cmdline of size " << cmdline.size();
+  EXPECT_TRUE(IsRunning(pid, "/bin/bash"));
+  ::kill(pid, SIGKILL);
+  for (int i = 0; i < 100 && IsRunning(pid, "/bin/bash"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(IsRunning(pid, "/bin/bash"));
+  EXPECT_EQ(ReapIfExited(pid), 128 + SIGKILL);
+}
+
 // `cluster up` asks IsRunning first and ReapIfExited after: a child that IsRunning reaped
-// must still report its exit code.
+// must still report its exit code, and one caught mid-exit is not "gone" before it has one.
 TEST(LocalCluster, ExitCodeSurvivesIsRunningReapingTheChild) {
   std::string dir = TempDir("exitcode");
   std::string error;
