@@ -101,6 +101,34 @@ TEST(LocalCluster, AChildWithAnEmptyCmdlineIsRunning) {
   EXPECT_EQ(ReapIfExited(pid), 128 + SIGKILL);
 }
 
+// Someone else's live process with no argv[0] (here a grandchild, not exiting) is not ours:
+// a pid reused by a kernel thread looks like that.
+TEST(LocalCluster, AnotherProcessWithAnEmptyCmdlineIsNotOurs) {
+  std::string dir = TempDir("grandchild");
+  std::string error;
+  pid_t shell = StartDetached({"/bin/bash", "-c", "exec -a '' /bin/sleep 30 & echo $!"},
+                              dir + "/out.log", &error);
+  ASSERT_GT(shell, 0) << error;
+  pid_t grandchild = 0;
+  for (int i = 0; i < 500 && grandchild <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::ifstream in(dir + "/out.log");
+    std::string line;
+    if (std::getline(in, line) && !line.empty()) grandchild = std::atoi(line.c_str());
+  }
+  ASSERT_GT(grandchild, 0);
+  std::string cmdline;
+  for (int i = 0; i < 500 && cmdline != std::string("\0" "30\0", 4); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::ifstream in("/proc/" + std::to_string(grandchild) + "/cmdline");
+    cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const bool not_ours = !IsRunning(grandchild, "/bin/sleep");
+  ::kill(grandchild, SIGKILL);
+  EXPECT_EQ(cmdline, std::string("\0" "30\0", 4));
+  EXPECT_TRUE(not_ours);
+}
+
 // `cluster up` asks IsRunning first and ReapIfExited after: a child that IsRunning reaped
 // must still report its exit code, and one caught mid-exit is not "gone" before it has one.
 TEST(LocalCluster, ExitCodeSurvivesIsRunningReapingTheChild) {
