@@ -123,8 +123,12 @@ std::string WaitReady(const LocalCluster& c, const std::vector<const LocalNode*>
   std::string waiting_for = "a controller leader";
   while (true) {
     for (const LocalNode* n : watched) {
-      int code = ReapIfExited(n->pid);
-      if (code >= 0 || !IsRunning(n->pid, n->argv[0])) {
+      // Liveness first, the exit code after: IsRunning itself reaps a child that has just
+      // exited, and ReapIfExited then returns the code it kept. Asking for the code first
+      // lost it when the child exited between the two calls ("exited" with no code).
+      const bool running = IsRunning(n->pid, n->argv[0]);
+      const int code = ReapIfExited(n->pid);
+      if (!running || code >= 0) {
         std::string why = code >= 0 ? "exited with code " + std::to_string(code) : "exited";
         return n->name + " " + why + " (" + n->log_file + ": " + LastLine(n->log_file) + ")";
       }

@@ -168,7 +168,22 @@ bool IsRunning(pid_t pid, const std::string& program) {
   std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
   std::string arg0;
   std::getline(cmdline, arg0, '\0');
-  return arg0 == program;
+  if (arg0 == program) return true;
+  // /proc/PID/cmdline is empty while a process has no memory map: when it is exiting (after
+  // the kernel drops its memory, before it becomes a zombie; stat still says R or D) and at
+  // the end of exec, after SpawnProcess has returned. Such a process still holds its pid, so
+  // it is still ours and running if it is an unreaped child of ours (no reused pid can be),
+  // or if it is exiting (flag PF_EXITING in stat): `up` then reaps it with its exit code on
+  // the next look, and `down` waits for it to be gone. Seen under load: `up` said a node
+  // "exited" with no code; `down` reported a node stopped that was still exiting.
+  if (!arg0.empty()) return false;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string state_field;
+  long long ppid = 0, pgrp = 0, session = 0, tty = 0, tpgid = 0;
+  unsigned long long flags = 0;
+  fields >> state_field >> ppid >> pgrp >> session >> tty >> tpgid >> flags;
+  constexpr unsigned long long kPfExiting = 0x4;  // PF_EXITING, linux/sched.h
+  return ppid == ::getpid() || (flags & kPfExiting) != 0;
 }
 
 int ReapIfExited(pid_t pid) {

@@ -63,7 +63,8 @@ pid_t StartDetached(const std::vector<std::string>& argv, const std::string& log
                     std::string* error);
 
 // True while `pid` is a live process (not a zombie) running `program` (its argv[0]): a pid
-// reused by something else since is not ours.
+// reused by something else since is not ours. A process with no argv yet or any more (a
+// child of ours finishing its exec, or one exiting but not yet a zombie) counts as running.
 bool IsRunning(pid_t pid, const std::string& program);
 
 // If `pid` is our own child and has exited, its exit code (or 128+signal); else -1.

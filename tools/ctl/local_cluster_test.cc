@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -89,6 +90,76 @@ TEST(LocalCluster, StartsDetachedAndTellsOurProcessFromAReusedPid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_FALSE(IsRunning(pid, "/bin/sleep"));
+}
+
+// A child of ours whose cmdline has no argv[0] (as while it exits or finishes its exec) is
+// still ours and running; `exec -a ''` holds that state still for the test.
+TEST(LocalCluster, AChildWithAnEmptyCmdlineIsRunning) {
+  std::string dir = TempDir("emptyargv");
+  std::string error;
+  pid_t pid = StartDetached({"/bin/bash", "-c", "exec -a '' /bin/sleep 30"}, dir + "/sleep.log",
+                            &error);
+  ASSERT_GT(pid, 0) << error;
+  std::string cmdline;
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+    cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (cmdline == std::string("\0" "30\0", 4)) break;  // sleep runs with argv[0] ""
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const bool empty_argv0 = cmdline == std::string("\0" "30\0", 4);
+  if (!empty_argv0) ::kill(pid, SIGKILL);
+  ASSERT_TRUE(empty_argv0) << "cmdline of size " << cmdline.size();
+  EXPECT_TRUE(IsRunning(pid, "/bin/bash"));
+  ::kill(pid, SIGKILL);
+  for (int i = 0; i < 100 && IsRunning(pid, "/bin/bash"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(IsRunning(pid, "/bin/bash"));
+  EXPECT_EQ(ReapIfExited(pid), 128 + SIGKILL);
+}
+
+// Someone else's live process with no argv[0] (here a grandchild, not exiting) is not ours:
+// a pid reused by a kernel thread looks like that.
+TEST(LocalCluster, AnotherProcessWithAnEmptyCmdlineIsNotOurs) {
+  std::string dir = TempDir("grandchild");
+  std::string error;
+  pid_t shell = StartDetached({"/bin/bash", "-c", "exec -a '' /bin/sleep 30 & echo $!"},
+                              dir + "/out.log", &error);
+  ASSERT_GT(shell, 0) << error;
+  pid_t grandchild = 0;
+  for (int i = 0; i < 500 && grandchild <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::ifstream in(dir + "/out.log");
+    std::string line;
+    if (std::getline(in, line) && !line.empty()) grandchild = std::atoi(line.c_str());
+  }
+  ASSERT_GT(grandchild, 0);
+  std::string cmdline;
+  for (int i = 0; i < 500 && cmdline != std::string("\0" "30\0", 4); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::ifstream in("/proc/" + std::to_string(grandchild) + "/cmdline");
+    cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const bool not_ours = !IsRunning(grandchild, "/bin/sleep");
+  ::kill(grandchild, SIGKILL);
+  EXPECT_EQ(cmdline, std::string("\0" "30\0", 4));
+  EXPECT_TRUE(not_ours);
+}
+
+// `cluster up` asks IsRunning first and ReapIfExited after: a child that IsRunning reaped
+// must still report its exit code, and one caught mid-exit is not "gone" before it has one.
+TEST(LocalCluster, ExitCodeSurvivesIsRunningReapingTheChild) {
+  std::string dir = TempDir("exitcode");
+  std::string error;
+  pid_t pid = StartDetached({"/bin/sh", "-c", "exit 3"}, dir + "/sh.log", &error);
+  ASSERT_GT(pid, 0) << error;
+  for (int i = 0; i < 500 && IsRunning(pid, "/bin/sh"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(IsRunning(pid, "/bin/sh"));
+  EXPECT_EQ(ReapIfExited(pid), 3);
+  EXPECT_EQ(ReapIfExited(pid), 3);  // asked again: still known
 }
 
 TEST(LocalCluster, ReadTailKeepsTheLastLines) {
