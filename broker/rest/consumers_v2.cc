@@ -285,8 +285,8 @@ void Records(RestContext& ctx, const httplib::Request& req, httplib::Response& r
       // As Kafka's fetch.max.bytes: the first record goes even if larger, so a consumer
       // never stalls behind one big record.
       if (!records.empty() && bytes + size > max_bytes) break;
-      auto key = EncodeField(instance.format, r.key);
-      auto value = EncodeField(instance.format, r.value);
+      auto key = EncodeField(instance.format, r.key, r.null_key);
+      auto value = EncodeField(instance.format, r.value, r.null_value);
       if (!key.ok() || !value.ok()) {
         const absl::Status& bad = key.ok() ? value.status() : key.status();
         return ReplyError(res, RestError{500, kKafkaError, absl::StrCat("Error deserializing record at ", r.topic, "-",

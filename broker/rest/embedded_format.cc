@@ -67,9 +67,11 @@ absl::StatusOr<std::optional<std::string>> DecodeField(EmbeddedFormat format,
   return bytes;
 }
 
-absl::StatusOr<nlohmann::json> EncodeField(EmbeddedFormat format, const std::string& bytes) {
-  if (bytes.empty()) return nlohmann::json(nullptr);
+absl::StatusOr<nlohmann::json> EncodeField(EmbeddedFormat format, const std::string& bytes,
+                                           bool is_null) {
+  if (is_null) return nlohmann::json(nullptr);
   if (format == EmbeddedFormat::kBinary) return nlohmann::json(EncodeBase64(bytes));
+  if (bytes.empty()) return nlohmann::json(nullptr);
   nlohmann::json value = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) {
     return absl::InvalidArgumentError(

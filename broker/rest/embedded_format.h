@@ -38,9 +38,11 @@ std::optional<EmbeddedFormat> FormatFromContentType(absl::string_view content_ty
 absl::StatusOr<std::optional<std::string>> DecodeField(EmbeddedFormat format,
                                                        const nlohmann::json& field);
 
-// Record bytes as a JSON field of a response: base64 for binary; for json the parsed value
-// (InvalidArgument when the bytes are not JSON). Empty bytes are null in both.
-absl::StatusOr<nlohmann::json> EncodeField(EmbeddedFormat format, const std::string& bytes);
+// Record bytes as a JSON field of a response: null for a null key or value; base64 for
+// binary (an empty value is ""); for json the parsed value (InvalidArgument when the bytes
+// are not JSON; empty bytes, which no JSON text is, are null as Confluent's proxy reads them).
+absl::StatusOr<nlohmann::json> EncodeField(EmbeddedFormat format, const std::string& bytes,
+                                           bool is_null);
 
 // Strict base64 (RFC 4648 standard alphabet; padding optional): anything else is an error,
 // so a client's mistake is reported instead of silently storing other bytes.

@@ -42,10 +42,14 @@ TEST(EmbeddedFormatTest, FieldsDecodeByFormat) {
 }
 
 TEST(EmbeddedFormatTest, FieldsEncodeByFormat) {
-  EXPECT_EQ(*EncodeField(EmbeddedFormat::kBinary, "hi"), nlohmann::json("aGk="));
-  EXPECT_EQ(*EncodeField(EmbeddedFormat::kBinary, ""), nlohmann::json(nullptr));
-  EXPECT_EQ(*EncodeField(EmbeddedFormat::kJson, R"({"a":1})"), nlohmann::json::parse(R"({"a":1})"));
-  EXPECT_FALSE(EncodeField(EmbeddedFormat::kJson, "not json").ok());
+  EXPECT_EQ(*EncodeField(EmbeddedFormat::kBinary, "hi", false), nlohmann::json("aGk="));
+  // Null and empty stay apart: a tombstone is null, an empty value "".
+  EXPECT_EQ(*EncodeField(EmbeddedFormat::kBinary, "", true), nlohmann::json(nullptr));
+  EXPECT_EQ(*EncodeField(EmbeddedFormat::kBinary, "", false), nlohmann::json(""));
+  EXPECT_EQ(*EncodeField(EmbeddedFormat::kJson, "", true), nlohmann::json(nullptr));
+  EXPECT_EQ(*EncodeField(EmbeddedFormat::kJson, R"({"a":1})", false),
+            nlohmann::json::parse(R"({"a":1})"));
+  EXPECT_FALSE(EncodeField(EmbeddedFormat::kJson, "not json", false).ok());
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ size_t ProduceStream::Send(const ProduceItem& item) {
   client::ProducerRecordView view;
   view.topic = topic_;
   if (item.key.has_value()) view.key = absl::string_view(*item.key);
-  view.value = item.value;
+  if (item.value.has_value()) view.value = absl::string_view(*item.value);
   view.headers = item.headers.empty() ? nullptr : &item.headers;
   view.partition = item.partition;
   // The callback keeps the stream alive: it may run after the request is gone.

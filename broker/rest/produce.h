@@ -19,8 +19,8 @@
 namespace keel::rest {
 
 struct ProduceItem {
-  std::optional<std::string> key;
-  std::string value;
+  std::optional<std::string> key;    // nullopt: a null key
+  std::optional<std::string> value;  // nullopt: a null value (a tombstone)
   int32_t partition = -1;  // -1: the producer's partitioner
   std::vector<std::pair<std::string, std::string>> headers;
 };

@@ -45,7 +45,7 @@ void Produce(RestContext& ctx, const httplib::Request& req, httplib::Response& r
     auto v = r.find("value");
     auto value = DecodeField(*format, v == r.end() ? json(nullptr) : *v);
     if (!value.ok()) return ReplyError(res, InvalidPayload(absl::StrCat("record ", i, ": ", value.status().message())));
-    item.value = value->value_or("");
+    item.value = std::move(*value);
     if (path_partition.has_value()) {
       item.partition = *path_partition;
     } else if (auto p = r.find("partition"); p != r.end() && !p->is_null()) {

@@ -165,8 +165,8 @@ absl::StatusOr<V3Record> ParseRecord(const std::string& text) {
   out.has_key = out.item.key.has_value();
   out.key_size = out.has_key ? out.item.key->size() : 0;
   out.has_value = value.has_value();
-  out.item.value = value.value_or("");
-  out.value_size = out.item.value.size();
+  out.value_size = out.has_value ? value->size() : 0;
+  out.item.value = std::move(value);
   return out;
 }
 
