@@ -19,6 +19,7 @@
 #include "client/metadata_cache.h"
 #include "client/producer.h"
 #include "tests/integration/broker_cluster.h"
+#include "tests/integration/client_cluster.h"
 #include "tests/integration/controller_cluster.h"
 #include "tests/integration/keelctl_runner.h"
 
@@ -119,36 +120,23 @@ class Member {
 class GroupConsumerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ControllerClusterOptions controller_options;
-    controller_options.voters = 1;
-    controllers_ = std::make_unique<ControllerCluster>(controller_options);
-    ASSERT_TRUE(controllers_->StartAll());
-    ASSERT_GT(controllers_->WaitForLeader(seconds(20)), 0);
-    std::vector<std::string> addresses;
-    for (int id : controllers_->ids()) addresses.push_back(controllers_->Address(id));
-    controller_client_ = std::make_unique<ControllerClient>(addresses);
     BrokerSetOptions options;
     options.brokers = 2;
     options.extra_flags = {"--group_initial_rebalance_delay_ms=100",
                            "--group_min_session_timeout_ms=500",
                            "--offsets_topic_num_partitions=4",
                            "--offsets_topic_replication_factor=2"};
-    brokers_ = std::make_unique<BrokerSet>(controllers_.get(), options);
-    ASSERT_TRUE(brokers_->StartAll());
-    ASSERT_TRUE(brokers_->WaitAllUnfenced(controller_client_.get(), seconds(20)));
-    client::AdminClientOptions admin_options;
-    admin_options.controllers = addresses;
-    admin_ = std::make_shared<client::AdminClient>(admin_options);
-    metadata_ = std::make_shared<client::MetadataCache>(admin_, std::vector<std::string>{});
+    ASSERT_TRUE(cluster_.Start(options));
+    metadata_ = std::make_shared<client::MetadataCache>(cluster_.admin, std::vector<std::string>{});
   }
 
   void TearDown() override {
-    if (HasFailure()) PrintBrokerLogTails(*brokers_, 25);
+    if (HasFailure()) PrintBrokerLogTails(*cluster_.brokers, 25);
   }
 
   // Each member's own cache: members are separate clients.
   std::shared_ptr<client::MetadataCache> NewMetadata() {
-    return std::make_shared<client::MetadataCache>(admin_, std::vector<std::string>{}, 500);
+    return std::make_shared<client::MetadataCache>(cluster_.admin, std::vector<std::string>{}, 500);
   }
 
   client::Properties Props(const std::string& group, const std::string& strategy) {
@@ -205,10 +193,7 @@ class GroupConsumerTest : public ::testing::Test {
     return all.size() == total && sum == total && got == sizes;
   }
 
-  std::unique_ptr<ControllerCluster> controllers_;
-  std::unique_ptr<ControllerClient> controller_client_;
-  std::unique_ptr<BrokerSet> brokers_;
-  std::shared_ptr<client::AdminClient> admin_;
+  ClientCluster cluster_;
   std::shared_ptr<client::MetadataCache> metadata_;
 };
 
@@ -218,7 +203,7 @@ class GroupRebalanceTest : public GroupConsumerTest,
 
 TEST_P(GroupRebalanceTest, ThreeGetTwoEachAFourthSpreadsThemAndACloseRebalancesAtOnce) {
   const std::string group = "g-six";
-  ASSERT_TRUE(admin_->CreateTopic("six", 6, 2).ok());
+  ASSERT_TRUE(cluster_.admin->CreateTopic("six", 6, 2).ok());
   Produce("six", 6, 5, "a");
   auto props = Props(group, GetParam());
   auto m1 = Join(props, {"six"});
@@ -269,12 +254,12 @@ INSTANTIATE_TEST_SUITE_P(Strategies, GroupRebalanceTest,
                                            "roundrobin"));
 
 TEST_F(GroupConsumerTest, AddedPartitionsAreAssignedAndConsumed) {
-  ASSERT_TRUE(admin_->CreateTopic("grow", 2, 2).ok());
+  ASSERT_TRUE(cluster_.admin->CreateTopic("grow", 2, 2).ok());
   auto props = Props("g-grow", "range");
   auto m1 = Join(props, {"grow"});
   auto m2 = Join(props, {"grow"});
   ASSERT_TRUE(WaitFor([&] { return Holds({m1.get(), m2.get()}, 2, {1, 1}); }, seconds(20)));
-  ASSERT_TRUE(admin_->CreatePartitions("grow", 4).ok());
+  ASSERT_TRUE(cluster_.admin->CreatePartitions("grow", 4).ok());
   // The leader sees 4 partitions in its metadata (max age 500 ms) and rejoins.
   ASSERT_TRUE(WaitFor([&] { return Holds({m1.get(), m2.get()}, 4, {2, 2}); }, seconds(20)));
   Produce("grow", 4, 3, "x");
@@ -288,15 +273,15 @@ TEST_F(GroupConsumerTest, AddedPartitionsAreAssignedAndConsumed) {
 }
 
 TEST_F(GroupConsumerTest, APatternSubscriptionPicksUpNewTopics) {
-  ASSERT_TRUE(admin_->CreateTopic("pat-a", 1, 2).ok());
-  ASSERT_TRUE(admin_->CreateTopic("other", 1, 2).ok());
+  ASSERT_TRUE(cluster_.admin->CreateTopic("pat-a", 1, 2).ok());
+  ASSERT_TRUE(cluster_.admin->CreateTopic("other", 1, 2).ok());
   auto m = std::make_unique<Member>(
       NewMetadata(), Props("g-pat", "range"),
       [](client::Consumer* c, client::RebalanceListener l) {
         return c->Subscribe(client::TopicPattern::Of("pat-.*"), std::move(l));
       });
   ASSERT_TRUE(WaitFor([&] { return m->assignment().size() == 1; }, seconds(20)));
-  ASSERT_TRUE(admin_->CreateTopic("pat-b", 2, 2).ok());
+  ASSERT_TRUE(cluster_.admin->CreateTopic("pat-b", 2, 2).ok());
   ASSERT_TRUE(WaitFor([&] { return m->assignment().size() == 3; }, seconds(20)));
   Produce("pat-b", 2, 2, "p");
   Produce("other", 1, 2, "o");
@@ -306,7 +291,7 @@ TEST_F(GroupConsumerTest, APatternSubscriptionPicksUpNewTopics) {
 }
 
 TEST_F(GroupConsumerTest, CommittedOffsetsCarryToTheNextConsumer) {
-  ASSERT_TRUE(admin_->CreateTopic("log", 2, 2).ok());
+  ASSERT_TRUE(cluster_.admin->CreateTopic("log", 2, 2).ok());
   Produce("log", 2, 5, "first");
   auto props = Props("g-commit", "range");
   props["enable.auto.commit"] = "false";
@@ -378,7 +363,7 @@ TEST_F(GroupConsumerTest, BadGroupConfigurationIsAClearError) {
 // with the same group.instance.id within session.timeout.ms gets its partitions back and
 // the other member sees no rebalance.
 TEST_F(GroupConsumerTest, AStaticMemberComesBackWithoutARebalance) {
-  ASSERT_TRUE(admin_->CreateTopic("st", 4, 2).ok());
+  ASSERT_TRUE(cluster_.admin->CreateTopic("st", 4, 2).ok());
   auto props_a = Props("g-static", "range");
   props_a["group.instance.id"] = "a";
   auto props_b = Props("g-static", "range");
@@ -402,10 +387,10 @@ TEST_F(GroupConsumerTest, AStaticMemberComesBackWithoutARebalance) {
 // keelctl consume --group: reads the group's share from its committed offsets and commits
 // what it printed, so a second run prints only what is new.
 TEST_F(GroupConsumerTest, KeelctlConsumeGroupCommitsWhatItPrinted) {
-  ASSERT_TRUE(admin_->CreateTopic("cli", 2, 2).ok());
+  ASSERT_TRUE(cluster_.admin->CreateTopic("cli", 2, 2).ok());
   Produce("cli", 2, 3, "r");
   CtlOptions options;
-  options.env["KEEL_CONTROLLERS"] = controllers_->AllAddresses();
+  options.env["KEEL_CONTROLLERS"] = cluster_.controllers->AllAddresses();
   auto consume = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"consume", "cli", "--group", "kg", "--timeout-ms=20000"};
     args.insert(args.end(), extra.begin(), extra.end());

@@ -42,6 +42,7 @@
 #include "client/metadata_cache.h"
 #include "client/producer.h"
 #include "tests/integration/broker_cluster.h"
+#include "tests/integration/client_cluster.h"
 #include "tests/integration/controller_cluster.h"
 #include "tests/integration/group_history.h"
 #include "tests/integration/process.h"
@@ -87,30 +88,17 @@ struct Member {
 class GroupKillTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ControllerClusterOptions controller_options;
-    controller_options.voters = 1;
-    controllers_ = std::make_unique<ControllerCluster>(controller_options);
-    ASSERT_TRUE(controllers_->StartAll());
-    ASSERT_GT(controllers_->WaitForLeader(seconds(20)), 0);
-    std::vector<std::string> addresses;
-    for (int id : controllers_->ids()) addresses.push_back(controllers_->Address(id));
-    controller_client_ = std::make_unique<ControllerClient>(addresses);
     BrokerSetOptions options;
     options.brokers = 3;
     options.extra_flags = {"--group_initial_rebalance_delay_ms=300",
                            "--group_min_session_timeout_ms=1000",
                            "--offsets_topic_num_partitions=6",
                            "--offsets_topic_replication_factor=3"};
-    brokers_ = std::make_unique<BrokerSet>(controllers_.get(), options);
-    ASSERT_TRUE(brokers_->StartAll());
-    ASSERT_TRUE(brokers_->WaitAllUnfenced(controller_client_.get(), seconds(20)));
-    client::AdminClientOptions admin_options;
-    admin_options.controllers = addresses;
-    admin_ = std::make_shared<client::AdminClient>(admin_options);
-    metadata_ = std::make_shared<client::MetadataCache>(admin_, std::vector<std::string>{}, 1000);
-    ASSERT_TRUE(admin_->CreateTopic(kTopic, kPartitions, 3).ok());
+    ASSERT_TRUE(cluster_.Start(options));
+    metadata_ = std::make_shared<client::MetadataCache>(cluster_.admin, std::vector<std::string>{}, 1000);
+    ASSERT_TRUE(cluster_.admin->CreateTopic(kTopic, kPartitions, 3).ok());
     client::GroupClientOptions group_options;
-    for (int id : brokers_->ids()) group_options.bootstrap_brokers.push_back(brokers_->Address(id));
+    for (int id : cluster_.brokers->ids()) group_options.bootstrap_brokers.push_back(cluster_.brokers->Address(id));
     group_options.request_timeout_ms = 3000;
     groups_ = std::make_shared<client::GroupClient>(group_options);
     member_log_dir_ = MakeTempDir("members");
@@ -119,7 +107,7 @@ class GroupKillTest : public ::testing::Test {
   void TearDown() override {
     StopBackground();
     if (HasFailure()) {
-      PrintBrokerLogTails(*brokers_, 25);
+      PrintBrokerLogTails(*cluster_.brokers, 25);
       for (auto& m : members_) {
         // Everything but records and commits (assignments, errors, the client's logging).
         std::ifstream in(m->process->log_path());
@@ -220,7 +208,7 @@ class GroupKillTest : public ::testing::Test {
     m->reader = std::make_unique<MemberEventReader>(log);
     EXPECT_TRUE(m->process->Start(
         {RunfilePath("tests/integration/group_member"),
-         "--controllers=" + controllers_->AllAddresses(), "--group=" + std::string(kGroup),
+         "--controllers=" + cluster_.controllers->AllAddresses(), "--group=" + std::string(kGroup),
          "--topic=" + std::string(kTopic), "--client_id=" + m->name,
          "--session_timeout_ms=" + std::to_string(kSessionTimeoutMs),
          "--heartbeat_interval_ms=" + std::to_string(kHeartbeatIntervalMs)},
@@ -349,8 +337,8 @@ class GroupKillTest : public ::testing::Test {
     auto found = groups_->FindCoordinator(kGroup, milliseconds(3000));
     if (!found.ok() || found->error() != keel::NONE) return -1;
     if (found->coordinator().node_id() > 0) return found->coordinator().node_id();
-    for (int id : brokers_->ids()) {
-      if (brokers_->Address(id) == found->coordinator().address()) return id;
+    for (int id : cluster_.brokers->ids()) {
+      if (cluster_.brokers->Address(id) == found->coordinator().address()) return id;
     }
     return -1;
   }
@@ -376,7 +364,7 @@ class GroupKillTest : public ::testing::Test {
     if (coordinator <= 0) return -1;
     const int64_t killed_ms = MonotonicNowMs();
     const size_t acked_before = Acked();
-    brokers_->KillBroker(coordinator);
+    cluster_.brokers->KillBroker(coordinator);
     ++coordinator_kills_;
     int next = -1;
     EXPECT_TRUE(WaitUntil(
@@ -425,10 +413,7 @@ class GroupKillTest : public ::testing::Test {
     return generations_.empty() ? 0 : *generations_.rbegin() - *generations_.begin();
   }
 
-  std::unique_ptr<ControllerCluster> controllers_;
-  std::unique_ptr<ControllerClient> controller_client_;
-  std::unique_ptr<BrokerSet> brokers_;
-  std::shared_ptr<client::AdminClient> admin_;
+  ClientCluster cluster_;
   std::shared_ptr<client::MetadataCache> metadata_;
   std::shared_ptr<client::GroupClient> groups_;
   std::string member_log_dir_;
@@ -522,8 +507,8 @@ TEST_F(GroupKillTest, KilledMemberAndKilledCoordinatorLoseNothingAndCommitsNever
             << Assignments();
       } else {
         if (down_broker > 0) {
-          ASSERT_TRUE(brokers_->StartBroker(down_broker));
-          ASSERT_TRUE(brokers_->WaitAllUnfenced(controller_client_.get(), seconds(30)));
+          ASSERT_TRUE(cluster_.brokers->StartBroker(down_broker));
+          ASSERT_TRUE(cluster_.brokers->WaitAllUnfenced(cluster_.controller_client.get(), seconds(30)));
           // Let the restarted broker catch up into the ISRs before another one dies.
           std::this_thread::sleep_for(seconds(3));
         }

@@ -19,6 +19,7 @@
 #include "client/metadata_cache.h"
 #include "client/producer.h"
 #include "tests/integration/broker_cluster.h"
+#include "tests/integration/client_cluster.h"
 #include "tests/integration/controller_cluster.h"
 
 namespace keel::testing {
@@ -30,27 +31,14 @@ using std::chrono::seconds;
 class TopicSegmentTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ControllerClusterOptions controller_options;
-    controller_options.voters = 1;
-    controllers_ = std::make_unique<ControllerCluster>(controller_options);
-    ASSERT_TRUE(controllers_->StartAll());
-    ASSERT_GT(controllers_->WaitForLeader(seconds(20)), 0);
-    std::vector<std::string> addresses;
-    for (int id : controllers_->ids()) addresses.push_back(controllers_->Address(id));
-    client_ = std::make_unique<ControllerClient>(addresses);
     BrokerSetOptions options;
     options.brokers = 1;
-    brokers_ = std::make_unique<BrokerSet>(controllers_.get(), options);
-    ASSERT_TRUE(brokers_->StartAll());
-    ASSERT_TRUE(brokers_->WaitAllUnfenced(client_.get(), seconds(20)));
-    client::AdminClientOptions admin_options;
-    admin_options.controllers = addresses;
-    admin_ = std::make_shared<client::AdminClient>(admin_options);
-    metadata_ = std::make_shared<client::MetadataCache>(admin_, std::vector<std::string>{});
+    ASSERT_TRUE(cluster_.Start(options));
+    metadata_ = std::make_shared<client::MetadataCache>(cluster_.admin, std::vector<std::string>{});
   }
 
   void TearDown() override {
-    if (HasFailure()) PrintBrokerLogTails(*brokers_, 25);
+    if (HasFailure()) PrintBrokerLogTails(*cluster_.brokers, 25);
   }
 
   // Segment files of topic-0 on the broker.
@@ -58,7 +46,7 @@ class TopicSegmentTest : public ::testing::Test {
     size_t n = 0;
     std::error_code ec;
     for (const auto& e :
-         std::filesystem::directory_iterator(brokers_->DataDir(1) + "/" + topic + "-0", ec)) {
+         std::filesystem::directory_iterator(cluster_.brokers->DataDir(1) + "/" + topic + "-0", ec)) {
       if (absl::EndsWith(e.path().filename().string(), ".log")) ++n;
     }
     return n;
@@ -71,27 +59,24 @@ class TopicSegmentTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<ControllerCluster> controllers_;
-  std::unique_ptr<ControllerClient> client_;
-  std::unique_ptr<BrokerSet> brokers_;
-  std::shared_ptr<client::AdminClient> admin_;
+  ClientCluster cluster_;
   std::shared_ptr<client::MetadataCache> metadata_;
 };
 
 TEST_F(TopicSegmentTest, SegmentBytesRollsThePartitionAndAnAlterTakesEffect) {
-  ASSERT_EQ(CreateTopicWithConfigs(client_.get(), "small", 1, 1, {{"segment.bytes", "1024"}}), "");
-  ASSERT_EQ(CreateTopicWithConfigs(client_.get(), "plain", 1, 1, {}), "");
+  ASSERT_EQ(CreateTopicWithConfigs(cluster_.controller_client.get(), "small", 1, 1, {{"segment.bytes", "1024"}}), "");
+  ASSERT_EQ(CreateTopicWithConfigs(cluster_.controller_client.get(), "plain", 1, 1, {}), "");
   // Below the floor: INVALID_CONFIG, nothing created.
   const std::string refused =
-      CreateTopicWithConfigs(client_.get(), "tiny", 1, 1, {{"segment.bytes", "100"}});
+      CreateTopicWithConfigs(cluster_.controller_client.get(), "tiny", 1, 1, {{"segment.bytes", "100"}});
   EXPECT_NE(refused.find("segment.bytes"), std::string::npos) << refused;
-  DataClient data(client_.get());
+  DataClient data(cluster_.controller_client.get());
   Produce(&data, "small", 40);  // about 6 KB
   Produce(&data, "plain", 40);
   EXPECT_GE(Segments("small"), 4u);
   EXPECT_EQ(Segments("plain"), 1u);
 
-  auto altered = admin_->AlterConfigs("plain", {{"segment.bytes", "1024"}}, {});
+  auto altered = cluster_.admin->AlterConfigs("plain", {{"segment.bytes", "1024"}}, {});
   ASSERT_TRUE(altered.ok()) << altered.status();
   ASSERT_EQ(altered->result().error(), keel::NONE) << altered->result().error_message();
   // The broker applies the alter when the metadata reaches it: appends roll soon after.
@@ -101,7 +86,7 @@ TEST_F(TopicSegmentTest, SegmentBytesRollsThePartitionAndAnAlterTakesEffect) {
   }
   EXPECT_GE(Segments("plain"), 3u);
   // Below the floor: refused (AdminClient turns INVALID_CONFIG into InvalidArgument).
-  auto bad = admin_->AlterConfigs("plain", {{"segment.bytes", "14"}}, {});
+  auto bad = cluster_.admin->AlterConfigs("plain", {{"segment.bytes", "14"}}, {});
   ASSERT_FALSE(bad.ok());
   EXPECT_TRUE(absl::IsInvalidArgument(bad.status())) << bad.status();
   EXPECT_NE(bad.status().message().find("segment.bytes"), absl::string_view::npos)
@@ -109,7 +94,7 @@ TEST_F(TopicSegmentTest, SegmentBytesRollsThePartitionAndAnAlterTakesEffect) {
 }
 
 TEST_F(TopicSegmentTest, TheProducerWritesTombstonesAndTheConsumerTellsThemFromEmptyValues) {
-  ASSERT_EQ(CreateTopicWithConfigs(client_.get(), "users", 1, 1, {{"cleanup.policy", "compact"}}),
+  ASSERT_EQ(CreateTopicWithConfigs(cluster_.controller_client.get(), "users", 1, 1, {{"cleanup.policy", "compact"}}),
             "");
   client::ProducerConfig config;
   client::Producer producer(config, metadata_);
