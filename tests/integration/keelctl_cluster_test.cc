@@ -153,7 +153,8 @@ TEST_F(KeelctlClusterTest, UpFailsWithTheReasonWhenANodeDiesOrNoLeaderArrives) {
   EXPECT_EQ(bad.code, 1) << bad.Describe();
   EXPECT_NE(bad.err.find("broker-1 exited with code 2"), std::string::npos) << bad.Describe();
   EXPECT_NE(bad.err.find("broker_id must be >= 1"), std::string::npos) << bad.Describe();
-  ASSERT_EQ(Ctl({"cluster", "down"}).code, 0);
+  CtlResult bad_down = Ctl({"cluster", "down"});
+  ASSERT_EQ(bad_down.code, 0) << bad_down.Describe();
 
   // Controllers that cannot elect within the wait: a bounded timeout naming what was missing.
   CtlResult slow = Ctl({"cluster", "up", "--brokers-count=0", "--controllers-count=3",

@@ -43,7 +43,9 @@ const nlohmann::json& CtlResult::Json() const {
 }
 
 std::string CtlResult::Describe() const {
-  return "exit " + std::to_string(code) + " after " + std::to_string(elapsed.count()) +
+  return "exit " + std::to_string(code) +
+         (signal != 0 ? " (ended by signal " + std::to_string(signal) + ")" : "") + " after " +
+         std::to_string(elapsed.count()) +
          " ms; stderr: " + err + "; stdout: " + out;
 }
 
@@ -78,6 +80,7 @@ CtlResult RunKeelctl(const std::vector<std::string>& args, const CtlOptions& opt
     common::KillAndReap(*pid);
   } else {
     result.code = ended->code;
+    result.signal = ended->signal;
   }
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);

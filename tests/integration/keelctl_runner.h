@@ -15,7 +15,8 @@
 namespace keel::testing {
 
 struct CtlResult {
-  int code = -1;  // exit code; -1 if it had to be killed at the timeout
+  int code = -1;  // exit code; -1 if a signal ended it or it had to be killed at the timeout
+  int signal = 0;  // the signal that ended it, else 0
   std::string out;
   std::string err;
   std::chrono::milliseconds elapsed{0};
